@@ -1,0 +1,123 @@
+/**
+ * The contract between the consensus core and whatever drives it (the node process, or the
+ * simulator). The core is a deterministic state machine: the same config, the same random source
+ * and the same sequence of inputs give the same outputs. It never does I/O, reads no clock and
+ * draws randomness only from `RaftConfig.random`.
+ *
+ * Driving it (etcd's order, which the safety argument depends on):
+ *   1. feed inputs: tick(), step(msg), propose(data), readIndex(ctx);
+ *   2. if hasReady(): rd = ready();
+ *   3. persist rd.hardState and rd.entries durably (fsync);
+ *   4. send rd.messages;
+ *   5. apply rd.committedEntries in order; serve rd.readStates once applied >= index;
+ *   6. advance(rd).
+ * A crash anywhere loses whatever was not persisted in step 3; the core must be rebuilt from what
+ * was (RaftInitialState).
+ */
+import type { Entry, HardState, Message, NodeId, Role } from '../../protocol/raft-messages.js';
+
+export interface RaftConfig {
+  /** This node's id (> 0). */
+  id: NodeId;
+  /** Every voting member, this node included. */
+  peers: NodeId[];
+  /**
+   * Election timeout in ticks: each follower/candidate draws a fresh timeout uniformly from
+   * [electionTicksMin, electionTicksMax] every time it resets its timer (§5.2).
+   */
+  electionTicksMin: number;
+  electionTicksMax: number;
+  /** A leader sends heartbeats every `heartbeatTicks` ticks; must be well below electionTicksMin. */
+  heartbeatTicks: number;
+  /** Seeded source of randomness in [0, 1). The only randomness the core uses. */
+  random: () => number;
+  /** Pre-vote (thesis §9.6): a node campaigns only if a majority would vote for it. Default true. */
+  preVote?: boolean;
+  /** Check-quorum: a leader that has not heard from a majority for electionTicksMin steps down. Default true. */
+  checkQuorum?: boolean;
+  /** Max AppendEntries in flight to one follower before waiting for acknowledgements. Default 64. */
+  maxInflight?: number;
+  /** Max entries in one AppendEntries message. Default 256. */
+  maxEntriesPerMessage?: number;
+}
+
+/** What was durable at the last crash or shutdown; a fresh node passes an empty one. */
+export interface RaftInitialState {
+  hardState: HardState;
+  /** The persisted log, in order, with no gaps, starting right after the snapshot (if any). */
+  entries: Entry[];
+  /** Index and term of the last entry covered by a snapshot; 0/0 when there is none. */
+  snapshotIndex: number;
+  snapshotTerm: number;
+  /** Highest index already applied to the state machine the driver restored (>= snapshotIndex). */
+  applied: number;
+}
+
+/** Volatile state worth showing; a Ready carries it when any field changed. */
+export interface SoftState {
+  role: Role;
+  leader: NodeId;
+  term: number;
+}
+
+/**
+ * A linearizable read may be served once the state machine has applied `index` (ReadIndex,
+ * thesis §6.4). `index === -1` means the read could not be served (no leader, leadership lost):
+ * the driver should fail or retry it.
+ */
+export interface ReadState {
+  ctx: string;
+  index: number;
+}
+
+export interface Ready {
+  /** Non-null when role, leader or term changed since the last Ready. */
+  softState: SoftState | null;
+  /** Non-null when term, vote or commit changed: persist it before sending `messages`. */
+  hardState: HardState | null;
+  /**
+   * Entries to append durably before sending `messages`. If entries[0].index is at or below the
+   * last persisted index, everything persisted from that index on is replaced (a follower's log
+   * being corrected by its leader, §5.3).
+   */
+  entries: Entry[];
+  /** Messages to send after the above is durable. Order per destination matters. */
+  messages: Message[];
+  /** Committed entries to apply, in order, after the above is durable. */
+  committedEntries: Entry[];
+  /** Reads that became safe to serve (once applied >= index). */
+  readStates: ReadState[];
+}
+
+/** What happened to a batch handed to propose(). */
+export type ProposeResult =
+  /** This node is leader: the batch became entries [index, index + n) of `term`. */
+  | { status: 'appended'; index: number; term: number }
+  /** Passed on to the leader; the outcome shows up only when (if) the entries are applied. */
+  | { status: 'forwarded'; leader: NodeId }
+  /** Not accepted: no known leader (leader === 0), or a leadership transfer is under way. */
+  | { status: 'dropped'; leader: NodeId };
+
+export interface ProgressStatus {
+  match: number;
+  next: number;
+  state: 'probe' | 'replicate';
+  inflight: number;
+  recentActive: boolean;
+}
+
+/** A consistent picture of the core for status commands and the TUI. */
+export interface RaftStatus {
+  id: NodeId;
+  role: Role;
+  term: number;
+  vote: NodeId;
+  leader: NodeId;
+  commitIndex: number;
+  lastApplied: number;
+  firstIndex: number;
+  lastLogIndex: number;
+  lastLogTerm: number;
+  /** Only on a leader: replication progress per follower. */
+  progress?: Record<string, ProgressStatus>;
+}

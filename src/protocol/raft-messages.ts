@@ -1,0 +1,151 @@
+/**
+ * The Raft wire vocabulary: log entries, durable state and the messages peers exchange.
+ *
+ * These are plain JSON-serialisable objects. The consensus core (src/node/raft/) produces and
+ * consumes them; the peer transport frames them as NDJSON; the WAL stores entries and hard state.
+ * Nothing here does I/O.
+ */
+
+/** Node ids are small positive integers, as in cluster.json. 0 means "none" (no vote, no leader). */
+export type NodeId = number;
+export const NO_NODE: NodeId = 0;
+
+/**
+ * One log entry. `index` starts at 1 for a fresh log, but a log may start later after a snapshot:
+ * nothing may assume that index 1 exists.
+ */
+export interface Entry {
+  /** Term in which a leader created the entry. */
+  term: number;
+  /** Position in the log; consecutive, strictly increasing. */
+  index: number;
+  /** `noop` is the entry a new leader appends to commit entries of older terms (§8). */
+  kind: 'cmd' | 'noop';
+  /** The state machine command; opaque to the core (a JSON value). Absent on `noop`. */
+  data?: unknown;
+}
+
+/** The state that must be on disk before any message depending on it leaves the node (Figure 2). */
+export interface HardState {
+  term: number;
+  /** Who this node voted for in `term`, or NO_NODE. */
+  vote: NodeId;
+  /** Highest index known committed. Persisted so restarts re-apply less; safe if stale. */
+  commit: number;
+}
+
+export const EMPTY_HARD_STATE: HardState = Object.freeze({ term: 0, vote: NO_NODE, commit: 0 });
+
+/** Fields every peer message has. */
+interface MessageBase {
+  from: NodeId;
+  to: NodeId;
+  /** Sender's term (for pre-vote requests: the term it *would* campaign in). */
+  term: number;
+}
+
+/** RequestVote (§5.2) and its pre-vote twin (thesis §9.6): `pre` votes change no state. */
+export interface VoteRequest extends MessageBase {
+  type: 'vote';
+  pre: boolean;
+  lastLogIndex: number;
+  lastLogTerm: number;
+}
+
+export interface VoteResponse extends MessageBase {
+  type: 'voteResp';
+  pre: boolean;
+  granted: boolean;
+}
+
+/** AppendEntries (§5.3). An empty `entries` still carries `commit` and probes the follower. */
+export interface AppendRequest extends MessageBase {
+  type: 'append';
+  prevLogIndex: number;
+  prevLogTerm: number;
+  entries: Entry[];
+  /** Leader's commit index. */
+  commit: number;
+}
+
+/**
+ * Reply to AppendEntries. On success `index` is the last index now known to match the leader.
+ * On rejection `index` is the rejected prevLogIndex and the hint lets the leader skip back a whole
+ * term at a time (§5.3, "fast backtracking"): `hintIndex` is where the leader should probe next,
+ * `hintTerm` the follower's term at that index (0 if the follower's log is shorter).
+ */
+export interface AppendResponse extends MessageBase {
+  type: 'appendResp';
+  success: boolean;
+  index: number;
+  hintIndex: number;
+  hintTerm: number;
+}
+
+/**
+ * Heartbeat: keeps followers from campaigning and advances their commit index. `ctx`, when set,
+ * ties it to a ReadIndex round (the response echoes it back).
+ */
+export interface HeartbeatRequest extends MessageBase {
+  type: 'heartbeat';
+  commit: number;
+  ctx?: string;
+}
+
+export interface HeartbeatResponse extends MessageBase {
+  type: 'heartbeatResp';
+  ctx?: string;
+}
+
+/** A follower passes client proposals to the leader it knows (etcd's MsgProp forwarding). */
+export interface ProposeForward extends MessageBase {
+  type: 'propose';
+  data: unknown[];
+}
+
+/** A follower asks the leader for a read index on behalf of its clients. */
+export interface ReadIndexRequest extends MessageBase {
+  type: 'readIndex';
+  ctx: string;
+}
+
+/** `index` is the commit index the read must wait for; -1 if the leader could not serve it. */
+export interface ReadIndexResponse extends MessageBase {
+  type: 'readIndexResp';
+  ctx: string;
+  index: number;
+}
+
+/** Tells the receiver to campaign at once (leadership transfer; thesis §3.10). */
+export interface TimeoutNow extends MessageBase {
+  type: 'timeoutNow';
+}
+
+export type Message =
+  | VoteRequest
+  | VoteResponse
+  | AppendRequest
+  | AppendResponse
+  | HeartbeatRequest
+  | HeartbeatResponse
+  | ProposeForward
+  | ReadIndexRequest
+  | ReadIndexResponse
+  | TimeoutNow;
+
+export type MessageType = Message['type'];
+
+export const MESSAGE_TYPES: readonly MessageType[] = [
+  'vote',
+  'voteResp',
+  'append',
+  'appendResp',
+  'heartbeat',
+  'heartbeatResp',
+  'propose',
+  'readIndex',
+  'readIndexResp',
+  'timeoutNow',
+];
+
+export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
