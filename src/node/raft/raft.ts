@@ -1,0 +1,599 @@
+/**
+ * The Raft state machine of one node: elections, replication, commitment and ReadIndex.
+ *
+ * Pure and deterministic: it reacts to tick(), step(), propose() and readIndex() by changing its
+ * state and queueing messages and read states; RawNode turns that into Ready batches. No I/O, no
+ * clock, randomness only from config.random. Section numbers refer to the Raft paper (Ongaro &
+ * Ousterhout 2014) and, where marked "thesis", to Ongaro's dissertation.
+ */
+import {
+  NO_NODE,
+  type AppendRequest,
+  type AppendResponse,
+  type Entry,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  type Message,
+  type NodeId,
+  type Role,
+  type VoteRequest,
+  type VoteResponse,
+} from '../../protocol/raft-messages.js';
+import { RaftLog, assert } from './log.js';
+import { Progress, quorumIndex, quorumSize } from './progress.js';
+import { ReadIndexQueue } from './read-index.js';
+import type { ProposeResult, RaftConfig, RaftInitialState, RaftStatus, ReadState } from './types.js';
+
+type MessageBody<T> = T extends Message ? Omit<T, 'from' | 'to' | 'term'> & { term?: number } : never;
+
+export class Raft {
+  readonly id: NodeId;
+  /** All voters, this node included, ascending (a stable order keeps runs deterministic). */
+  readonly voters: NodeId[];
+  private readonly cfg: Required<RaftConfig>;
+
+  term = 0;
+  vote: NodeId = NO_NODE;
+  leader: NodeId = NO_NODE;
+  role: Role = 'follower';
+  readonly log: RaftLog;
+
+  /** Outbox, drained by RawNode.ready(). */
+  msgs: Message[] = [];
+  readStates: ReadState[] = [];
+
+  /** Ticks since the last valid contact from a leader (follower) or last check-quorum (leader). */
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private randomizedElectionTimeout = 0;
+  /** Votes received in the current (pre-)campaign: true = granted. */
+  private votes = new Map<NodeId, boolean>();
+  /** Leader only: replication progress of every voter, this node included. */
+  private prs = new Map<NodeId, Progress>();
+  private readonly reads = new ReadIndexQueue();
+  /** Leader only: reads that arrived before the leader committed an entry of its term (§8). */
+  private readsAwaitingFirstCommit: { ctx: string; from: NodeId }[] = [];
+  /** Follower only: read contexts forwarded to the leader, failed if that leader goes away. */
+  private forwardedReads = new Set<string>();
+
+  constructor(config: RaftConfig, initial?: RaftInitialState) {
+    this.cfg = {
+      preVote: true,
+      checkQuorum: true,
+      maxInflight: 64,
+      maxEntriesPerMessage: 256,
+      ...config,
+    };
+    validateConfig(this.cfg);
+    this.id = config.id;
+    this.voters = [...new Set(config.peers)].sort((a, b) => a - b);
+    const init = initial ?? { hardState: { term: 0, vote: 0, commit: 0 }, entries: [], snapshotIndex: 0, snapshotTerm: 0, applied: 0 };
+    this.log = new RaftLog(init.entries, init.snapshotIndex, init.snapshotTerm, init.hardState.commit, init.applied);
+    this.term = init.hardState.term;
+    this.vote = init.hardState.vote;
+    this.becomeFollower(this.term, NO_NODE);
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  tick(): void {
+    if (this.role === 'leader') this.tickLeader();
+    else this.tickElection();
+  }
+
+  propose(data: unknown[]): ProposeResult {
+    if (this.role === 'leader') {
+      const index = this.log.lastIndex() + 1;
+      this.appendEntries(data);
+      return { status: 'appended', index, term: this.term };
+    }
+    if (this.leader !== NO_NODE) {
+      this.send(this.leader, { type: 'propose', data });
+      return { status: 'forwarded', leader: this.leader };
+    }
+    return { status: 'dropped', leader: NO_NODE };
+  }
+
+  readIndex(ctx: string): void {
+    if (this.role === 'leader') {
+      this.leaderReadIndex(ctx, this.id);
+    } else if (this.leader !== NO_NODE) {
+      this.forwardedReads.add(ctx);
+      this.send(this.leader, { type: 'readIndex', ctx });
+    } else {
+      this.readStates.push({ ctx, index: -1 });
+    }
+  }
+
+  step(m: Message): void {
+    if (m.to !== this.id) return;
+    // Forwarded client work is not part of the term protocol (like etcd's local MsgProp).
+    if (m.type === 'propose') {
+      if (this.role === 'leader') this.appendEntries(m.data);
+      return; // not leader: dropped; the client's request times out and is retried
+    }
+    if (m.type === 'readIndex') {
+      if (this.role === 'leader') this.leaderReadIndex(m.ctx, m.from);
+      else this.send(m.from, { type: 'readIndexResp', ctx: m.ctx, index: -1 });
+      return;
+    }
+
+    if (m.term > this.term) {
+      if (m.type === 'vote' && this.inLease()) {
+        // §6 / thesis §4.2.3: a node that heard from a leader within the minimum election timeout
+        // ignores (pre-)votes, so a partitioned node rejoining cannot depose a healthy leader.
+        return;
+      }
+      const preVoteTraffic = (m.type === 'vote' && m.pre) || (m.type === 'voteResp' && m.pre && m.granted);
+      if (!preVoteTraffic) {
+        const fromLeader = m.type === 'append' || m.type === 'heartbeat';
+        this.becomeFollower(m.term, fromLeader ? m.from : NO_NODE);
+      }
+    } else if (m.term < this.term) {
+      this.stepStale(m);
+      return;
+    }
+
+    if (m.type === 'vote') {
+      this.handleVote(m);
+      return;
+    }
+    switch (this.role) {
+      case 'leader':
+        this.stepLeader(m);
+        break;
+      case 'candidate':
+      case 'pre-candidate':
+        this.stepCandidate(m);
+        break;
+      case 'follower':
+        this.stepFollower(m);
+        break;
+    }
+  }
+
+  // ---------------------------------------------------------------- role changes
+
+  becomeFollower(term: number, leader: NodeId): void {
+    this.reset(term);
+    this.role = 'follower';
+    this.leader = leader;
+  }
+
+  private becomePreCandidate(): void {
+    assert(this.role !== 'leader', 'leader cannot become pre-candidate');
+    // Pre-vote changes neither term nor vote (thesis §9.6): a failed pre-campaign leaves no trace.
+    this.votes.clear();
+    this.failForwardedReads();
+    this.role = 'pre-candidate';
+    this.leader = NO_NODE;
+  }
+
+  private becomeCandidate(): void {
+    assert(this.role !== 'leader', 'leader cannot become candidate');
+    this.reset(this.term + 1);
+    this.vote = this.id;
+    this.role = 'candidate';
+  }
+
+  private becomeLeader(): void {
+    assert(this.role === 'candidate', `only a candidate can become leader, not a ${this.role}`);
+    this.reset(this.term);
+    this.role = 'leader';
+    this.leader = this.id;
+    const next = this.log.lastIndex() + 1;
+    for (const id of this.voters) {
+      const pr = new Progress(next, this.cfg.maxInflight);
+      if (id === this.id) {
+        // Our own "replication" is the driver's fsync: match is what is durable here.
+        pr.state = 'replicate';
+        pr.match = this.log.stableIndex();
+      }
+      pr.recentActive = true;
+      this.prs.set(id, pr);
+    }
+    // §8: a no-op entry of the new term lets the leader commit entries of earlier terms and learn
+    // the commit index it needs for ReadIndex.
+    this.appendEntries([], true);
+  }
+
+  /** Common to every role change: new term clears the vote; timers and leader-only state reset. */
+  private reset(term: number): void {
+    if (term !== this.term) {
+      this.term = term;
+      this.vote = NO_NODE;
+    }
+    this.leader = NO_NODE;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout = this.cfg.electionTicksMin + Math.floor(this.cfg.random() * (this.cfg.electionTicksMax - this.cfg.electionTicksMin + 1));
+    this.votes.clear();
+    this.prs.clear();
+    this.failLeaderReads();
+    this.failForwardedReads();
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.randomizedElectionTimeout && this.voters.includes(this.id)) {
+      this.electionElapsed = 0;
+      this.campaign(this.cfg.preVote ? 'pre' : 'real');
+    }
+  }
+
+  private tickLeader(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.cfg.electionTicksMin) {
+      this.electionElapsed = 0;
+      if (this.cfg.checkQuorum && !this.quorumActive()) {
+        // Check-quorum: a leader cut off from a majority steps down rather than keep accepting
+        // requests it can never commit (thesis §6.2).
+        this.becomeFollower(this.term, NO_NODE);
+        return;
+      }
+      for (const [id, pr] of this.prs) pr.recentActive = id === this.id;
+    }
+    if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
+      this.heartbeatElapsed = 0;
+      this.broadcastHeartbeat(this.reads.lastCtx());
+    }
+  }
+
+  /** Heard from a leader recently enough that an election now would be disruptive. */
+  private inLease(): boolean {
+    // As in etcd, a leader counts as "in lease" too: with check-quorum it steps down by itself
+    // when it loses the majority, so a vote from a higher term only disrupts it.
+    return this.cfg.checkQuorum && this.leader !== NO_NODE && this.electionElapsed < this.cfg.electionTicksMin;
+  }
+
+  private quorumActive(): boolean {
+    let active = 0;
+    for (const [id, pr] of this.prs) if (id === this.id || pr.recentActive) active++;
+    return active >= quorumSize(this.voters.length);
+  }
+
+  // ---------------------------------------------------------------- elections (§5.2)
+
+  private campaign(kind: 'pre' | 'real'): void {
+    if (kind === 'pre') this.becomePreCandidate();
+    else this.becomeCandidate();
+    const voteTerm = kind === 'pre' ? this.term + 1 : this.term;
+    this.recordVote(this.id, true);
+    if (this.tallyVotes()) return;
+    for (const id of this.voters) {
+      if (id === this.id) continue;
+      this.send(id, {
+        type: 'vote',
+        pre: kind === 'pre',
+        term: voteTerm,
+        lastLogIndex: this.log.lastIndex(),
+        lastLogTerm: this.log.lastTerm(),
+      });
+    }
+  }
+
+  private recordVote(id: NodeId, granted: boolean): void {
+    if (!this.votes.has(id)) this.votes.set(id, granted);
+  }
+
+  /** Acts on the votes so far; returns true when the campaign is decided. */
+  private tallyVotes(): boolean {
+    let granted = 0;
+    let rejected = 0;
+    for (const v of this.votes.values()) v ? granted++ : rejected++;
+    const q = quorumSize(this.voters.length);
+    if (granted >= q) {
+      if (this.role === 'pre-candidate') this.campaign('real');
+      else this.becomeLeader();
+      return true;
+    }
+    if (rejected >= q) {
+      this.becomeFollower(this.term, NO_NODE);
+      return true;
+    }
+    return false;
+  }
+
+  private handleVote(m: VoteRequest): void {
+    // We may vote for a node we already voted for (a retransmission), for anyone if we have no
+    // vote and know no leader this term, and pre-vote for anyone campaigning in a later term.
+    const canVote = this.vote === m.from || (this.vote === NO_NODE && this.leader === NO_NODE) || (m.pre && m.term > this.term);
+    // §5.4.1: only a candidate whose log is at least as up-to-date as ours gets the vote.
+    if (canVote && this.log.isUpToDate(m.lastLogIndex, m.lastLogTerm)) {
+      this.send(m.from, { type: 'voteResp', pre: m.pre, granted: true, term: m.term });
+      if (!m.pre) {
+        this.electionElapsed = 0;
+        this.vote = m.from;
+      }
+    } else {
+      this.send(m.from, { type: 'voteResp', pre: m.pre, granted: false });
+    }
+  }
+
+  // ---------------------------------------------------------------- per-role message handling
+
+  /** A message from an older term. */
+  private stepStale(m: Message): void {
+    if (m.type === 'append' || m.type === 'heartbeat') {
+      // A deposed leader that missed the election: tell it the new term so it steps down. With
+      // pre-vote and check-quorum it may never see a higher-term vote request otherwise.
+      this.send(m.from, { type: 'appendResp', success: false, index: 0, hintIndex: 0, hintTerm: 0 });
+    } else if (m.type === 'vote' && m.pre) {
+      this.send(m.from, { type: 'voteResp', pre: true, granted: false });
+    }
+    // Anything else from an old term (late responses) is ignored.
+  }
+
+  private stepLeader(m: Message): void {
+    switch (m.type) {
+      case 'appendResp':
+        this.handleAppendResponse(m);
+        break;
+      case 'heartbeatResp':
+        this.handleHeartbeatResponse(m);
+        break;
+      case 'append':
+      case 'heartbeat':
+        assert(false, `two leaders in term ${this.term}: ${this.id} and ${m.from}`);
+        break;
+      default:
+        break; // votes were handled above; late vote responses are irrelevant now
+    }
+  }
+
+  private stepCandidate(m: Message): void {
+    switch (m.type) {
+      case 'append':
+      case 'heartbeat':
+        // A leader of our term exists (§5.2): give up the campaign.
+        this.becomeFollower(this.term, m.from);
+        this.stepFollower(m);
+        break;
+      case 'voteResp':
+        if (m.pre !== (this.role === 'pre-candidate')) return; // from an earlier campaign
+        this.recordVote(m.from, m.granted);
+        this.tallyVotes();
+        break;
+      default:
+        break;
+    }
+  }
+
+  private stepFollower(m: Message): void {
+    switch (m.type) {
+      case 'append':
+        this.electionElapsed = 0;
+        this.leader = m.from;
+        this.handleAppend(m);
+        break;
+      case 'heartbeat':
+        this.electionElapsed = 0;
+        this.leader = m.from;
+        this.handleHeartbeat(m);
+        break;
+      case 'readIndexResp':
+        if (this.forwardedReads.delete(m.ctx)) this.readStates.push({ ctx: m.ctx, index: m.index });
+        break;
+      case 'timeoutNow':
+        // Leadership transfer (thesis §3.10): campaign at once, skipping pre-vote.
+        this.campaign('real');
+        break;
+      default:
+        break;
+    }
+  }
+
+  // ---------------------------------------------------------------- replication (§5.3)
+
+  private handleAppend(m: AppendRequest): void {
+    if (m.prevLogIndex < this.log.committed) {
+      // Everything up to our commit index already matches the leader (§5.4 leader completeness).
+      this.send(m.from, { type: 'appendResp', success: true, index: this.log.committed, hintIndex: 0, hintTerm: 0 });
+      return;
+    }
+    if (this.log.matchTerm(m.prevLogIndex, m.prevLogTerm)) {
+      const lastNew = this.log.appendFromLeader(m.prevLogIndex, m.entries);
+      // Commit only what is known to match the leader, never a stale tail beyond it.
+      this.log.commitTo(Math.min(m.commit, lastNew));
+      this.send(m.from, { type: 'appendResp', success: true, index: lastNew, hintIndex: 0, hintTerm: 0 });
+    } else {
+      const hint = this.log.rejectHint(m.prevLogIndex);
+      this.send(m.from, { type: 'appendResp', success: false, index: m.prevLogIndex, ...hint });
+    }
+  }
+
+  private handleHeartbeat(m: HeartbeatRequest): void {
+    // The leader sends min(our match, its commit), so every index up to it is in our log and matches.
+    this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
+    const resp: MessageBody<HeartbeatResponse> = { type: 'heartbeatResp' };
+    if (m.ctx !== undefined) resp.ctx = m.ctx;
+    this.send(m.from, resp);
+  }
+
+  private handleAppendResponse(m: AppendResponse): void {
+    const pr = this.prs.get(m.from);
+    if (!pr) return;
+    pr.recentActive = true;
+    if (m.success) {
+      if (pr.acked(m.index) && this.maybeCommit()) {
+        this.broadcastAppend(true);
+      } else {
+        this.sendAppend(m.from, false);
+      }
+      return;
+    }
+    let next = m.hintIndex;
+    if (m.hintTerm > 0) {
+      const last = this.log.lastIndexOfTerm(m.hintTerm);
+      if (last > 0) next = last + 1;
+    }
+    if (pr.rejected(m.index, Math.max(1, next))) this.sendAppend(m.from, true);
+  }
+
+  private handleHeartbeatResponse(m: HeartbeatResponse): void {
+    const pr = this.prs.get(m.from);
+    if (!pr) return;
+    pr.recentActive = true;
+    pr.probeSent = false;
+    // Appends can be lost (a dropped connection). If the follower is behind, send one more append
+    // (empty if need be): it either fills the gap or is rejected, which puts us back into probe.
+    // A full in-flight window frees one slot so a lost window cannot stall the follower forever.
+    if (pr.match < this.log.lastIndex()) {
+      pr.freeOldestIfFull();
+      this.sendAppend(m.from, true);
+    }
+    if (m.ctx === undefined) return;
+    if (this.reads.ack(m.ctx, m.from) < quorumSize(this.voters.length)) return;
+    for (const r of this.reads.releaseThrough(m.ctx)) this.answerRead(r.ctx, r.index, r.from);
+  }
+
+  /** Leader: add a batch to the log and start replicating it. */
+  private appendEntries(data: unknown[], noop = false): void {
+    let index = this.log.lastIndex();
+    const entries: Entry[] = noop
+      ? [{ term: this.term, index: ++index, kind: 'noop' }]
+      : data.map((d) => ({ term: this.term, index: ++index, kind: 'cmd' as const, data: d }));
+    if (entries.length === 0) return;
+    this.log.append(entries);
+    // Our own progress advances only when the driver reports the entries durable (onPersisted):
+    // the leader must not count itself toward a commit before its fsync (DESIGN.md).
+    this.broadcastAppend(false);
+  }
+
+  /**
+   * Send entries (or, with allowEmpty, an empty append carrying the commit index / a probe) to one
+   * follower, if its flow control allows.
+   */
+  private sendAppend(to: NodeId, allowEmpty: boolean): void {
+    const pr = this.prs.get(to);
+    if (!pr || pr.isPaused()) return;
+    const prevLogIndex = pr.next - 1;
+    const prevLogTerm = this.log.term(prevLogIndex);
+    // Without compaction every index the leader needs is in its log. Snapshots will send
+    // InstallSnapshot here instead.
+    assert(prevLogTerm !== undefined, `leader ${this.id} has no term for index ${prevLogIndex} (first ${this.log.firstIndex()})`);
+    const entries = this.log.slice(pr.next, this.log.lastIndex() + 1, this.cfg.maxEntriesPerMessage);
+    if (entries.length === 0 && !allowEmpty) return;
+    this.send(to, { type: 'append', prevLogIndex, prevLogTerm, entries, commit: this.log.committed });
+    pr.sent(prevLogIndex + entries.length, entries.length);
+  }
+
+  private broadcastAppend(allowEmpty: boolean): void {
+    for (const id of this.voters) if (id !== this.id) this.sendAppend(id, allowEmpty);
+  }
+
+  private broadcastHeartbeat(ctx: string | undefined): void {
+    for (const id of this.voters) {
+      if (id === this.id) continue;
+      const pr = this.prs.get(id)!;
+      const hb: MessageBody<HeartbeatRequest> = { type: 'heartbeat', commit: Math.min(pr.match, this.log.committed) };
+      if (ctx !== undefined) hb.ctx = ctx;
+      this.send(id, hb);
+    }
+  }
+
+  /**
+   * §5.3/§5.4.2: commit the highest index stored on a majority, but only if it is from the
+   * current term (the Figure 8 rule). Returns true if the commit index moved.
+   */
+  private maybeCommit(): boolean {
+    const matches: number[] = [];
+    for (const id of this.voters) matches.push(this.prs.get(id)!.match);
+    const q = quorumIndex(matches);
+    if (q <= this.log.committed || this.log.term(q) !== this.term) return false;
+    this.log.commitTo(q);
+    if (this.readsAwaitingFirstCommit.length > 0) {
+      const waiting = this.readsAwaitingFirstCommit;
+      this.readsAwaitingFirstCommit = [];
+      for (const r of waiting) this.leaderReadIndex(r.ctx, r.from);
+    }
+    return true;
+  }
+
+  /** The driver made entries up to (index, term) durable. */
+  onPersisted(index: number, term: number): void {
+    this.log.stableTo(index, term);
+    if (this.role !== 'leader') return;
+    const self = this.prs.get(this.id)!;
+    const stable = this.log.stableIndex();
+    if (stable > self.match) {
+      self.match = stable;
+      self.next = Math.max(self.next, stable + 1);
+      if (this.maybeCommit()) this.broadcastAppend(true);
+    }
+  }
+
+  // ---------------------------------------------------------------- ReadIndex (thesis §6.4)
+
+  private leaderReadIndex(ctx: string, from: NodeId): void {
+    if (this.log.term(this.log.committed) !== this.term) {
+      // Until an entry of its own term commits, the leader does not know the latest commit index.
+      this.readsAwaitingFirstCommit.push({ ctx, from });
+      return;
+    }
+    if (this.voters.length === 1) {
+      this.answerRead(ctx, this.log.committed, from);
+      return;
+    }
+    this.reads.add(ctx, this.log.committed, from, this.id);
+    this.broadcastHeartbeat(ctx);
+  }
+
+  private answerRead(ctx: string, index: number, from: NodeId): void {
+    if (from === this.id) this.readStates.push({ ctx, index });
+    else this.send(from, { type: 'readIndexResp', ctx, index });
+  }
+
+  /** Leadership is gone: every read it was confirming fails (its requester retries). */
+  private failLeaderReads(): void {
+    const pending = [...this.reads.clear(), ...this.readsAwaitingFirstCommit];
+    this.readsAwaitingFirstCommit = [];
+    for (const r of pending) this.answerRead(r.ctx, -1, r.from);
+  }
+
+  private failForwardedReads(): void {
+    for (const ctx of this.forwardedReads) this.readStates.push({ ctx, index: -1 });
+    this.forwardedReads.clear();
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  private send(to: NodeId, body: MessageBody<Message>): void {
+    const term = body.term ?? this.term;
+    this.msgs.push({ ...body, from: this.id, to, term } as Message);
+  }
+
+  status(): RaftStatus {
+    const s: RaftStatus = {
+      id: this.id,
+      role: this.role,
+      term: this.term,
+      vote: this.vote,
+      leader: this.leader,
+      commitIndex: this.log.committed,
+      lastApplied: this.log.applied,
+      firstIndex: this.log.firstIndex(),
+      lastLogIndex: this.log.lastIndex(),
+      lastLogTerm: this.log.lastTerm(),
+    };
+    if (this.role === 'leader') {
+      s.progress = {};
+      for (const [id, pr] of this.prs) {
+        s.progress[String(id)] = { match: pr.match, next: pr.next, state: pr.state, inflight: pr.inflight.length, recentActive: pr.recentActive };
+      }
+    }
+    return s;
+  }
+}
+
+function validateConfig(c: Required<RaftConfig>): void {
+  assert(Number.isInteger(c.id) && c.id > 0, `config: id must be a positive integer, got ${c.id}`);
+  assert(c.peers.includes(c.id), `config: peers must include this node (${c.id})`);
+  assert(c.heartbeatTicks >= 1, 'config: heartbeatTicks must be >= 1');
+  assert(c.electionTicksMin > c.heartbeatTicks, 'config: electionTicksMin must exceed heartbeatTicks');
+  assert(c.electionTicksMax >= c.electionTicksMin, 'config: electionTicksMax must be >= electionTicksMin');
+  assert(c.maxInflight >= 1 && c.maxEntriesPerMessage >= 1, 'config: maxInflight and maxEntriesPerMessage must be >= 1');
+}

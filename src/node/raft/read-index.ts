@@ -1,0 +1,65 @@
+/**
+ * Pending ReadIndex requests on a leader (Raft thesis §6.4; etcd's readOnly).
+ *
+ * A read arriving at commit index C is safe to serve once a majority has acknowledged a heartbeat
+ * sent after the read arrived: then no other leader can have committed anything newer than C.
+ * Requests are kept in arrival order; when one gets a quorum of acks, every request before it is
+ * safe too (their heartbeat rounds were earlier, so the acks cover them).
+ */
+import type { NodeId } from '../../protocol/raft-messages.js';
+
+export interface PendingRead {
+  ctx: string;
+  /** Commit index when the request arrived. */
+  index: number;
+  /** Node whose client asked (this node for local reads). */
+  from: NodeId;
+  acks: Set<NodeId>;
+}
+
+export class ReadIndexQueue {
+  private readonly byCtx = new Map<string, PendingRead>();
+  private queue: PendingRead[] = [];
+
+  add(ctx: string, index: number, from: NodeId, self: NodeId): void {
+    if (this.byCtx.has(ctx)) return; // a duplicate (forwarded twice): the first one answers
+    const req: PendingRead = { ctx, index, from, acks: new Set([self]) };
+    this.byCtx.set(ctx, req);
+    this.queue.push(req);
+  }
+
+  /** Record an ack for `ctx`; returns the number of acks now (0 if unknown). */
+  ack(ctx: string, from: NodeId): number {
+    const req = this.byCtx.get(ctx);
+    if (!req) return 0;
+    req.acks.add(from);
+    return req.acks.size;
+  }
+
+  /** Remove and return every request up to and including `ctx`. */
+  releaseThrough(ctx: string): PendingRead[] {
+    const pos = this.queue.findIndex((r) => r.ctx === ctx);
+    if (pos < 0) return [];
+    const done = this.queue.slice(0, pos + 1);
+    this.queue = this.queue.slice(pos + 1);
+    for (const r of done) this.byCtx.delete(r.ctx);
+    return done;
+  }
+
+  /** The newest pending context, whose heartbeat round covers all others. */
+  lastCtx(): string | undefined {
+    return this.queue.length ? this.queue[this.queue.length - 1]!.ctx : undefined;
+  }
+
+  /** Drop everything (leadership lost); returns what was pending so callers can fail it. */
+  clear(): PendingRead[] {
+    const all = this.queue;
+    this.queue = [];
+    this.byCtx.clear();
+    return all;
+  }
+
+  get size(): number {
+    return this.queue.length;
+  }
+}
