@@ -1,0 +1,242 @@
+/**
+ * Raft peer transport: NDJSON over TCP on each node's peerPort.
+ *
+ * Each node dials one persistent outgoing connection to every peer and sends its messages there;
+ * it only reads from connections peers dialled to it. The first line on a connection is a hello
+ * naming the sender; anything else first, or any malformed line later, gets the connection closed
+ * with a logged reason: the peer port is open to the network and must survive strangers.
+ *
+ * Raft tolerates lost messages, so the transport may drop: while a peer is disconnected its
+ * messages are discarded, and when its socket pushes back (write() === false) messages queue up to
+ * a byte bound, beyond which they are dropped. A slow peer therefore cannot grow the leader's memory
+ * without bound. Reconnects back off exponentially.
+ */
+import net from 'node:net';
+import split2 from 'split2';
+import type { Message, NodeId } from '../protocol/raft-messages.js';
+import { validatePeerMessage } from '../protocol/raft-validate.js';
+import type { Logger } from './logger.js';
+
+export interface PeerAddress {
+  id: NodeId;
+  host: string;
+  peerPort: number;
+}
+
+export interface PeerTransportOptions {
+  self: PeerAddress;
+  peers: PeerAddress[];
+  log: Logger;
+  onMessage: (m: Message) => void;
+  /** Bytes queued per peer while its socket pushes back; more is dropped. */
+  maxQueuedBytes?: number;
+  /** Longest accepted line (a large AppendEntries). */
+  maxLineBytes?: number;
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+}
+
+interface Hello {
+  hello: { from: NodeId; to: NodeId };
+}
+
+export interface PeerStats {
+  connected: boolean;
+  sentMessages: number;
+  droppedMessages: number;
+  queuedBytes: number;
+}
+
+/** One outgoing connection with its reconnect loop and bounded queue. */
+class OutgoingPeer {
+  private socket: net.Socket | null = null;
+  private connected = false;
+  private congested = false;
+  private queue: string[] = [];
+  private queuedBytes = 0;
+  private backoffMs: number;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  readonly stats: PeerStats = { connected: false, sentMessages: 0, droppedMessages: 0, queuedBytes: 0 };
+
+  constructor(
+    private readonly self: PeerAddress,
+    private readonly peer: PeerAddress,
+    private readonly opts: Required<Pick<PeerTransportOptions, 'maxQueuedBytes' | 'reconnectMinMs' | 'reconnectMaxMs'>> & { log: Logger },
+  ) {
+    this.backoffMs = opts.reconnectMinMs;
+    this.connect();
+  }
+
+  private connect(): void {
+    if (this.closed) return;
+    const socket = net.connect({ host: this.peer.host, port: this.peer.peerPort });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.on('connect', () => {
+      this.connected = true;
+      this.stats.connected = true;
+      this.backoffMs = this.opts.reconnectMinMs;
+      const hello: Hello = { hello: { from: this.self.id, to: this.peer.id } };
+      socket.write(JSON.stringify(hello) + '\n');
+      this.opts.log.info(`peer ${this.peer.id} up (connected to ${this.peer.host}:${this.peer.peerPort})`);
+    });
+    socket.on('drain', () => this.flush());
+    // Peers never write back on this connection; drain reads so a misbehaving one cannot stall us.
+    socket.on('data', () => {});
+    socket.on('error', () => {}); // 'close' follows and handles it
+    socket.on('close', () => {
+      const was = this.connected;
+      this.connected = false;
+      this.congested = false;
+      this.stats.connected = false;
+      this.stats.droppedMessages += this.queue.length;
+      this.queue = [];
+      this.queuedBytes = 0;
+      this.socket = null;
+      if (was) this.opts.log.info(`peer ${this.peer.id} down (connection closed)`);
+      if (!this.closed) {
+        const delay = this.backoffMs * (0.75 + Math.random() * 0.5);
+        this.backoffMs = Math.min(this.backoffMs * 2, this.opts.reconnectMaxMs);
+        this.timer = setTimeout(() => this.connect(), delay);
+      }
+    });
+  }
+
+  /** Queue one batch of lines for this peer. */
+  send(lines: string): void {
+    if (!this.connected || !this.socket) {
+      this.stats.droppedMessages++;
+      return;
+    }
+    if (this.congested) {
+      if (this.queuedBytes + lines.length > this.opts.maxQueuedBytes) {
+        this.stats.droppedMessages++;
+        return;
+      }
+      this.queue.push(lines);
+      this.queuedBytes += lines.length;
+      this.stats.queuedBytes = this.queuedBytes;
+      return;
+    }
+    this.stats.sentMessages++;
+    if (!this.socket.write(lines)) this.congested = true;
+  }
+
+  private flush(): void {
+    this.congested = false;
+    while (this.queue.length > 0 && this.socket && !this.congested) {
+      const lines = this.queue.shift()!;
+      this.queuedBytes -= lines.length;
+      this.stats.sentMessages++;
+      if (!this.socket.write(lines)) this.congested = true;
+    }
+    this.stats.queuedBytes = this.queuedBytes;
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.socket?.destroy();
+  }
+}
+
+export class PeerTransport {
+  private readonly server: net.Server;
+  private readonly out = new Map<NodeId, OutgoingPeer>();
+  private readonly incoming = new Set<net.Socket>();
+  private readonly opts: Required<PeerTransportOptions>;
+
+  constructor(opts: PeerTransportOptions) {
+    this.opts = {
+      maxQueuedBytes: 16 * 1024 * 1024,
+      maxLineBytes: 64 * 1024 * 1024,
+      reconnectMinMs: 50,
+      reconnectMaxMs: 1000,
+      ...opts,
+    };
+    this.server = net.createServer((s) => this.accept(s));
+  }
+
+  /** Listen on our peer port and start dialling peers. */
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.self.peerPort, this.opts.self.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    for (const p of this.opts.peers) {
+      if (p.id !== this.opts.self.id) this.out.set(p.id, new OutgoingPeer(this.opts.self, p, this.opts));
+    }
+  }
+
+  /** Send messages, one write per peer per call. */
+  send(messages: Message[]): void {
+    if (messages.length === 0) return;
+    const byPeer = new Map<NodeId, string>();
+    for (const m of messages) {
+      byPeer.set(m.to, (byPeer.get(m.to) ?? '') + JSON.stringify(m) + '\n');
+    }
+    for (const [to, lines] of byPeer) this.out.get(to)?.send(lines);
+  }
+
+  stats(): Record<string, PeerStats> {
+    const r: Record<string, PeerStats> = {};
+    for (const [id, p] of this.out) r[String(id)] = { ...p.stats };
+    return r;
+  }
+
+  private accept(socket: net.Socket): void {
+    this.incoming.add(socket);
+    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    let from: NodeId | null = null;
+    const refuse = (reason: string) => {
+      this.opts.log.warn(`peer port: closing connection from ${remote}${from ? ` (node ${from})` : ''}: ${reason}`);
+      socket.end(JSON.stringify({ error: { code: 'BAD_PEER_MESSAGE', message: reason } }) + '\n');
+      socket.destroySoon?.();
+      setTimeout(() => socket.destroy(), 1000).unref();
+    };
+    const lines = socket.pipe(split2({ maxLength: this.opts.maxLineBytes }));
+    lines.on('error', () => refuse(`line longer than ${this.opts.maxLineBytes} bytes`));
+    lines.on('data', (line: string) => {
+      if (socket.destroyed || socket.writableEnded) return;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(line);
+      } catch {
+        refuse('not JSON');
+        return;
+      }
+      if (from === null) {
+        const h = (raw as Partial<Hello> | null)?.hello;
+        const known = this.opts.peers.some((p) => p.id === h?.from && p.id !== this.opts.self.id);
+        if (!h || !known || h.to !== this.opts.self.id) {
+          refuse('expected a hello from a cluster member first');
+          return;
+        }
+        from = h.from;
+        return;
+      }
+      const m = validatePeerMessage(raw);
+      if (typeof m === 'string') {
+        refuse(m);
+        return;
+      }
+      if (m.from !== from || m.to !== this.opts.self.id) {
+        refuse(`message from ${m.from} to ${m.to} on the connection of node ${from}`);
+        return;
+      }
+      this.opts.onMessage(m);
+    });
+    socket.on('error', () => {});
+    socket.on('close', () => this.incoming.delete(socket));
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.out.values()) p.close();
+    for (const s of this.incoming) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

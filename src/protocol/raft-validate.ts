@@ -1,0 +1,75 @@
+/**
+ * Validation of peer messages read off the wire. The peer port is reachable by anyone on the
+ * network, so every field is checked before the consensus core sees it: a malformed message is
+ * refused with a reason (the transport logs it and drops the connection), never stepped.
+ */
+import { MESSAGE_TYPES, type Entry, type Message } from './raft-messages.js';
+
+type Obj = Record<string, unknown>;
+
+const isNat = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Returns the message, or a string saying what is wrong with it. */
+export function validatePeerMessage(raw: unknown): Message | string {
+  if (!isObj(raw)) return 'message must be a JSON object';
+  const type = raw.type;
+  if (typeof type !== 'string' || !(MESSAGE_TYPES as readonly string[]).includes(type)) return `unknown message type ${JSON.stringify(type)}`;
+  for (const f of ['from', 'to', 'term'] as const) if (!isNat(raw[f])) return `${type}.${f} must be a non-negative integer`;
+  const need = (fields: string[], check: (v: unknown) => boolean, what: string): string | null => {
+    for (const f of fields) if (!check(raw[f])) return `${type}.${f} must be ${what}`;
+    return null;
+  };
+  const bool = (v: unknown) => typeof v === 'boolean';
+  let err: string | null = null;
+  switch (type) {
+    case 'vote':
+      err = need(['pre'], bool, 'a boolean') ?? need(['lastLogIndex', 'lastLogTerm'], isNat, 'a non-negative integer');
+      break;
+    case 'voteResp':
+      err = need(['pre', 'granted'], bool, 'a boolean');
+      break;
+    case 'append':
+      err = need(['prevLogIndex', 'prevLogTerm', 'commit'], isNat, 'a non-negative integer') ?? validateEntries(raw.entries, raw.prevLogIndex as number);
+      break;
+    case 'appendResp':
+      err = need(['success'], bool, 'a boolean') ?? need(['index', 'hintIndex', 'hintTerm'], isNat, 'a non-negative integer');
+      break;
+    case 'heartbeat':
+      err = need(['commit'], isNat, 'a non-negative integer') ?? optionalString(raw, 'ctx');
+      break;
+    case 'heartbeatResp':
+      err = optionalString(raw, 'ctx');
+      break;
+    case 'propose':
+      err = Array.isArray(raw.data) ? null : 'propose.data must be an array';
+      break;
+    case 'readIndex':
+      err = need(['ctx'], (v) => typeof v === 'string', 'a string');
+      break;
+    case 'readIndexResp':
+      err = need(['ctx'], (v) => typeof v === 'string', 'a string') ?? (Number.isSafeInteger(raw.index) && (raw.index as number) >= -1 ? null : 'readIndexResp.index must be an integer >= -1');
+      break;
+    case 'timeoutNow':
+      break;
+  }
+  return err ?? (raw as unknown as Message);
+}
+
+function optionalString(raw: Obj, field: string): string | null {
+  return raw[field] === undefined || typeof raw[field] === 'string' ? null : `${String(raw.type)}.${field} must be a string`;
+}
+
+function validateEntries(entries: unknown, prevLogIndex: number): string | null {
+  if (!Array.isArray(entries)) return 'append.entries must be an array';
+  let expect = prevLogIndex + 1;
+  for (const e of entries as unknown[]) {
+    if (!isObj(e)) return 'append.entries[] must be objects';
+    const entry = e as Partial<Entry>;
+    if (!isNat(entry.term) || !isNat(entry.index)) return 'append.entries[].term/index must be non-negative integers';
+    if (entry.index !== expect) return `append.entries[] must be consecutive from ${prevLogIndex + 1}`;
+    if (entry.kind !== 'cmd' && entry.kind !== 'noop') return 'append.entries[].kind must be "cmd" or "noop"';
+    expect++;
+  }
+  return null;
+}
