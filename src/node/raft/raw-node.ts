@@ -55,6 +55,7 @@ export class RawNode {
     const hard = this.hardState();
     const soft = this.softState();
     const entries: Entry[] = r.log.unstableEntries();
+    const termOrVoteChanged = hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote;
     const rd: Ready = {
       softState: sameSoft(soft, this.prevSoft) ? null : soft,
       hardState: sameHard(hard, this.prevHard) ? null : hard,
@@ -64,6 +65,8 @@ export class RawNode {
       // persists before applying.
       committedEntries: r.log.nextCommitted(),
       readStates: r.readStates,
+      mustSync: termOrVoteChanged || entries.length > 0,
+      sendBeforePersist: r.role === 'leader' && !termOrVoteChanged,
     };
     r.msgs = [];
     r.readStates = [];

@@ -87,6 +87,18 @@ export interface Ready {
   committedEntries: Entry[];
   /** Reads that became safe to serve (once applied >= index). */
   readStates: ReadState[];
+  /**
+   * True when `entries` is non-empty or term/vote changed: then the write must be fsynced before
+   * `messages` go out. A change of `commit` alone need not be synced (a stale commit index is
+   * safe; it is re-learned from the leader) and may be written with the next batch.
+   */
+  mustSync: boolean;
+  /**
+   * True when `messages` may be sent before the write is durable: this node is the leader and
+   * term/vote did not change, so its messages promise nothing about its own disk (a leader counts
+   * itself toward commitment only after advance(); Raft thesis §10.2.1).
+   */
+  sendBeforePersist: boolean;
 }
 
 /** What happened to a batch handed to propose(). */
