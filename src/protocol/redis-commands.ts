@@ -1,0 +1,459 @@
+/**
+ * The Redis face of the client port: maps a command's argv (from the RESP or inline dialect) to a
+ * ClientRequest for the node, or answers it locally (PING, ECHO, COMMAND, CONFIG GET, SELECT,
+ * CLIENT, HELLO, QUIT, ...); encodes results and errors as Redis would reply.
+ *
+ * Outside tools depend on the exact bytes (DESIGN.md): redis-cli needs `COMMAND DOCS` to be an
+ * array or an error and `INFO SERVER` a bulk string containing "\r\nredis_version:";
+ * redis-benchmark reads `CONFIG GET save` / `CONFIG GET appendonly` as `*2 name value` and stops on
+ * any error reply. Error texts match Redis 7's wording.
+ */
+import type { ClientRequest } from './client-requests.js';
+import { type ErrorCode, RaftKvError, toRaftKvError } from './errors.js';
+import { globMatch } from './glob.js';
+import type { Role } from './raft-messages.js';
+import {
+  encodeBulk,
+  encodeBulkArray,
+  encodeError,
+  encodeInteger,
+  encodeSimple,
+  RESP_EMPTY_ARRAY,
+  RESP_NULL_BULK,
+  RESP_OK,
+  RESP_PONG,
+} from './resp.js';
+
+/** What INFO SERVER reports as redis_version (redis-cli parses it; keep it plain x.y.z). */
+export const REDIS_VERSION = '7.0.0';
+export const RAFTKV_VERSION = '0.1.0';
+
+/**
+ * How to encode the result of a request made for a Redis command when the op's default encoding
+ * (encodeRespResult) is not what that command replies:
+ * - `set-nx`: SET k v NX is a cas(expected null); true -> +OK, false -> $-1 (Redis's nil);
+ * - `count`: DBSIZE is keys('*'); reply with the number of keys.
+ */
+export type RespReplyShape = 'default' | 'set-nx' | 'count';
+
+export type RedisDispatch =
+  /** Send `req` to the node; encode its result with encodeRespResult(req, result, shape). */
+  | { kind: 'request'; name: string; req: ClientRequest; shape: RespReplyShape }
+  /**
+   * Answered locally: write `reply`; if `close`, close the connection after it (QUIT).
+   * `error` is set when the reply is an error (for logs and counters).
+   */
+  | { kind: 'reply'; name: string; reply: string; close: boolean; error?: RaftKvError };
+
+type Dispatch = RedisDispatch;
+
+/**
+ * RESP error prefix per code. Codes that Redis would report as a plain `ERR` use it; the rest get
+ * a distinct first word so clients can tell retryable failures apart (as Redis's MOVED, TRYAGAIN,
+ * WRONGTYPE do). Each non-ERR prefix belongs to exactly one code (errorFromResp relies on it).
+ */
+export const RESP_ERROR_PREFIX: Readonly<Record<ErrorCode, string>> = Object.freeze({
+  BAD_REQUEST: 'ERR',
+  UNKNOWN_OP: 'ERR',
+  WRONG_TYPE: 'WRONGTYPE',
+  TOO_LARGE: 'ERR',
+  PROTOCOL_ERROR: 'ERR',
+  NOT_LEADER: 'NOTLEADER',
+  NO_LEADER: 'NOLEADER',
+  TIMEOUT: 'TIMEOUT',
+  UNAVAILABLE: 'UNAVAILABLE',
+  PROPOSAL_DROPPED: 'TRYAGAIN',
+  SHUTTING_DOWN: 'SHUTTINGDOWN',
+  CONNECTION_LOST: 'ERR',
+  BAD_CONFIG: 'ERR',
+  BAD_FLAG: 'ERR',
+  CORRUPT_LOG: 'ERR',
+  INTERNAL: 'ERR',
+});
+
+/** `-<PREFIX> <message>\r\n` for any thrown value (non-RaftKvErrors count as INTERNAL). */
+export function encodeRespError(err: unknown): string {
+  const e = toRaftKvError(err);
+  return encodeError(`${RESP_ERROR_PREFIX[e.code]} ${e.message}`);
+}
+
+/**
+ * Client side: the RaftKvError for a RESP error reply's text (without the leading '-').
+ * Non-ERR prefixes map back to their code; `ERR` maps to UNKNOWN_OP, PROTOCOL_ERROR or
+ * BAD_REQUEST by its wording; an unknown prefix is kept whole as a BAD_REQUEST message.
+ */
+export function errorFromResp(text: string): RaftKvError {
+  const space = text.indexOf(' ');
+  const prefix = space === -1 ? text : text.slice(0, space);
+  const rest = space === -1 ? '' : text.slice(space + 1);
+  if (prefix === 'ERR') {
+    if (rest.startsWith('unknown command') || rest.startsWith('unknown subcommand')) return new RaftKvError('UNKNOWN_OP', rest);
+    if (rest.startsWith('Protocol error')) return new RaftKvError('PROTOCOL_ERROR', rest);
+    return new RaftKvError('BAD_REQUEST', rest);
+  }
+  for (const [code, p] of Object.entries(RESP_ERROR_PREFIX)) {
+    if (p === prefix && p !== 'ERR') return new RaftKvError(code as ErrorCode, rest);
+  }
+  return new RaftKvError('BAD_REQUEST', text, { resp: text });
+}
+
+function errorReply(name: string, err: RaftKvError, close = false): Dispatch {
+  return { kind: 'reply', name, reply: encodeRespError(err), close, error: err };
+}
+
+function localReply(name: string, reply: string, close = false): Dispatch {
+  return { kind: 'reply', name, reply, close };
+}
+
+function request(name: string, req: ClientRequest, shape: RespReplyShape = 'default'): Dispatch {
+  return { kind: 'request', name, req, shape };
+}
+
+/** Redis's addReplyErrorArity: `name` is the lower-case full name (`config|get`). */
+function arityError(name: string): Dispatch {
+  return errorReply(name, new RaftKvError('BAD_REQUEST', `wrong number of arguments for '${name}' command`));
+}
+
+/** Truncates to at most `max` UTF-8 bytes, as C's "%.*s" does (may cut a character). */
+function truncateBytes(s: string, max: number): string {
+  if (max <= 0) return '';
+  const b = Buffer.from(s, 'utf8');
+  return b.length <= max ? s : b.subarray(0, max).toString('utf8');
+}
+
+/** Redis 7: "unknown command '%.128s', with args beginning with: " + "'%.*s' " per arg while < 128 bytes. */
+function unknownCommand(argv: readonly string[]): Dispatch {
+  let args = '';
+  for (let i = 1; i < argv.length && Buffer.byteLength(args) < 128; i++) {
+    args += `'${truncateBytes(argv[i]!, 128 - Buffer.byteLength(args))}' `;
+  }
+  const message = `unknown command '${truncateBytes(argv[0]!, 128)}', with args beginning with: ${args}`;
+  return errorReply(argv[0]!.toLowerCase(), new RaftKvError('UNKNOWN_OP', message));
+}
+
+function unknownSubcommand(argv: readonly string[]): Dispatch {
+  const container = argv[0]!.toUpperCase();
+  const message = `unknown subcommand '${truncateBytes(argv[1]!, 128)}'. Try ${container} HELP.`;
+  return errorReply(argv[0]!.toLowerCase(), new RaftKvError('UNKNOWN_OP', message));
+}
+
+function syntaxError(name: string, message = 'syntax error'): Dispatch {
+  return errorReply(name, new RaftKvError('BAD_REQUEST', message));
+}
+
+interface CommandSpec {
+  /** Redis arity: N > 0 exactly N words (name included); -N at least N. */
+  arity: number;
+  run(argv: readonly string[], name: string): Dispatch;
+}
+
+/**
+ * CONFIG GET answers from this table, so tools that read settings at start get plausible values
+ * (redis-benchmark: `save`, `appendonly`). Names are matched with Redis globs, like Redis does.
+ */
+const CONFIG_VALUES: ReadonlyArray<readonly [string, string]> = [
+  ['save', ''],
+  ['appendonly', 'no'],
+  ['databases', '1'],
+  ['maxmemory', '0'],
+];
+
+/** Redis's reply to HELLO 2, as a flat RESP2 array of name/value pairs. */
+function helloReply(): string {
+  return (
+    `*14\r\n${encodeBulk('server')}${encodeBulk('redis')}${encodeBulk('version')}${encodeBulk(REDIS_VERSION)}` +
+    `${encodeBulk('proto')}${encodeInteger(2)}${encodeBulk('id')}${encodeInteger(0)}` +
+    `${encodeBulk('mode')}${encodeBulk('standalone')}${encodeBulk('role')}${encodeBulk('master')}` +
+    `${encodeBulk('modules')}${RESP_EMPTY_ARRAY}`
+  );
+}
+
+const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>([
+  [
+    'ping',
+    {
+      arity: -1,
+      run: (argv, name) => {
+        if (argv.length > 2) return arityError(name);
+        return localReply(name, argv.length === 2 ? encodeBulk(argv[1]!) : RESP_PONG);
+      },
+    },
+  ],
+  ['echo', { arity: 2, run: (argv, name) => localReply(name, encodeBulk(argv[1]!)) }],
+  ['get', { arity: 2, run: (argv, name) => request(name, { op: 'get', key: argv[1]! }) }],
+  [
+    'set',
+    {
+      arity: -3,
+      run: (argv, name) => {
+        // Only NX is supported (as a cas against "absent"); there are no TTLs to set.
+        let nx = false;
+        for (const opt of argv.slice(3)) {
+          const upper = opt.toUpperCase();
+          if (upper === 'NX') nx = true;
+          else if (['XX', 'GET', 'EX', 'PX', 'EXAT', 'PXAT', 'KEEPTTL'].includes(upper)) {
+            return syntaxError(name, `SET option '${upper}' is not supported by raftkv`);
+          } else return syntaxError(name);
+        }
+        if (nx) return request(name, { op: 'cas', key: argv[1]!, expected: null, value: argv[2]! }, 'set-nx');
+        return request(name, { op: 'set', key: argv[1]!, value: argv[2]! });
+      },
+    },
+  ],
+  ['setnx', { arity: 3, run: (argv, name) => request(name, { op: 'cas', key: argv[1]!, expected: null, value: argv[2]! }) }],
+  ['del', { arity: -2, run: (argv, name) => request(name, { op: 'del', keys: argv.slice(1) }) }],
+  ['unlink', { arity: -2, run: (argv, name) => request(name, { op: 'del', keys: argv.slice(1) }) }],
+  ['exists', { arity: -2, run: (argv, name) => request(name, { op: 'exists', keys: argv.slice(1) }) }],
+  ['keys', { arity: 2, run: (argv, name) => request(name, { op: 'keys', pattern: argv[1]! }) }],
+  ['dbsize', { arity: 1, run: (_argv, name) => request(name, { op: 'keys', pattern: '*' }, 'count') }],
+  [
+    'cas',
+    { arity: 4, run: (argv, name) => request(name, { op: 'cas', key: argv[1]!, expected: argv[2]!, value: argv[3]! }) },
+  ],
+  [
+    'info',
+    {
+      arity: -1,
+      run: (argv, name) => request(name, argv.length > 1 ? { op: 'info', section: argv.slice(1).join(' ') } : { op: 'info' }),
+    },
+  ],
+  [
+    'command',
+    {
+      arity: -1,
+      // No command table to describe: an empty array is valid for COMMAND, COMMAND DOCS, COMMAND INFO.
+      run: (argv, name) => localReply(name, argv.length > 1 && argv[1]!.toLowerCase() === 'count' ? encodeInteger(0) : RESP_EMPTY_ARRAY),
+    },
+  ],
+  [
+    'config',
+    {
+      arity: -2,
+      run: (argv) => {
+        const sub = argv[1]!.toLowerCase();
+        const full = `config|${sub}`;
+        if (sub === 'get') {
+          if (argv.length < 3) return arityError(full);
+          const pairs: string[] = [];
+          for (const [param, value] of CONFIG_VALUES) {
+            if (argv.slice(2).some((pattern) => globMatch(pattern, param, true))) pairs.push(param, value);
+          }
+          return localReply(full, encodeBulkArray(pairs));
+        }
+        if (sub === 'set') {
+          if (argv.length < 4 || argv.length % 2 !== 0) return arityError(full);
+          return errorReply(full, new RaftKvError('BAD_REQUEST', 'CONFIG SET is not supported by raftkv'));
+        }
+        if (sub === 'resetstat') return argv.length === 2 ? localReply(full, RESP_OK) : arityError(full);
+        return unknownSubcommand(argv);
+      },
+    },
+  ],
+  [
+    'select',
+    {
+      arity: 2,
+      run: (argv, name) => {
+        const db = argv[1]!;
+        if (!/^-?\d+$/.test(db) || !Number.isSafeInteger(Number(db))) {
+          return errorReply(name, new RaftKvError('BAD_REQUEST', 'value is not an integer or out of range'));
+        }
+        if (Number(db) !== 0) return errorReply(name, new RaftKvError('BAD_REQUEST', 'DB index is out of range'));
+        return localReply(name, RESP_OK);
+      },
+    },
+  ],
+  [
+    'client',
+    {
+      arity: -2,
+      run: (argv) => {
+        const sub = argv[1]!.toLowerCase();
+        const full = `client|${sub}`;
+        const exact = (n: number, reply: string): Dispatch => (argv.length === n ? localReply(full, reply) : arityError(full));
+        switch (sub) {
+          case 'setname':
+            return exact(3, RESP_OK);
+          case 'setinfo':
+            return exact(4, RESP_OK);
+          case 'getname':
+            return exact(2, RESP_NULL_BULK);
+          case 'no-evict':
+          case 'no-touch':
+            return exact(3, RESP_OK);
+          default:
+            return unknownSubcommand(argv);
+        }
+      },
+    },
+  ],
+  [
+    'hello',
+    {
+      arity: -1,
+      run: (argv, name) => {
+        // Only RESP2 is spoken. HELLO [2 ...] describes the server; HELLO 3 is refused the way
+        // Redis refuses an unsupported protocol, which makes clients fall back to RESP2.
+        if (argv.length === 1) return localReply(name, helloReply());
+        const ver = argv[1]!;
+        if (!/^-?\d+$/.test(ver)) {
+          return errorReply(name, new RaftKvError('BAD_REQUEST', 'Protocol version is not an integer or out of range'));
+        }
+        if (Number(ver) !== 2) {
+          return localReply(name, encodeError('NOPROTO unsupported protocol version'));
+        }
+        return localReply(name, helloReply());
+      },
+    },
+  ],
+  ['quit', { arity: -1, run: (_argv, name) => localReply(name, RESP_OK, true) }],
+  ['reset', { arity: 1, run: (_argv, name) => localReply(name, encodeSimple('RESET')) }],
+]);
+
+/** Names of the commands this server knows (lower case). */
+export const REDIS_COMMAND_NAMES: readonly string[] = [...COMMANDS.keys()];
+
+/**
+ * Maps one command (argv from the decoder; never empty) to what to do. Command names are
+ * case-insensitive; arguments are kept as given. Never throws for a non-empty argv (an empty one
+ * is a caller bug).
+ */
+export function parseRedisCommand(argv: readonly string[]): RedisDispatch {
+  if (argv.length === 0) {
+    throw new RaftKvError('INTERNAL', 'parseRedisCommand needs at least one word (the decoder drops empty commands)');
+  }
+  const name = argv[0]!.toLowerCase();
+  const spec = COMMANDS.get(name);
+  if (spec === undefined) return unknownCommand(argv);
+  if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return arityError(name);
+  return spec.run(argv, name);
+}
+
+function expect<T>(ok: boolean, value: unknown, what: string): T {
+  if (!ok) throw new RaftKvError('INTERNAL', `result of ${what} has the wrong type: ${JSON.stringify(value)}`);
+  return value as T;
+}
+
+/**
+ * The RESP reply for a successful request's result (OpResults in client-requests.ts):
+ * get -> bulk or $-1; set -> +OK; del/exists -> integer; cas -> :1/:0; keys -> array of bulks;
+ * ping -> +PONG or the message as bulk; info -> bulk; status/entries -> their JSON as a bulk.
+ * A result of the wrong type is a bug: throws INTERNAL (reply with encodeRespError).
+ */
+export function encodeRespResult(req: ClientRequest, value: unknown, shape: RespReplyShape = 'default'): string {
+  if (shape === 'set-nx') return expect<boolean>(typeof value === 'boolean', value, 'SET NX') ? RESP_OK : RESP_NULL_BULK;
+  if (shape === 'count') {
+    const count = Array.isArray(value) ? value.length : value;
+    return encodeInteger(expect<number>(Number.isSafeInteger(count), count, 'a count'));
+  }
+  switch (req.op) {
+    case 'get':
+      return encodeBulk(expect<string | null>(value === null || typeof value === 'string', value, 'get'));
+    case 'set':
+      return value === undefined || value === null ? RESP_OK : encodeSimple(expect<string>(typeof value === 'string', value, 'set'));
+    case 'del':
+    case 'exists':
+      return encodeInteger(expect<number>(Number.isSafeInteger(value), value, req.op));
+    case 'cas':
+      return encodeInteger(expect<boolean>(typeof value === 'boolean', value, 'cas') ? 1 : 0);
+    case 'keys': {
+      const ok = Array.isArray(value) && value.every((k) => typeof k === 'string');
+      return encodeBulkArray(expect<string[]>(ok, value, 'keys'));
+    }
+    case 'ping':
+      if (req.message === undefined) return RESP_PONG;
+      return encodeBulk(expect<string>(typeof value === 'string', value, 'ping'));
+    case 'info':
+      return encodeBulk(expect<string>(typeof value === 'string', value, 'info'));
+    case 'status':
+    case 'entries':
+      return encodeBulk(JSON.stringify(value ?? null));
+  }
+}
+
+/** What INFO reports; the node fills it from its raft status and state machine. */
+export interface InfoFacts {
+  nodeId: number;
+  role: Role;
+  term: number;
+  /** 0 when unknown. */
+  leader: number;
+  /** The leader's client address `host:port`, when known. */
+  leaderAddress?: string;
+  commitIndex: number;
+  lastApplied: number;
+  lastLogIndex: number;
+  /** Number of keys in the state machine (Keyspace section; omitted when absent or 0, as Redis does). */
+  keys?: number;
+  tcpPort?: number;
+  uptimeSeconds?: number;
+  connectedClients?: number;
+  processId?: number;
+  /** More sections or fields: `{raft: {pre_vote: 'yes'}, stats: {...}}`; names lower case. */
+  extra?: Record<string, Record<string, string | number>>;
+}
+
+type InfoFields = Array<[string, string | number | undefined]>;
+
+function infoSections(f: InfoFacts): Map<string, InfoFields> {
+  const sections = new Map<string, InfoFields>();
+  sections.set('server', [
+    ['redis_version', REDIS_VERSION],
+    ['raftkv_version', RAFTKV_VERSION],
+    ['redis_mode', 'standalone'],
+    ['arch_bits', 64],
+    ['process_id', f.processId],
+    ['tcp_port', f.tcpPort],
+    ['uptime_in_seconds', f.uptimeSeconds],
+  ]);
+  sections.set('clients', [['connected_clients', f.connectedClients]]);
+  const replication: InfoFields = [['role', f.role === 'leader' ? 'master' : 'slave']];
+  if (f.role !== 'leader' && f.leaderAddress !== undefined) {
+    const colon = f.leaderAddress.lastIndexOf(':');
+    replication.push(
+      ['master_host', colon === -1 ? f.leaderAddress : f.leaderAddress.slice(0, colon)],
+      ['master_port', colon === -1 ? undefined : f.leaderAddress.slice(colon + 1)],
+    );
+  }
+  if (f.role !== 'leader') replication.push(['master_link_status', f.leader !== 0 ? 'up' : 'down']);
+  sections.set('replication', replication);
+  sections.set('raft', [
+    ['raft_node_id', f.nodeId],
+    ['raft_role', f.role],
+    ['raft_term', f.term],
+    ['raft_leader', f.leader],
+    ['raft_commit_index', f.commitIndex],
+    ['raft_last_applied', f.lastApplied],
+    ['raft_last_log_index', f.lastLogIndex],
+  ]);
+  sections.set('keyspace', f.keys ? [['db0', `keys=${f.keys},expires=0,avg_ttl=0`]] : []);
+  for (const [name, fields] of Object.entries(f.extra ?? {})) {
+    const key = name.toLowerCase();
+    const list = sections.get(key) ?? [];
+    list.push(...Object.entries(fields));
+    sections.set(key, list);
+  }
+  return sections;
+}
+
+/**
+ * Redis INFO text: `# Server\r\nredis_version:7.0.0\r\n...`, sections separated by an empty line.
+ * `section`: blank-separated names, case-insensitive; absent, `default`, `all` or `everything`
+ * means every section. Unknown names contribute nothing (Redis replies an empty bulk for them).
+ */
+export function renderInfo(section: string | undefined, facts: InfoFacts): string {
+  const sections = infoSections(facts);
+  const asked = (section ?? '').toLowerCase().split(/\s+/).filter((s) => s.length > 0);
+  const everything = asked.length === 0 || asked.some((s) => s === 'default' || s === 'all' || s === 'everything');
+  const chosen = everything ? [...sections.keys()] : [...sections.keys()].filter((s) => asked.includes(s));
+  const parts: string[] = [];
+  for (const name of chosen) {
+    let text = `# ${name[0]!.toUpperCase()}${name.slice(1)}\r\n`;
+    for (const [field, value] of sections.get(name)!) {
+      // Values are one-line by contract; strip CR/LF so a stray one cannot break the format.
+      if (value !== undefined) text += `${field}:${String(value).replace(/[\r\n]/g, ' ')}\r\n`;
+    }
+    parts.push(text);
+  }
+  return parts.join('\r\n');
+}
