@@ -1,0 +1,214 @@
+/**
+ * One persistent TCP connection to one node's client port, speaking the JSON dialect: one request
+ * per line, replies matched to requests by `id`, so many requests can be in flight at once
+ * (pipelining) and replies may come back in any order.
+ *
+ * Invariants:
+ *   - every request settles exactly once: with the reply carrying its id, or with TIMEOUT when its
+ *     own deadline passes, or with UNAVAILABLE (never sent: no connection) or CONNECTION_LOST
+ *     (sent, then the connection dropped) first;
+ *   - a reply that arrives after its request settled (late, after a timeout) is dropped;
+ *   - at most one socket exists at a time; it is opened lazily by the first request after a loss,
+ *     so a dead node costs nothing until someone asks it something;
+ *   - a malformed reply line means the other side does not speak our protocol: the connection is
+ *     closed (failing everything in flight) rather than guessing which request it belonged to.
+ *
+ * No backpressure beyond the socket's own buffer: the number of requests in flight is bounded by
+ * the caller (each caller awaits its reply), and request lines are small.
+ */
+import { connect, type Socket } from 'node:net';
+import split2 from 'split2';
+import { parseJsonReply, type JsonReply } from '../protocol/client-requests.js';
+import { RaftKvError } from '../protocol/errors.js';
+import type { ClientLogger } from './client-log.js';
+
+export type { JsonReply };
+
+/** What the client needs to reach a node (a cluster.json NodeAddress fits). */
+export interface ClientNodeAddress {
+  id: number;
+  host: string;
+  port: number;
+}
+
+export interface NodeConnectionOptions {
+  logger?: ClientLogger;
+  /** A connection attempt that takes longer fails with UNAVAILABLE. Default 2000. */
+  connectTimeoutMs?: number;
+  /** Most bytes buffered for one unfinished reply line; more means a broken peer. Default 64 MiB (KEYS can be big). */
+  maxReplyBytes?: number;
+}
+
+interface Pending {
+  resolve: (reply: JsonReply) => void;
+  reject: (err: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
+const DEFAULT_MAX_REPLY_BYTES = 64 * 1024 * 1024;
+
+export class NodeConnection {
+  readonly node: ClientNodeAddress;
+  readonly #logger: ClientLogger;
+  readonly #connectTimeoutMs: number;
+  readonly #maxReplyBytes: number;
+  /** Requests sent or waiting for the socket, by id. */
+  readonly #pending = new Map<number, Pending>();
+  #socket: Socket | null = null;
+  /** Resolves once #socket is connected; null when no attempt is under way. */
+  #connecting: Promise<Socket> | null = null;
+  #nextId = 1;
+  #closed = false;
+
+  constructor(node: ClientNodeAddress, options: NodeConnectionOptions = {}) {
+    this.node = node;
+    this.#logger = options.logger ?? (() => {});
+    this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.#maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+  }
+
+  get address(): string {
+    return `${this.node.host}:${this.node.port}`;
+  }
+
+  /** True while a socket is connected (not merely being opened). */
+  get connected(): boolean {
+    return this.#socket !== null && this.#connecting === null;
+  }
+
+  /** Requests awaiting a reply. */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Sends `body` (its `id` field is replaced by this connection's own) and resolves with the reply,
+   * whether ok or not. Rejects with RaftKvError TIMEOUT after `timeoutMs`, UNAVAILABLE if the node
+   * cannot be reached (the request was certainly not sent), CONNECTION_LOST if the connection drops
+   * after it was sent, SHUTTING_DOWN after close().
+   */
+  request(body: Record<string, unknown>, timeoutMs: number): Promise<JsonReply> {
+    if (this.#closed) return Promise.reject(new RaftKvError('SHUTTING_DOWN', 'the client was closed'));
+    const id = this.#nextId++;
+    const line = `${JSON.stringify({ ...body, id })}\n`;
+    return new Promise<JsonReply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        if (this.#pending.delete(id)) {
+          reject(new RaftKvError('TIMEOUT', `node ${this.node.id} (${this.address}) did not answer within ${Math.round(timeoutMs)} ms`));
+        }
+      }, Math.max(1, timeoutMs));
+      this.#pending.set(id, { resolve, reject, timer });
+      this.#open().then(
+        (socket) => {
+          // The request may have timed out while the socket was being opened.
+          if (this.#pending.has(id)) socket.write(line);
+        },
+        (err: Error) => this.#settle(id, err),
+      );
+    });
+  }
+
+  /** Fails everything in flight with SHUTTING_DOWN and closes the socket. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#failAll(new RaftKvError('SHUTTING_DOWN', 'the client was closed'));
+    this.#socket?.destroy();
+  }
+
+  #settle(id: number, outcome: Error | JsonReply): void {
+    const p = this.#pending.get(id);
+    if (!p) return;
+    this.#pending.delete(id);
+    clearTimeout(p.timer);
+    if (outcome instanceof Error) p.reject(outcome);
+    else p.resolve(outcome);
+  }
+
+  #failAll(err: Error): void {
+    for (const id of [...this.#pending.keys()]) this.#settle(id, err);
+  }
+
+  #open(): Promise<Socket> {
+    if (this.#connecting) return this.#connecting;
+    if (this.#socket) return Promise.resolve(this.#socket);
+    const socket = connect({ host: this.node.host, port: this.node.port });
+    this.#socket = socket;
+    socket.setNoDelay(true);
+    const lines = socket.pipe(split2({ maxLength: this.#maxReplyBytes }));
+    let established = false;
+    /** Why the socket ended, if we know better than the socket does. */
+    let reason: string | null = null;
+    /** The socket's last error code (ECONNREFUSED, ...), for the message. */
+    let lastError: string | null = null;
+
+    const connectTimer = setTimeout(() => {
+      reason = `connecting took over ${this.#connectTimeoutMs} ms`;
+      socket.destroy();
+    }, this.#connectTimeoutMs);
+
+    this.#connecting = new Promise<Socket>((resolve, reject) => {
+      socket.once('connect', () => {
+        clearTimeout(connectTimer);
+        established = true;
+        this.#connecting = null;
+        this.#logger({ kind: 'connect', nodeId: this.node.id, message: `connected to ${this.address}` });
+        resolve(socket);
+      });
+      // The single cleanup path: whatever ends the socket ends up here exactly once.
+      socket.once('close', () => {
+        clearTimeout(connectTimer);
+        lines.removeAllListeners('data');
+        if (this.#socket === socket) this.#socket = null;
+        this.#connecting = null;
+        const why = reason ?? lastError ?? 'closed by the node';
+        const err = new RaftKvError(
+          established ? 'CONNECTION_LOST' : 'UNAVAILABLE',
+          established
+            ? `connection to node ${this.node.id} (${this.address}) lost: ${why}`
+            : `cannot connect to node ${this.node.id} (${this.address}): ${why}`,
+        );
+        if (established && !this.#closed) {
+          this.#logger({ kind: 'disconnect', nodeId: this.node.id, message: `${this.address}: ${why}` });
+        }
+        reject(err);
+        this.#failAll(err);
+      });
+    });
+    // A connect failure is reported through the pending requests; nobody awaits this directly.
+    this.#connecting.catch(() => {});
+
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      lastError = err.code ?? err.message;
+    });
+    lines.on('error', (err: Error) => {
+      reason = `bad reply: ${err.message}`;
+      socket.destroy();
+    });
+    lines.on('data', (line: string) => this.#onLine(socket, line, (r) => (reason = r)));
+    return this.#connecting;
+  }
+
+  #onLine(socket: Socket, line: string, setReason: (r: string) => void): void {
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (line === '') return;
+    let reply: JsonReply;
+    try {
+      reply = parseJsonReply(line);
+    } catch (err) {
+      const why = (err as Error).message;
+      this.#logger({ kind: 'protocol-error', nodeId: this.node.id, message: why });
+      setReason(why);
+      socket.destroy();
+      return;
+    }
+    if (typeof reply.id !== 'number') {
+      // A reply without our id (e.g. an error about an unparseable line) cannot be matched; the
+      // request it concerns will time out. Log it: it means this client sent something wrong.
+      this.#logger({ kind: 'protocol-error', nodeId: this.node.id, message: `unmatched reply: ${line.slice(0, 200)}` });
+      return;
+    }
+    this.#settle(reply.id, reply);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Client of the supervisor's control socket (control-server.ts), for `raftkv ctl` and the TUI.
+ *
+ * net-ipc quirks handled here: with reconnect off, a failed connect never settles its promise and
+ * a request on a lost connection waits for its timeout; so connecting and every request race the
+ * connection's 'close' event, and a dead supervisor gives a clear UNAVAILABLE at once.
+ */
+import { Client } from 'net-ipc';
+import { errorFromJson, RaftKvError } from '../protocol/errors.js';
+import type { ControlReply, ControlRequest } from './control-protocol.js';
+import type { NodeStatusRow, SupervisedNode } from './supervisor.js';
+
+export interface ControlClient {
+  status(): Promise<NodeStatusRow[]>;
+  /** SIGKILL a node, or the current leader. Resolves with its state after it exited. */
+  kill(target: number | 'leader'): Promise<SupervisedNode>;
+  restart(id: number): Promise<SupervisedNode>;
+  stop(id: number): Promise<SupervisedNode>;
+  /** Asks the supervisor to stop every node and exit. */
+  shutdown(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ControlClientOptions {
+  /** Per request. Stopping a node may take the supervisor's stop timeout (5 s). Default 15000. */
+  timeoutMs?: number;
+  /** Default 2000. */
+  connectTimeoutMs?: number;
+}
+
+function unavailable(socketPath: string, why: string): RaftKvError {
+  return new RaftKvError('UNAVAILABLE', `no supervisor answering on ${socketPath} (${why}); start one with \`raftkv up\``);
+}
+
+export async function connectControl(socketPath: string, options: ControlClientOptions = {}): Promise<ControlClient> {
+  const timeoutMs = options.timeoutMs ?? 15000;
+  const connectTimeoutMs = options.connectTimeoutMs ?? 2000;
+  const client = new Client({ path: socketPath, reconnect: false });
+  let lastError = 'connection closed';
+  let closed = false;
+  /** Rejecters of everything waiting on the connection; called once when it closes. */
+  const waiters = new Set<(err: Error) => void>();
+  client.on('error', (err: unknown) => {
+    const e = err as NodeJS.ErrnoException;
+    lastError = e?.code ?? e?.message ?? String(err);
+  });
+  client.on('close', () => {
+    closed = true;
+    const err = unavailable(socketPath, lastError);
+    for (const reject of waiters) reject(err);
+    waiters.clear();
+  });
+
+  /** Runs `work` until it settles, the connection closes, or `ms` pass. */
+  function guarded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+    if (closed) return Promise.reject(unavailable(socketPath, lastError));
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(reject);
+        reject(new RaftKvError('TIMEOUT', `supervisor on ${socketPath}: no answer to ${what} within ${ms} ms`));
+      }, ms);
+      waiters.add(reject);
+      work.then(
+        (v) => {
+          clearTimeout(timer);
+          waiters.delete(reject);
+          resolve(v);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          waiters.delete(reject);
+          reject(err instanceof RaftKvError ? err : unavailable(socketPath, err instanceof Error ? err.message : String(err)));
+        },
+      );
+    });
+  }
+
+  try {
+    await guarded(client.connect(), connectTimeoutMs, 'connect');
+  } catch (err) {
+    client.destroy();
+    throw err;
+  }
+
+  async function call(request: ControlRequest): Promise<unknown> {
+    // net-ipc's own timeout is a backstop; ours (with close detection) fires first.
+    const reply = (await guarded(client.request(request, timeoutMs + 1000), timeoutMs, request.op)) as ControlReply | undefined;
+    if (typeof reply !== 'object' || reply === null || typeof reply.ok !== 'boolean') {
+      throw new RaftKvError('PROTOCOL_ERROR', `supervisor sent a malformed reply: ${JSON.stringify(reply)}`);
+    }
+    if (!reply.ok) throw errorFromJson(reply.error);
+    return reply.value;
+  }
+
+  return {
+    async status() {
+      return (await call({ op: 'status' })) as NodeStatusRow[];
+    },
+    async kill(target) {
+      return (await call({ op: 'kill', target })) as SupervisedNode;
+    },
+    async restart(id) {
+      return (await call({ op: 'restart', id })) as SupervisedNode;
+    },
+    async stop(id) {
+      return (await call({ op: 'stop', id })) as SupervisedNode;
+    },
+    async shutdown() {
+      await call({ op: 'shutdown' });
+    },
+    async close() {
+      if (closed) return;
+      await client.close().catch(() => false);
+      client.destroy();
+    },
+  };
+}

@@ -1,0 +1,65 @@
+/**
+ * The requests and replies of the supervisor's control socket (net-ipc, a Unix socket at
+ * `<dataDir>/supervisor.sock`). Shared by control-server.ts and control-client.ts; the request
+ * is validated here because anything local can connect to the socket.
+ */
+import { join } from 'node:path';
+import { RaftKvError, type ErrorJson } from '../protocol/errors.js';
+
+export type ControlRequest =
+  | { op: 'status' }
+  | { op: 'kill'; target: number | 'leader' }
+  | { op: 'stop'; id: number }
+  | { op: 'restart'; id: number }
+  | { op: 'shutdown' };
+
+export type ControlReply = { ok: true; value: unknown } | { ok: false; error: ErrorJson };
+
+/** The file name of the control socket inside the data directory. */
+export const CONTROL_SOCKET_NAME = 'supervisor.sock';
+
+/**
+ * Unix socket paths are limited to ~108 bytes (sun_path) on Linux, 104 on macOS; a longer one
+ * fails with an obscure error at listen time, so it is refused up front with a clear one.
+ */
+export const MAX_SOCKET_PATH_BYTES = 103;
+
+/** `<dataDir>/supervisor.sock`, checked for length. */
+export function controlSocketPath(dataDir: string): string {
+  const path = join(dataDir, CONTROL_SOCKET_NAME);
+  if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
+    throw new RaftKvError(
+      'BAD_CONFIG',
+      `control socket path is ${Buffer.byteLength(path)} bytes, over the ${MAX_SOCKET_PATH_BYTES}-byte limit of Unix sockets: ${path} (use a shorter data directory)`,
+    );
+  }
+  return path;
+}
+
+function isId(x: unknown): x is number {
+  return typeof x === 'number' && Number.isSafeInteger(x) && x > 0;
+}
+
+/** Validates an untrusted control request; throws BAD_REQUEST naming the problem. */
+export function parseControlRequest(raw: unknown): ControlRequest {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new RaftKvError('BAD_REQUEST', 'control request must be an object');
+  }
+  const r = raw as Record<string, unknown>;
+  switch (r.op) {
+    case 'status':
+    case 'shutdown':
+      return { op: r.op };
+    case 'kill':
+      if (r.target !== 'leader' && !isId(r.target)) {
+        throw new RaftKvError('BAD_REQUEST', `kill: target must be a node id or "leader", got ${JSON.stringify(r.target)}`);
+      }
+      return { op: 'kill', target: r.target };
+    case 'stop':
+    case 'restart':
+      if (!isId(r.id)) throw new RaftKvError('BAD_REQUEST', `${r.op}: id must be a node id, got ${JSON.stringify(r.id)}`);
+      return { op: r.op, id: r.id };
+    default:
+      throw new RaftKvError('UNKNOWN_OP', `unknown control op ${JSON.stringify(r.op)}`);
+  }
+}

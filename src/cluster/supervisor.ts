@@ -1,0 +1,360 @@
+/**
+ * The supervisor: starts each node of a cluster as a child process, and kills, stops and restarts
+ * them on request. It restarts nothing on its own: a node that dies stays down until someone asks
+ * (that is what lets a person watch a failover).
+ *
+ * Usable in-process (the TUI and the tests create one) and behind the control socket
+ * (control-server.ts, for `raftkv up` + `raftkv ctl`).
+ *
+ * Each node runs as `<node> <dist/src/cli/raftkv.js> node --id N --config <file>`, its stdout and
+ * stderr appended to `<logDir>/node-<id>.log`. Children get their own process group (detached), so
+ * a Ctrl-C in the terminal reaches only the supervisor, which then stops the nodes in order
+ * (SIGTERM, then SIGKILL after a deadline).
+ *
+ * Per node, invariants:
+ *   - state 'up'      <=> a child process exists and has not exited (pid !== null);
+ *   - state 'stopped' <=> the last process was ended by stopNode()/stop() (or never started);
+ *   - state 'down'    <=> the last process exited any other way (crash, kill(), signal from outside).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ClusterConfig, NodeAddress } from '../protocol/cluster-config.js';
+import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
+import { RaftKvClient, type NodeStatus } from '../client/raftkv-client.js';
+
+export type NodeState = 'up' | 'down' | 'stopped';
+
+/** What the supervisor knows about one node without asking it. */
+export interface SupervisedNode extends NodeAddress {
+  state: NodeState;
+  /** Pid of the running process; null unless up. */
+  pid: number | null;
+  /** Exit code of the last process, if it exited normally. */
+  exitCode: number | null;
+  /** Signal that ended the last process, if one did. */
+  exitSignal: string | null;
+  /** How many times this node was started. */
+  starts: number;
+  /** Absolute path of the node's log file. */
+  logFile: string;
+}
+
+/** A row of `ctl status`: the supervisor's view, plus the node's own if it answered. */
+export interface NodeStatusRow extends SupervisedNode {
+  role: string | null;
+  term: number | null;
+  /** Leader as this node knows it (0 = none); null if the node did not answer. */
+  leader: number | null;
+  commitIndex: number | null;
+  lastApplied: number | null;
+  lastLogIndex: number | null;
+  /** Why the node's status is missing (down, or no answer in time). */
+  statusError: string | null;
+}
+
+export interface NodeStartEvent {
+  id: number;
+  pid: number;
+}
+
+export interface NodeExitEvent {
+  id: number;
+  pid: number;
+  code: number | null;
+  signal: string | null;
+  /** The state the node is in now ('down' or 'stopped'). */
+  state: NodeState;
+}
+
+export interface SupervisorOptions {
+  config: ClusterConfig;
+  /** The cluster file the nodes read (must hold `config`). */
+  configPath: string;
+  /**
+   * How to start a node; the default runs the compiled `raftkv node`. Tests pass a stand-in.
+   */
+  nodeCommand?: (id: number, configPath: string) => { command: string; args: string[] };
+  /** Extra environment for the children. */
+  env?: NodeJS.ProcessEnv;
+  /** stopNode() sends SIGKILL when SIGTERM has not ended a node within this. Default 5000. */
+  stopTimeoutMs?: number;
+  /** Budget of each node's status query in status(). Default 500. */
+  statusTimeoutMs?: number;
+  /**
+   * SIGKILL every child still up if this process exits without calling stop() (an uncaught
+   * exception), so no orphan keeps its ports. Default true.
+   */
+  killOnExit?: boolean;
+}
+
+/** The compiled CLI, found relative to this module (dist/src/cluster/ -> dist/src/cli/). */
+export const RAFTKV_CLI_PATH = fileURLToPath(new URL('../cli/raftkv.js', import.meta.url));
+
+function defaultNodeCommand(id: number, configPath: string): { command: string; args: string[] } {
+  return { command: process.execPath, args: [RAFTKV_CLI_PATH, 'node', '--id', String(id), '--config', configPath] };
+}
+
+interface NodeSlot {
+  info: SupervisedNode;
+  child: ChildProcess | null;
+  /** Resolves when the current child has exited; null when there is none. */
+  exited: Promise<void> | null;
+  /** Set when we asked the current child to stop, so its exit counts as 'stopped'. */
+  stopping: boolean;
+}
+
+export interface Supervisor {
+  on(event: 'node-start', listener: (e: NodeStartEvent) => void): this;
+  on(event: 'node-exit', listener: (e: NodeExitEvent) => void): this;
+  once(event: 'node-start', listener: (e: NodeStartEvent) => void): this;
+  once(event: 'node-exit', listener: (e: NodeExitEvent) => void): this;
+  off(event: 'node-start', listener: (e: NodeStartEvent) => void): this;
+  off(event: 'node-exit', listener: (e: NodeExitEvent) => void): this;
+}
+
+export class Supervisor extends EventEmitter {
+  readonly config: ClusterConfig;
+  readonly configPath: string;
+  readonly #nodeCommand: NonNullable<SupervisorOptions['nodeCommand']>;
+  readonly #env: NodeJS.ProcessEnv | undefined;
+  readonly #stopTimeoutMs: number;
+  readonly #statusTimeoutMs: number;
+  readonly #slots = new Map<number, NodeSlot>();
+  readonly #client: RaftKvClient;
+  #exitHook: (() => void) | null = null;
+  #shutDown = false;
+
+  constructor(options: SupervisorOptions) {
+    super();
+    this.config = options.config;
+    this.configPath = options.configPath;
+    this.#nodeCommand = options.nodeCommand ?? defaultNodeCommand;
+    this.#env = options.env;
+    this.#stopTimeoutMs = options.stopTimeoutMs ?? 5000;
+    this.#statusTimeoutMs = options.statusTimeoutMs ?? 500;
+    for (const n of this.config.nodes) {
+      this.#slots.set(n.id, {
+        info: {
+          ...n,
+          state: 'stopped',
+          pid: null,
+          exitCode: null,
+          exitSignal: null,
+          starts: 0,
+          logFile: join(this.config.logDir, `node-${n.id}.log`),
+        },
+        child: null,
+        exited: null,
+        stopping: false,
+      });
+    }
+    this.#client = new RaftKvClient({ nodes: this.config.nodes, timeoutMs: this.#statusTimeoutMs });
+    if (options.killOnExit ?? true) {
+      this.#exitHook = () => {
+        for (const slot of this.#slots.values()) slot.child?.kill('SIGKILL');
+      };
+      process.on('exit', this.#exitHook);
+    }
+  }
+
+  /** A snapshot of every node, in config order. */
+  list(): SupervisedNode[] {
+    return [...this.#slots.values()].map((s) => ({ ...s.info }));
+  }
+
+  /** One node's snapshot; throws BAD_REQUEST for an unknown id. */
+  node(id: number): SupervisedNode {
+    return { ...this.#slot(id).info };
+  }
+
+  /** Starts every node that is not up. Resolves once each has a pid. */
+  async start(): Promise<void> {
+    mkdirSync(this.config.dataDir, { recursive: true });
+    mkdirSync(this.config.logDir, { recursive: true });
+    for (const slot of this.#slots.values()) {
+      if (slot.info.state !== 'up') await this.startNode(slot.info.id);
+    }
+  }
+
+  /** Starts one node; throws BAD_REQUEST if it is already up. Resolves once it has a pid. */
+  async startNode(id: number): Promise<SupervisedNode> {
+    const slot = this.#slot(id);
+    if (this.#shutDown) throw new RaftKvError('SHUTTING_DOWN', 'the supervisor is stopping');
+    if (slot.info.state === 'up') throw new RaftKvError('BAD_REQUEST', `node ${id} is already up (pid ${slot.info.pid})`);
+    mkdirSync(this.config.logDir, { recursive: true });
+    const logFd = openSync(slot.info.logFile, 'a');
+    const { command, args } = this.#nodeCommand(id, this.configPath);
+    let child: ChildProcess;
+    try {
+      child = spawn(command, args, {
+        stdio: ['ignore', logFd, logFd],
+        detached: true,
+        env: this.#env ? { ...process.env, ...this.#env } : process.env,
+      });
+    } finally {
+      // The child holds its own copy of the descriptor.
+      closeSync(logFd);
+    }
+    // Listen for the exit before anything can await, so a child that dies at once is not missed.
+    slot.child = child;
+    slot.stopping = false;
+    slot.exited = new Promise<void>((resolve) => {
+      child.once('exit', (code, signal) => {
+        const pid = child.pid ?? 0;
+        const state: NodeState = slot.stopping ? 'stopped' : 'down';
+        slot.info = { ...slot.info, state, pid: null, exitCode: code, exitSignal: signal };
+        slot.child = null;
+        slot.exited = null;
+        slot.stopping = false;
+        this.#note(slot.info.logFile, `supervisor: node ${id} (pid ${pid}) exited, ${signal ? `signal ${signal}` : `code ${code}`}`);
+        this.emit('node-exit', { id, pid, code, signal, state } satisfies NodeExitEvent);
+        resolve();
+      });
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.once('spawn', resolve);
+        // Kept for the child's life: an 'error' without a listener would throw in this process.
+        child.on('error', (err) => {
+          reject(err);
+          this.#note(slot.info.logFile, `supervisor: node ${id}: ${err.message}`);
+        });
+      });
+    } catch (err) {
+      slot.child = null;
+      slot.exited = null;
+      throw new RaftKvError('UNAVAILABLE', `cannot start node ${id}: ${(err as Error).message}`);
+    }
+    const pid = child.pid as number;
+    // The exit handler may already have run (it replaces info wholesale); only mark up if not.
+    if (slot.child === child) {
+      slot.info = { ...slot.info, state: 'up', pid, exitCode: null, exitSignal: null, starts: slot.info.starts + 1 };
+    }
+    this.#note(slot.info.logFile, `supervisor: started node ${id}, pid ${pid}: ${command} ${args.join(' ')}`);
+    this.emit('node-start', { id, pid } satisfies NodeStartEvent);
+    return { ...slot.info };
+  }
+
+  /**
+   * SIGKILL, as a crash would: no flush, no goodbye. `'leader'` picks the node that reports itself
+   * leader (NO_LEADER if none does). Resolves with the node's state once the process is gone.
+   */
+  async kill(target: number | 'leader'): Promise<SupervisedNode> {
+    const id = target === 'leader' ? await this.#requireLeader() : target;
+    const slot = this.#slot(id);
+    if (slot.info.state !== 'up' || !slot.child) throw new RaftKvError('BAD_REQUEST', `node ${id} is not running (${slot.info.state})`);
+    const exited = slot.exited;
+    slot.child.kill('SIGKILL');
+    await exited;
+    return { ...slot.info };
+  }
+
+  /** Clean stop: SIGTERM, then SIGKILL if it has not exited after stopTimeoutMs. No-op if not up. */
+  async stopNode(id: number): Promise<SupervisedNode> {
+    const slot = this.#slot(id);
+    const child = slot.child;
+    const exited = slot.exited;
+    if (!child || !exited) return { ...slot.info };
+    slot.stopping = true;
+    child.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.#stopTimeoutMs);
+    });
+    const late = await Promise.race([exited.then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (late) {
+      this.#note(slot.info.logFile, `supervisor: node ${id} ignored SIGTERM for ${this.#stopTimeoutMs} ms, sending SIGKILL`);
+      child.kill('SIGKILL');
+      await exited;
+    }
+    return { ...slot.info };
+  }
+
+  /** Starts a node that is down or stopped; one that is up is killed (SIGKILL) first. */
+  async restart(id: number): Promise<SupervisedNode> {
+    const slot = this.#slot(id);
+    if (slot.info.state === 'up') await this.kill(id);
+    return this.startNode(id);
+  }
+
+  /**
+   * Every node's row: the supervisor's view plus the node's own status, asked in parallel with a
+   * short budget each, so a dead or hung node shows as such instead of stalling the whole table.
+   */
+  async status(): Promise<NodeStatusRow[]> {
+    return Promise.all(
+      [...this.#slots.values()].map(async (slot): Promise<NodeStatusRow> => {
+        const base = { ...slot.info };
+        const empty = { role: null, term: null, leader: null, commitIndex: null, lastApplied: null, lastLogIndex: null };
+        if (base.state !== 'up') return { ...base, ...empty, statusError: base.state };
+        try {
+          const s: NodeStatus = await this.#client.status(base.id, { timeoutMs: this.#statusTimeoutMs });
+          return {
+            ...base,
+            role: s.role,
+            term: s.term,
+            leader: s.leader,
+            commitIndex: s.commitIndex,
+            lastApplied: s.lastApplied,
+            lastLogIndex: s.lastLogIndex,
+            statusError: null,
+          };
+        } catch (err) {
+          const e = toRaftKvError(err);
+          return { ...base, ...empty, statusError: `${e.code}: ${e.message}` };
+        }
+      }),
+    );
+  }
+
+  /** The id of the node that reports itself leader (highest term wins), or null. */
+  async findLeader(): Promise<number | null> {
+    let best: NodeStatusRow | null = null;
+    for (const row of await this.status()) {
+      if (row.role === 'leader' && (best === null || (row.term ?? 0) > (best.term ?? 0))) best = row;
+    }
+    return best?.id ?? null;
+  }
+
+  /** Stops every node (in parallel, SIGTERM then SIGKILL) and releases everything. Final. */
+  async stop(): Promise<void> {
+    this.#shutDown = true;
+    await Promise.all([...this.#slots.keys()].map((id) => this.stopNode(id)));
+    this.#client.close();
+    if (this.#exitHook) process.off('exit', this.#exitHook);
+    this.#exitHook = null;
+  }
+
+  async #requireLeader(): Promise<number> {
+    const leader = await this.findLeader();
+    if (leader === null) throw new RaftKvError('NO_LEADER', 'no node reports itself leader');
+    return leader;
+  }
+
+  #slot(id: number): NodeSlot {
+    const slot = this.#slots.get(id);
+    if (!slot) {
+      const ids = [...this.#slots.keys()].join(', ');
+      throw new RaftKvError('BAD_REQUEST', `no node with id ${JSON.stringify(id)} (nodes: ${ids})`);
+    }
+    return slot;
+  }
+
+  /** One line in the node's log file, so its log shows what the supervisor did to it. */
+  #note(logFile: string, line: string): void {
+    try {
+      const fd = openSync(logFile, 'a');
+      try {
+        writeSync(fd, `${new Date().toISOString()} ${line}\n`);
+      } finally {
+        closeSync(fd);
+      }
+    } catch {
+      // The log is a courtesy; a full disk must not break supervision.
+    }
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * The node process: `raftkv node --id N --config cluster.json`.
+ *
+ * Wires the pieces together: the WAL (recovery first), the consensus core, the peer transport, the
+ * KV state machine, the driver that runs the Ready loop, and the client port. SIGTERM/SIGINT stop
+ * it cleanly: no new work, the fsync in flight finishes, sockets close, the WAL closes.
+ */
+import { join } from 'node:path';
+import { loadClusterConfig, type ClusterConfig } from '../protocol/cluster-config.js';
+import { RaftKvError } from '../protocol/errors.js';
+import { ClientServer } from './client-server.js';
+import { KvStateMachine } from './kv-state-machine.js';
+import { fileLogger, type Logger } from './logger.js';
+import { PeerTransport } from './peer-transport.js';
+import { RaftDriver } from './raft-driver.js';
+import { RawNode } from './raft/raw-node.js';
+import { Wal } from './storage/wal.js';
+import { timingFromConfig } from './timing.js';
+
+export interface RunNodeOptions {
+  id: number;
+  configPath: string;
+  /** Override the read path (default: linearizable ReadIndex). */
+  readMode?: 'readindex' | 'lease';
+}
+
+export interface RunningNode {
+  stop(): Promise<void>;
+  /** Resolves when the node has stopped (by stop() or a signal). */
+  stopped: Promise<void>;
+}
+
+export async function runNode(opts: RunNodeOptions): Promise<void> {
+  const node = await startNode(opts, { handleSignals: true });
+  await node.stopped;
+}
+
+export async function startNode(opts: RunNodeOptions, { handleSignals = false } = {}): Promise<RunningNode> {
+  const cfg: ClusterConfig = loadClusterConfig(opts.configPath);
+  const me = cfg.nodes.find((n) => n.id === opts.id);
+  if (!me) {
+    throw new RaftKvError('BAD_CONFIG', `${opts.configPath}: no node with id ${opts.id} (ids: ${cfg.nodes.map((n) => n.id).join(', ')})`);
+  }
+  const log: Logger = fileLogger(join(cfg.logDir, `node-${me.id}.log`), {
+    prefix: `[node ${me.id}] `,
+    // In a terminal, also show the log; under the supervisor stderr already goes to the log file.
+    ...(process.stderr.isTTY ? { mirror: process.stderr } : {}),
+  });
+  const timing = timingFromConfig(cfg);
+  log.info(`starting: client ${me.host}:${me.port}, peers ${me.host}:${me.peerPort}, pid ${process.pid}, tick ${timing.tickMs} ms, election ${timing.electionTicksMin}-${timing.electionTicksMax} ticks, heartbeat ${timing.heartbeatTicks} ticks`);
+
+  const dataDir = join(cfg.dataDir, `node-${me.id}`);
+  let opened;
+  try {
+    opened = await Wal.open(dataDir, { log: (line) => log.warn(line) });
+  } catch (err) {
+    log.error(`cannot open the write-ahead log in ${dataDir}: ${(err as Error).message}`);
+    throw err;
+  }
+  const { wal, state, recovery } = opened;
+  log.info(`recovered ${state.entries.length} entries (term ${state.hardState.term}, vote ${state.hardState.vote}, commit ${state.hardState.commit}) from ${recovery.records} records${recovery.truncatedBytes ? `, truncated a torn tail of ${recovery.truncatedBytes} bytes` : ''}`);
+
+  const raw = new RawNode(
+    {
+      id: me.id,
+      peers: cfg.nodes.map((n) => n.id),
+      electionTicksMin: timing.electionTicksMin,
+      electionTicksMax: timing.electionTicksMax,
+      heartbeatTicks: timing.heartbeatTicks,
+      // Randomness lives out here; the core only calls it.
+      random: Math.random,
+    },
+    { hardState: state.hardState, entries: state.entries, snapshotIndex: state.snapshotIndex, snapshotTerm: state.snapshotTerm, applied: 0 },
+  );
+  const sm = new KvStateMachine();
+  let fatal: ((err: Error) => void) | null = null;
+  const transport = new PeerTransport({
+    self: me,
+    peers: cfg.nodes,
+    log,
+    onMessage: (m) => driver.step(m),
+  });
+  const driver = new RaftDriver({
+    nodeId: me.id,
+    raw,
+    storage: wal,
+    transport,
+    sm,
+    log,
+    tickMs: timing.tickMs,
+    onFatal: (err) => fatal?.(err),
+  });
+  const startedAt = Date.now();
+  const server = new ClientServer({
+    host: me.host,
+    port: me.port,
+    driver,
+    sm,
+    log,
+    info: () => ({ id: me.id, pid: process.pid, uptimeMs: Date.now() - startedAt, clientPort: me.port, peerPort: me.peerPort, host: me.host, peers: transport.stats(), wal: wal.counters }),
+  });
+
+  try {
+    await transport.start();
+    await server.start();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    log.error(`cannot listen: ${e.message}`);
+    await transport.close().catch(() => {});
+    await wal.close().catch(() => {});
+    throw new RaftKvError('UNAVAILABLE', `node ${me.id}: cannot listen (${e.code ?? e.message}); is another process using port ${me.port} or ${me.peerPort}?`);
+  }
+  driver.start();
+  log.info('ready');
+
+  let stopping: Promise<void> | null = null;
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+  const stop = (reason = 'stop requested'): Promise<void> => {
+    stopping ??= (async () => {
+      log.info(`stopping: ${reason}`);
+      await server.close();
+      await driver.stop();
+      await transport.close();
+      await wal.close();
+      log.info('stopped');
+      resolveStopped();
+    })();
+    return stopping;
+  };
+  fatal = (err) => {
+    log.error(`fatal storage error, stopping: ${err.message}`);
+    process.exitCode = 1;
+    void stop('fatal storage error');
+  };
+  if (handleSignals) {
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  }
+  return { stop: () => stop(), stopped };
+}

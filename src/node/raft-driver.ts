@@ -1,0 +1,311 @@
+/**
+ * Drives the consensus core for a real node: ticks it on a timer, feeds it peer messages and
+ * client work, and runs its Ready batches in etcd's order: persist (WAL, fsync) -> send -> apply ->
+ * advance. Only one Ready is in flight at a time; while its fsync runs, new proposals and reads
+ * pile up and go into the core together on the next round (group commit at every stage: one
+ * propose() call, one WAL write + fsync and one AppendEntries per follower per round).
+ *
+ * Client work is tracked here, not in the core:
+ *  - a write carries a node-unique reqId; it completes when an entry with that reqId is applied
+ *    (whichever node proposed it: followers forward proposals to the leader), fails at once when
+ *    the core drops it, fails as PROPOSAL_DROPPED when its index is applied with an entry of
+ *    another term (it was overwritten), and times out otherwise (outcome unknown);
+ *  - a linearizable read joins the next ReadIndex round; it is served once the state machine has
+ *    applied the index the round returned.
+ * Timeouts are swept by one interval timer, not a timer per request.
+ */
+import { RaftKvError } from '../protocol/errors.js';
+import type { Message } from '../protocol/raft-messages.js';
+import type { RawNode } from './raft/raw-node.js';
+import type { ReadState, Ready, SoftState } from './raft/types.js';
+import type { KvCommand, KvResult } from './kv-command.js';
+import { isKvError } from './kv-command.js';
+import type { KvStateMachine } from './kv-state-machine.js';
+import type { Logger } from './logger.js';
+
+export interface DriverStorage {
+  append(hardState: Ready['hardState'], entries: Ready['entries']): Promise<void>;
+}
+
+export interface DriverTransport {
+  send(messages: Message[]): void;
+}
+
+export interface RaftDriverOptions {
+  nodeId: number;
+  raw: RawNode;
+  storage: DriverStorage;
+  transport: DriverTransport;
+  sm: KvStateMachine;
+  log: Logger;
+  tickMs: number;
+  /** How long a client request may wait for commit / read confirmation. */
+  requestTimeoutMs?: number;
+  /** Called when durable storage fails: the node must stop (an fsync failure cannot be retried). */
+  onFatal: (err: Error) => void;
+}
+
+interface Waiter<T> {
+  resolve: (v: T) => void;
+  reject: (e: RaftKvError) => void;
+  deadline: number;
+}
+
+interface ReadWaiter extends Waiter<void> {}
+
+export class RaftDriver {
+  private readonly raw: RawNode;
+  private readonly opts: Required<RaftDriverOptions>;
+  private scheduled = false;
+  private inFlight = false;
+  private stopped = false;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  /** Unique per process start, so reqIds never collide with those of an earlier life. */
+  private readonly boot = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  private reqSeq = 0;
+  private readSeq = 0;
+
+  private pendingProposals: KvCommand[] = [];
+  private readonly writeWaiters = new Map<string, Waiter<KvResult>>();
+  /** index -> (term, reqId) of proposals this node appended as leader, to detect overwrites. */
+  private readonly appendedAt = new Map<number, { term: number; reqId: string }>();
+
+  private pendingReads: ReadWaiter[] = [];
+  private readonly readRounds = new Map<string, ReadWaiter[]>();
+  /** Confirmed reads waiting for the state machine to reach their index; ascending by index. */
+  private readsAwaitingApply: { index: number; waiters: ReadWaiter[] }[] = [];
+
+  soft: SoftState = { role: 'follower', leader: 0, term: 0 };
+  /** A commit-only hard state change not yet written (written with the next synced batch). */
+  private unsyncedHardState: Ready['hardState'] = null;
+  /** Counters for status and benchmarks. */
+  readonly counters = { proposals: 0, proposeBatches: 0, readRounds: 0, readies: 0, applied: 0 };
+
+  constructor(opts: RaftDriverOptions) {
+    this.opts = { requestTimeoutMs: 3000, ...opts };
+    this.raw = opts.raw;
+  }
+
+  start(): void {
+    this.tickTimer = setInterval(() => {
+      this.raw.tick();
+      this.schedule();
+    }, this.opts.tickMs);
+    this.sweepTimer = setInterval(() => this.sweepTimeouts(), 50);
+    this.schedule();
+  }
+
+  /** A message from a peer (already validated by the transport). */
+  step(m: Message): void {
+    if (this.stopped) return;
+    this.raw.step(m);
+    this.schedule();
+  }
+
+  /** Replicate a write; resolves with the state machine's result once it is applied here. */
+  propose(cmd: KvCommand): Promise<KvResult> {
+    if (this.stopped) return Promise.reject(new RaftKvError('SHUTTING_DOWN', 'the node is shutting down'));
+    const reqId = `${this.opts.nodeId}.${this.boot}.${++this.reqSeq}`;
+    return new Promise<KvResult>((resolve, reject) => {
+      this.writeWaiters.set(reqId, { resolve, reject, deadline: Date.now() + this.opts.requestTimeoutMs });
+      this.pendingProposals.push({ ...cmd, reqId });
+      this.schedule();
+    });
+  }
+
+  /** Resolves when a linearizable read may be served from the local state machine (ReadIndex). */
+  readBarrier(): Promise<void> {
+    if (this.stopped) return Promise.reject(new RaftKvError('SHUTTING_DOWN', 'the node is shutting down'));
+    return new Promise<void>((resolve, reject) => {
+      this.pendingReads.push({ resolve, reject, deadline: Date.now() + this.opts.requestTimeoutMs });
+      this.schedule();
+    });
+  }
+
+  status() {
+    return { ...this.raw.status(), counters: { ...this.counters, waitingWrites: this.writeWaiters.size } };
+  }
+
+  recentEntries(limit: number) {
+    return this.raw.recentEntries(limit);
+  }
+
+  /** Stop ticking and taking work; waits for the Ready in flight (its fsync) to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    while (this.inFlight) await new Promise((r) => setImmediate(r));
+    // A write already handed to the core may still commit: its outcome is unknown, not refused.
+    const unknown = new RaftKvError('TIMEOUT', 'the node stopped before the write was confirmed; it may or may not have been applied');
+    for (const w of this.writeWaiters.values()) w.reject(unknown);
+    this.writeWaiters.clear();
+    const refused = new RaftKvError('SHUTTING_DOWN', 'the node is shutting down');
+    for (const w of this.allReadWaiters()) w.reject(refused);
+  }
+
+  // ------------------------------------------------------------------ the Ready loop
+
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.run();
+    });
+  }
+
+  private async run(): Promise<void> {
+    if (this.inFlight || this.stopped) return;
+    this.feedCore();
+    if (!this.raw.hasReady()) return;
+    this.inFlight = true;
+    const rd = this.raw.ready();
+    this.counters.readies++;
+    if (rd.softState) this.onSoftState(rd.softState);
+    // A leader's appends go out while its own fsync runs (thesis §10.2.1): the disk writes of
+    // leader and followers overlap instead of adding up.
+    if (rd.sendBeforePersist) this.opts.transport.send(rd.messages);
+    try {
+      // A commit-index-only change is not worth an fsync; it rides along with the next entries.
+      if (rd.mustSync) {
+        await this.opts.storage.append(rd.hardState ?? this.unsyncedHardState, rd.entries);
+        this.unsyncedHardState = null;
+      } else if (rd.hardState) {
+        this.unsyncedHardState = rd.hardState;
+      }
+    } catch (err) {
+      this.inFlight = false;
+      this.stopped = true;
+      this.opts.onFatal(err as Error);
+      return;
+    }
+    if (!rd.sendBeforePersist) this.opts.transport.send(rd.messages);
+    this.apply(rd);
+    this.onReadStates(rd.readStates);
+    this.raw.advance(rd);
+    this.inFlight = false;
+    this.schedule();
+  }
+
+  /** Hand the batched client work to the core. */
+  private feedCore(): void {
+    if (this.pendingProposals.length > 0) {
+      const batch = this.pendingProposals;
+      this.pendingProposals = [];
+      this.counters.proposals += batch.length;
+      this.counters.proposeBatches++;
+      const res = this.raw.propose(batch);
+      if (res.status === 'appended') {
+        batch.forEach((cmd, i) => this.appendedAt.set(res.index + i, { term: res.term, reqId: cmd.reqId! }));
+      } else if (res.status === 'dropped') {
+        const err = new RaftKvError('NO_LEADER', 'no leader is known, try again', res.leader ? { leader: res.leader } : undefined);
+        for (const cmd of batch) this.failWrite(cmd.reqId!, err);
+      }
+    }
+    if (this.pendingReads.length > 0) {
+      const ctx = `${this.boot}.r${++this.readSeq}`;
+      this.readRounds.set(ctx, this.pendingReads);
+      this.pendingReads = [];
+      this.counters.readRounds++;
+      this.raw.readIndex(ctx);
+    }
+  }
+
+  private apply(rd: Ready): void {
+    for (const e of rd.committedEntries) {
+      const mine = this.appendedAt.get(e.index);
+      if (mine) {
+        this.appendedAt.delete(e.index);
+        if (mine.term !== e.term) {
+          this.failWrite(mine.reqId, new RaftKvError('PROPOSAL_DROPPED', 'leadership changed before the write committed; it was not applied'));
+        }
+      }
+      const out = this.opts.sm.applyEntry(e);
+      this.counters.applied++;
+      if (!out?.reqId) continue;
+      const w = this.writeWaiters.get(out.reqId);
+      if (!w) continue;
+      this.writeWaiters.delete(out.reqId);
+      if (isKvError(out.result)) w.reject(new RaftKvError('BAD_REQUEST', out.result.error.message, { reason: out.result.error.code }));
+      else w.resolve(out.result);
+    }
+    if (rd.committedEntries.length > 0) this.serveAppliedReads();
+  }
+
+  private onReadStates(states: ReadState[]): void {
+    for (const rs of states) {
+      const waiters = this.readRounds.get(rs.ctx);
+      if (!waiters) continue;
+      this.readRounds.delete(rs.ctx);
+      if (rs.index < 0) {
+        const err = new RaftKvError('NO_LEADER', 'leadership changed while confirming the read, try again');
+        for (const w of waiters) w.reject(err);
+        continue;
+      }
+      this.readsAwaitingApply.push({ index: rs.index, waiters });
+    }
+    this.readsAwaitingApply.sort((a, b) => a.index - b.index);
+    this.serveAppliedReads();
+  }
+
+  private serveAppliedReads(): void {
+    const applied = this.opts.sm.lastApplied;
+    let n = 0;
+    while (n < this.readsAwaitingApply.length && this.readsAwaitingApply[n]!.index <= applied) {
+      for (const w of this.readsAwaitingApply[n]!.waiters) w.resolve();
+      n++;
+    }
+    if (n > 0) this.readsAwaitingApply = this.readsAwaitingApply.slice(n);
+  }
+
+  private onSoftState(s: SoftState): void {
+    const prev = this.soft;
+    this.soft = s;
+    if (s.term !== prev.term) this.opts.log.info(`term ${prev.term} -> ${s.term}`);
+    if (s.role !== prev.role) this.opts.log.info(`role ${prev.role} -> ${s.role} (term ${s.term})`);
+    if (s.leader !== prev.leader) {
+      this.opts.log.info(s.leader ? `leader is now node ${s.leader} (term ${s.term})` : `no leader known (term ${s.term})`);
+    }
+  }
+
+  private failWrite(reqId: string, err: RaftKvError): void {
+    const w = this.writeWaiters.get(reqId);
+    if (!w) return;
+    this.writeWaiters.delete(reqId);
+    w.reject(err);
+  }
+
+  private *allReadWaiters(): Iterable<ReadWaiter> {
+    yield* this.pendingReads;
+    for (const ws of this.readRounds.values()) yield* ws;
+    for (const r of this.readsAwaitingApply) yield* r.waiters;
+  }
+
+  private sweepTimeouts(): void {
+    const now = Date.now();
+    for (const [id, w] of this.writeWaiters) {
+      if (w.deadline <= now) {
+        this.writeWaiters.delete(id);
+        w.reject(new RaftKvError('TIMEOUT', 'the write was not confirmed in time; it may or may not have been applied'));
+      }
+    }
+    const expired = (ws: ReadWaiter[]) => ws.filter((w) => {
+      if (w.deadline > now) return true;
+      w.reject(new RaftKvError('TIMEOUT', 'the read could not be confirmed in time (no quorum reachable?)'));
+      return false;
+    });
+    for (const [ctx, ws] of this.readRounds) {
+      const left = expired(ws);
+      if (left.length === 0) this.readRounds.delete(ctx);
+      else this.readRounds.set(ctx, left);
+    }
+    this.readsAwaitingApply = this.readsAwaitingApply.map((r) => ({ index: r.index, waiters: expired(r.waiters) })).filter((r) => r.waiters.length > 0);
+    // appendedAt entries below the applied index can never be matched again.
+    if (this.appendedAt.size > 100_000) {
+      const applied = this.opts.sm.lastApplied;
+      for (const idx of this.appendedAt.keys()) if (idx <= applied) this.appendedAt.delete(idx);
+    }
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * cluster.json: the addresses of every node and the cluster's timing (DESIGN.md "cluster.json").
+ *
+ * The file comes from a person, so it is untrusted input: every field is checked and a mistake is
+ * refused with the field's path and the reason (`cluster.json: nodes[1].port: must be an integer
+ * 1..65535, got "abc"`), never half-accepted. Unknown fields are refused too, so a typo
+ * (`heartbeatIntervalMS`) cannot silently fall back to a default.
+ *
+ * Invariants of a ClusterConfig returned from here:
+ *   - nodes is non-empty; ids are unique positive integers; nodes are in file order;
+ *   - on any one host, no two ports (client or peer, of any node) are equal;
+ *   - 0 < electionTimeoutMs.min <= electionTimeoutMs.max and 0 < heartbeatIntervalMs < min;
+ *   - dataDir and logDir are absolute.
+ */
+import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { RaftKvError } from './errors.js';
+
+/** Where one node listens. */
+export interface NodeAddress {
+  /** Positive integer, unique in the cluster; the Raft node id. */
+  id: number;
+  /** Host name or IP that clients and peers connect to. */
+  host: string;
+  /** Client port (JSON, RESP2 and inline dialects). */
+  port: number;
+  /** Raft peer port. */
+  peerPort: number;
+}
+
+export interface ClusterConfig {
+  nodes: NodeAddress[];
+  /** Election timeout range in milliseconds; each timeout is drawn from [min, max] (§5.2). */
+  electionTimeoutMs: { min: number; max: number };
+  /** Leader heartbeat period in milliseconds; below electionTimeoutMs.min. */
+  heartbeatIntervalMs: number;
+  /** Absolute; each node stores its WAL under `<dataDir>/node-<id>/`. */
+  dataDir: string;
+  /** Absolute; node logs and client.log live here. */
+  logDir: string;
+}
+
+const TOP_LEVEL_FIELDS = ['nodes', 'electionTimeoutMs', 'heartbeatIntervalMs', 'dataDir', 'logDir'] as const;
+const NODE_FIELDS = ['id', 'host', 'port', 'peerPort'] as const;
+const ELECTION_FIELDS = ['min', 'max'] as const;
+/** A cluster of more nodes than this is a mistake in the file, not a deployment. */
+const MAX_NODES = 99;
+
+/** Renders a bad value for an error message, short enough to read. */
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  let s: string;
+  try {
+    s = JSON.stringify(value) ?? String(value);
+  } catch {
+    s = String(value);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Collects the source name so every error names the file. */
+class Checker {
+  constructor(private readonly source: string) {}
+
+  fail(field: string, reason: string): never {
+    throw new RaftKvError('BAD_CONFIG', `${this.source}: ${field}: ${reason}`);
+  }
+
+  object(value: unknown, field: string, allowed: readonly string[]): Record<string, unknown> {
+    if (!isPlainObject(value)) this.fail(field, `must be an object, got ${show(value)}`);
+    for (const key of Object.keys(value)) {
+      if (!allowed.includes(key)) {
+        this.fail(field === '(top level)' ? key : `${field}.${key}`, `unknown field (expected one of: ${allowed.join(', ')})`);
+      }
+    }
+    return value;
+  }
+
+  present(obj: Record<string, unknown>, key: string, field: string): unknown {
+    if (!Object.hasOwn(obj, key)) this.fail(field, 'missing');
+    return obj[key];
+  }
+
+  int(value: unknown, field: string, min: number, max: number): number {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `${min}..${max}`;
+      this.fail(field, `must be an integer ${range}, got ${show(value)}`);
+    }
+    return value;
+  }
+
+  nonEmptyString(value: unknown, field: string): string {
+    if (typeof value !== 'string' || value.trim() === '') this.fail(field, `must be a non-empty string, got ${show(value)}`);
+    return value;
+  }
+}
+
+/**
+ * Validates a parsed cluster.json. `baseDir` is the folder relative dataDir/logDir resolve against
+ * (the file's folder); `source` names the file in error messages. Throws RaftKvError BAD_CONFIG.
+ */
+export function parseClusterConfig(raw: unknown, baseDir: string, source = 'cluster.json'): ClusterConfig {
+  // The explicit type lets TypeScript narrow after c.fail() (a `never` method).
+  const c: Checker = new Checker(source);
+  const top = c.object(raw, '(top level)', TOP_LEVEL_FIELDS);
+
+  const nodesRaw = c.present(top, 'nodes', 'nodes');
+  if (!Array.isArray(nodesRaw)) c.fail('nodes', `must be an array of nodes, got ${show(nodesRaw)}`);
+  if (nodesRaw.length === 0) c.fail('nodes', 'must list at least one node');
+  if (nodesRaw.length > MAX_NODES) c.fail('nodes', `at most ${MAX_NODES} nodes, got ${nodesRaw.length}`);
+
+  const nodes: NodeAddress[] = [];
+  const idOwner = new Map<number, number>();
+  /** `${host} ${port}` -> description of its first user, to name both sides of a clash. */
+  const portOwner = new Map<string, string>();
+  nodesRaw.forEach((n: unknown, i: number) => {
+    const at = `nodes[${i}]`;
+    const obj = c.object(n, at, NODE_FIELDS);
+    const id = c.int(c.present(obj, 'id', `${at}.id`), `${at}.id`, 1, Number.MAX_SAFE_INTEGER);
+    const host = c.nonEmptyString(c.present(obj, 'host', `${at}.host`), `${at}.host`);
+    const port = c.int(c.present(obj, 'port', `${at}.port`), `${at}.port`, 1, 65535);
+    const peerPort = c.int(c.present(obj, 'peerPort', `${at}.peerPort`), `${at}.peerPort`, 1, 65535);
+    const firstWithId = idOwner.get(id);
+    if (firstWithId !== undefined) c.fail(`${at}.id`, `duplicate id ${id} (also nodes[${firstWithId}].id)`);
+    idOwner.set(id, i);
+    for (const [field, p] of [['port', port], ['peerPort', peerPort]] as const) {
+      const key = `${host} ${p}`;
+      const owner = portOwner.get(key);
+      if (owner !== undefined) c.fail(`${at}.${field}`, `port ${p} on ${host} is already used by ${owner}`);
+      portOwner.set(key, `${at}.${field}`);
+    }
+    nodes.push({ id, host, port, peerPort });
+  });
+
+  const electionRaw = c.present(top, 'electionTimeoutMs', 'electionTimeoutMs');
+  const election = c.object(electionRaw, 'electionTimeoutMs', ELECTION_FIELDS);
+  const min = c.int(c.present(election, 'min', 'electionTimeoutMs.min'), 'electionTimeoutMs.min', 1, 3_600_000);
+  const max = c.int(c.present(election, 'max', 'electionTimeoutMs.max'), 'electionTimeoutMs.max', 1, 3_600_000);
+  if (max < min) c.fail('electionTimeoutMs.max', `must be >= electionTimeoutMs.min (${min}), got ${max}`);
+
+  const heartbeat = c.int(c.present(top, 'heartbeatIntervalMs', 'heartbeatIntervalMs'), 'heartbeatIntervalMs', 1, 3_600_000);
+  if (heartbeat >= min) c.fail('heartbeatIntervalMs', `must be below electionTimeoutMs.min (${min}), got ${heartbeat}`);
+
+  const dataDir = c.nonEmptyString(c.present(top, 'dataDir', 'dataDir'), 'dataDir');
+  const logDir = c.nonEmptyString(c.present(top, 'logDir', 'logDir'), 'logDir');
+
+  return {
+    nodes,
+    electionTimeoutMs: { min, max },
+    heartbeatIntervalMs: heartbeat,
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(baseDir, dataDir),
+    logDir: isAbsolute(logDir) ? logDir : resolve(baseDir, logDir),
+  };
+}
+
+/** Reads and validates a cluster file. Unreadable, empty or non-JSON files are BAD_CONFIG too. */
+export function loadClusterConfig(path: string): ClusterConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a file' : (err as Error).message;
+    throw new RaftKvError('BAD_CONFIG', `${path}: cannot read: ${reason}`);
+  }
+  if (text.trim() === '') throw new RaftKvError('BAD_CONFIG', `${path}: the file is empty`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new RaftKvError('BAD_CONFIG', `${path}: not valid JSON: ${(err as Error).message}`);
+  }
+  return parseClusterConfig(raw, dirname(resolve(path)), path);
+}
+
+/**
+ * Writes `cfg` as a cluster file (directories as given, i.e. absolute), atomically: a temp file
+ * renamed into place, so a reader never sees half a file. Creates the folder if needed.
+ */
+export function writeClusterConfig(path: string, cfg: ClusterConfig): void {
+  const body = {
+    nodes: cfg.nodes.map(({ id, host, port, peerPort }) => ({ id, host, port, peerPort })),
+    electionTimeoutMs: { min: cfg.electionTimeoutMs.min, max: cfg.electionTimeoutMs.max },
+    heartbeatIntervalMs: cfg.heartbeatIntervalMs,
+    dataDir: cfg.dataDir,
+    logDir: cfg.logDir,
+  };
+  const nodeLines = body.nodes.map((n) => `    ${JSON.stringify(n)}`).join(',\n');
+  const text =
+    `{\n  "nodes": [\n${nodeLines}\n  ],\n` +
+    `  "electionTimeoutMs": ${JSON.stringify(body.electionTimeoutMs)},\n` +
+    `  "heartbeatIntervalMs": ${body.heartbeatIntervalMs},\n` +
+    `  "dataDir": ${JSON.stringify(body.dataDir)},\n` +
+    `  "logDir": ${JSON.stringify(body.logDir)}\n}\n`;
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}

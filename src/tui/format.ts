@@ -1,0 +1,57 @@
+/**
+ * Text helpers for fixed-width rendering. Every cell the UI draws goes through `fit`, so a value
+ * changing from `9` to `10` never shifts a column: widths depend on the layout, never on the data.
+ * (Widths count UTF-16 code units; the UI only draws ASCII and a few single-width symbols.)
+ */
+
+/**
+ * `text` padded or cut to exactly `width` characters. A cut text ends in `…` so it is visibly
+ * incomplete. `align: 'right'` pads on the left (numbers).
+ */
+export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+  if (width <= 0) return '';
+  if (text.length > width) return width === 1 ? '…' : text.slice(0, width - 1) + '…';
+  return align === 'right' ? text.padStart(width) : text.padEnd(width);
+}
+
+/**
+ * A duration in the two largest units, like top/htop/k9s: `42s`, `3m05s`, `1h02m`, `2d03h`.
+ * At most 6 characters for anything under 100 days. Negative or non-finite input gives `-`.
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '-';
+  const s = Math.floor(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h${String(m % 60).padStart(2, '0')}m`;
+  const d = Math.floor(h / 24);
+  return `${d}d${String(h % 24).padStart(2, '0')}h`;
+}
+
+/** Local wall-clock time `HH:MM:SS` of an epoch time in ms. */
+export function formatClock(atMs: number): string {
+  const d = new Date(atMs);
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/** A latency in ms with sensible precision (`0.42 ms`, `3.1 ms`, `120 ms`); `-` when unknown. */
+export function formatMs(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '-';
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 100) return `${ms.toFixed(1)} ms`;
+  return `${Math.round(ms)} ms`;
+}
+
+/** An optional number as text, `-` when unknown. */
+export function numOrDash(n: number | undefined): string {
+  return n === undefined ? '-' : String(n);
+}
+
+/** A section title drawn as a rule of exactly `width` characters: `── title ─────…`. */
+export function rule(title: string, width: number): string {
+  const head = title === '' ? '' : `── ${title} `;
+  return fit(head + '─'.repeat(Math.max(0, width - head.length)), width);
+}

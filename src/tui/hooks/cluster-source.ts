@@ -1,0 +1,46 @@
+/**
+ * The one seam between raft-tui and the outside world. Components never open sockets: the App is
+ * handed a ClusterSource, reads it through `useClusterSource`, and calls its methods on key presses.
+ * The real implementation (client library + supervisor control socket) is wired in by the bin;
+ * tests use a fake (test/tui/fake-cluster-source.ts).
+ */
+import type { NodeId } from '../../protocol/raft-messages.js';
+import type { ClusterSnapshot } from '../model.js';
+import type { ShellReply } from '../shell/reply.js';
+
+export interface ClusterSource {
+  /**
+   * Registers `listener`, called with no arguments after the snapshot changed (at most a few dozen
+   * times a second: a source polling nodes should coalesce). Returns a function that unregisters it;
+   * calling that twice is harmless. Must not call `listener` synchronously from inside `subscribe`.
+   */
+  subscribe(listener: () => void): () => void;
+
+  /**
+   * The current picture. Must return the *same object* until something changed (React compares
+   * snapshots with Object.is and would otherwise re-render forever), must be cheap, and must never
+   * throw or block: a dead node shows as `down`/`unreachable`, it does not stall the snapshot.
+   */
+  getSnapshot(): ClusterSnapshot;
+
+  /** kill -9 the node's process. Resolves once the supervisor did it; rejects with a coded Error. */
+  kill(id: NodeId): Promise<void>;
+
+  /** kill -9 whichever node the supervisor finds is leader; resolves with its id. Rejects (code NO_LEADER) if none. */
+  killLeader(): Promise<NodeId>;
+
+  /** Start the node again (whatever its state); resolves when the process was spawned. */
+  restart(id: NodeId): Promise<void>;
+
+  /** Stop the node cleanly (SIGTERM, then wait); resolves when it exited. */
+  stop(id: NodeId): Promise<void>;
+
+  /**
+   * Run one validated shell command. `argv[0]` is the upper-case command name (GET, SET, DEL, CAS,
+   * KEYS, EXISTS, PING); the rest are the arguments as typed. Resolves with the reply to print;
+   * errors from the cluster (NOT_LEADER after retries, TIMEOUT, …) are resolved as `error` replies
+   * (see replyFromError). Must settle within the client's request deadline, so the shell never hangs;
+   * a rejection is printed as an error too.
+   */
+  execute(argv: readonly string[]): Promise<ShellReply>;
+}

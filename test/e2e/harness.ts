@@ -1,0 +1,204 @@
+/**
+ * End-to-end test harness: real node processes (compiled JS), real sockets, real files.
+ *
+ * startCluster() writes a cluster.json with ports from the OS into a temp folder, starts every
+ * node as `node dist/src/cli/raftkv.js node --id N --config F`, and registers a teardown that
+ * SIGKILLs every process it started and removes the folder, also when the test fails. Everything
+ * waits on conditions with deadlines (waitFor), never on bare sleeps.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import split2 from 'split2';
+import { findFreePorts } from '../../src/cluster/free-ports.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** dist/test/e2e -> dist/src/cli/raftkv.js */
+export const CLI = resolve(here, '../../src/cli/raftkv.js');
+
+export interface TestNode {
+  id: number;
+  host: string;
+  port: number;
+  peerPort: number;
+}
+
+export interface Tap {
+  teardown(fn: () => unknown): void;
+  comment(...args: unknown[]): void;
+}
+
+/** Poll `cond` until it returns a truthy value, or fail with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, cond: () => Promise<T> | T, timeoutMs = 20_000, everyMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown = null;
+  for (;;) {
+    try {
+      const v = await cond();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (last error: ${(lastErr as Error).message})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** One JSON request on a fresh connection; rejects on connection errors or after timeoutMs. */
+export function jsonRequest(port: number, req: Record<string, unknown>, timeoutMs = 3000): Promise<any> {
+  return new Promise((resolvePromise, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no reply from :${port} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    socket.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    socket.pipe(split2()).once('data', (line: string) => {
+      clearTimeout(timer);
+      socket.destroy();
+      try {
+        resolvePromise(JSON.parse(line));
+      } catch (e) {
+        reject(e);
+      }
+    });
+    socket.write(JSON.stringify({ id: 1, ...req }) + '\n');
+  });
+}
+
+/** Raw bytes in, everything the server says until it closes or `idleMs` passes without data. */
+export function rawExchange(port: number, payload: string | Buffer, { idleMs = 300, timeoutMs = 5000 } = {}): Promise<{ data: string; closed: boolean }> {
+  return new Promise((resolvePromise, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    let data = '';
+    let idle: NodeJS.Timeout | null = null;
+    const finish = (closed: boolean) => {
+      if (idle) clearTimeout(idle);
+      clearTimeout(hard);
+      socket.destroy();
+      resolvePromise({ data, closed });
+    };
+    const hard = setTimeout(() => finish(false), timeoutMs);
+    const arm = () => {
+      if (idle) clearTimeout(idle);
+      idle = setTimeout(() => finish(false), idleMs);
+    };
+    socket.on('connect', () => {
+      socket.write(payload);
+      arm();
+    });
+    socket.on('data', (d) => {
+      data += d.toString('utf8');
+      arm();
+    });
+    socket.on('close', () => finish(true));
+    socket.on('error', (e) => {
+      clearTimeout(hard);
+      if (idle) clearTimeout(idle);
+      reject(e);
+    });
+  });
+}
+
+export interface ClusterOptions {
+  nodes?: number;
+  /** Generous by default: tests share 2 cores with other tests. */
+  electionTimeoutMs?: { min: number; max: number };
+  heartbeatIntervalMs?: number;
+}
+
+export class TestCluster {
+  readonly procs = new Map<number, ChildProcess>();
+  readonly exits = new Map<number, Promise<number | null>>();
+
+  constructor(
+    readonly dir: string,
+    readonly configPath: string,
+    readonly nodes: TestNode[],
+  ) {}
+
+  node(id: number): TestNode {
+    const n = this.nodes.find((x) => x.id === id);
+    if (!n) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  start(id: number): void {
+    const prev = this.procs.get(id);
+    if (prev && prev.exitCode === null && prev.signalCode === null) throw new Error(`node ${id} is already running`);
+    const child = spawn(process.execPath, [CLI, 'node', '--id', String(id), '--config', this.configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d.toString()).length > 10_000 && (stderr = stderr.slice(-10_000)));
+    this.procs.set(id, child);
+    this.exits.set(id, new Promise((r) => child.once('exit', (code) => r(code))));
+    (child as ChildProcess & { stderrText: () => string }).stderrText = () => stderr;
+  }
+
+  /** SIGKILL (crash) or SIGTERM (clean stop) one node and wait until it is gone. */
+  async kill(id: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    const p = this.procs.get(id);
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    p.kill(signal);
+    await this.exits.get(id);
+  }
+
+  killAllNow(): void {
+    for (const p of this.procs.values()) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  }
+
+  async status(id: number): Promise<any | null> {
+    try {
+      const r = await jsonRequest(this.node(id).port, { op: 'status' }, 1000);
+      return r.ok ? r.value : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** The id of the node that all reachable nodes among `among` agree is leader, once they do. */
+  async waitForLeader(among: number[] = this.nodes.map((n) => n.id), timeoutMs = 20_000): Promise<number> {
+    return waitFor(`a leader among nodes ${among.join(',')}`, async () => {
+      const sts = await Promise.all(among.map((id) => this.status(id)));
+      const leaders = sts.filter((s) => s && s.role === 'leader');
+      if (leaders.length !== 1) return 0;
+      const id = leaders[0].id as number;
+      // Every live node in `among` must know it (so that forwarding works).
+      return sts.every((s) => s && s.leader === id) ? id : 0;
+    }, timeoutMs);
+  }
+}
+
+export async function startCluster(t: Tap, opts: ClusterOptions = {}): Promise<TestCluster> {
+  const n = opts.nodes ?? 3;
+  const dir = mkdtempSync(join(tmpdir(), 'raftkv-e2e-'));
+  const ports = await findFreePorts(2 * n);
+  const nodes: TestNode[] = Array.from({ length: n }, (_, i) => ({ id: i + 1, host: '127.0.0.1', port: ports[2 * i]!, peerPort: ports[2 * i + 1]! }));
+  const configPath = join(dir, 'cluster.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      nodes,
+      electionTimeoutMs: opts.electionTimeoutMs ?? { min: 400, max: 800 },
+      heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 50,
+      dataDir: 'data',
+      logDir: 'logs',
+    }),
+  );
+  const c = new TestCluster(dir, configPath, nodes);
+  t.teardown(async () => {
+    c.killAllNow();
+    await Promise.all([...c.exits.values()]);
+    if (process.env.KEEP_E2E_DIR) t.comment(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  });
+  for (const node of nodes) c.start(node.id);
+  return c;
+}

@@ -1,0 +1,161 @@
+/**
+ * `raftkv up` end to end, with real node processes: start a 3-node cluster, read it with
+ * `raftkv ctl status`, write and read with the CLI, kill the leader (writes continue on a new
+ * leader, nothing acknowledged is lost), restart it (it catches up), then Ctrl-C (SIGINT) stops
+ * every node and removes the control socket. Every process is killed in teardown, even when the
+ * test fails: the supervisor, and every node pid it ever reported.
+ */
+import t from 'tap';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NodeStatusRow } from '../../src/cluster/supervisor.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli/raftkv.js', import.meta.url));
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], timeoutMs = 20_000): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
+      const code = err ? (err as unknown as { code: unknown }).code : 0;
+      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
+    });
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T> | T, timeoutMs = 20_000, everyMs = 100): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+t.test('raftkv up --nodes 3: ctl status, kill leader, restart, Ctrl-C', async (tt) => {
+  const dir = mkdtempSync(join(tmpdir(), 'raftkv-up-'));
+  const data = join(dir, 'data');
+  const logs = join(dir, 'logs');
+  const clusterFile = join(data, 'cluster.json');
+  const seenPids = new Set<number>();
+
+  const up = spawn(process.execPath, [CLI, 'up', '--nodes', '3', '--data-dir', data, '--log-dir', logs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  up.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  up.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const upExit = new Promise<number | null>((resolve) => up.once('exit', (code) => resolve(code)));
+  tt.teardown(async () => {
+    if (up.exitCode === null && up.signalCode === null) up.kill('SIGKILL');
+    for (const pid of seenPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await upExit;
+    if (process.env.KEEP_E2E_DIR) tt.comment(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  });
+
+  await waitFor('raftkv up to report the cluster', () => out.includes('Ctrl-C stops the cluster.') || up.exitCode !== null);
+  if (up.exitCode !== null) tt.comment(out);
+  tt.equal(up.exitCode, null, 'raftkv up is running');
+  tt.match(out, /node 1 {2}client 127\.0\.0\.1:\d+ {2}peer 127\.0\.0\.1:\d+ {2}pid \d+/, 'prints where node 1 listens');
+  tt.match(out, /control socket .*supervisor\.sock/);
+
+  const statusRows = async (): Promise<NodeStatusRow[]> => {
+    const r = await cli(['ctl', 'status', '--json', '--data-dir', data]);
+    if (r.code !== 0) throw new Error(`ctl status failed: ${r.stderr}`);
+    const rows = JSON.parse(r.stdout) as NodeStatusRow[];
+    for (const row of rows) if (row.pid !== null) seenPids.add(row.pid);
+    return rows;
+  };
+  /** The leader all up nodes agree on, once they do. */
+  const agreedLeader = async (): Promise<number | null> => {
+    const rows = (await statusRows()).filter((r) => r.state === 'up');
+    const leaders = rows.filter((r) => r.role === 'leader');
+    if (leaders.length !== 1) return null;
+    return rows.every((r) => r.leader === leaders[0].id) ? leaders[0].id : null;
+  };
+
+  const firstLeader = await waitFor('a leader everyone knows', agreedLeader);
+  tt.equal(seenPids.size, 3, 'three node processes');
+
+  const table = await cli(['ctl', 'status', '--data-dir', data]);
+  tt.equal(table.code, 0);
+  const lines = table.stdout.trimEnd().split('\n');
+  tt.match(lines[0], /^id\s+address\s+pid\s+state\s+role\s+term\s+leader\s+commit\s+applied$/, 'the table header');
+  tt.equal(lines.length, 4, 'one row per node');
+  tt.match(lines.slice(1).join('\n'), /leader/);
+  tt.equal(lines[0].indexOf('address'), lines[1].indexOf('127.0.0.1'), 'columns aligned');
+
+  const target = ['--config', clusterFile, '--log-dir', logs, '--timeout', '10000'];
+  tt.same(await cli(['set', 'greeting', 'hello', ...target]), { code: 0, stdout: 'OK\n', stderr: '' });
+  tt.same(await cli(['get', 'greeting', ...target]), { code: 0, stdout: 'hello\n', stderr: '' });
+  tt.same(await cli(['get', 'missing', ...target]), { code: 0, stdout: '(nil)\n', stderr: '' });
+
+  const killed = await cli(['ctl', 'kill', 'leader', '--data-dir', data]);
+  tt.equal(killed.code, 0, killed.stderr);
+  tt.match(killed.stdout, new RegExp(`^node ${firstLeader}: down \\(exit signal SIGKILL\\)`));
+
+  const started = Date.now();
+  tt.same(await cli(['set', 'after', 'failover', ...target]), { code: 0, stdout: 'OK\n', stderr: '' }, 'writes continue');
+  tt.comment(`first write after kill -9 of the leader: ${Date.now() - started} ms (CLI process start included)`);
+  tt.same(await cli(['get', 'greeting', ...target]), { code: 0, stdout: 'hello\n', stderr: '' }, 'no acknowledged write lost');
+  const secondLeader = await waitFor('a new leader', agreedLeader);
+  tt.not(secondLeader, firstLeader);
+  const rows = await statusRows();
+  tt.match(rows.find((r) => r.id === firstLeader), { state: 'down', pid: null, role: null });
+
+  const restarted = await cli(['ctl', 'restart', String(firstLeader), '--data-dir', data]);
+  tt.equal(restarted.code, 0, restarted.stderr);
+  tt.match(restarted.stdout, new RegExp(`^node ${firstLeader}: up, pid \\d+`));
+  await waitFor('the restarted node to catch up', async () => {
+    const all = await statusRows();
+    const leader = all.find((r) => r.role === 'leader');
+    const back = all.find((r) => r.id === firstLeader);
+    return leader && back && back.state === 'up' && back.lastApplied !== null && back.lastApplied >= (leader.commitIndex ?? Infinity);
+  });
+  tt.pass('restarted node caught up with the leader');
+
+  const status = await cli(['status', '--config', clusterFile, '--log-dir', logs]);
+  tt.equal(status.code, 0);
+  tt.equal(status.stdout.trimEnd().split('\n').length, 4, 'raftkv status: a row per node');
+
+  up.kill('SIGINT');
+  let timer: NodeJS.Timeout | undefined;
+  const code = await Promise.race([upExit, new Promise((r) => (timer = setTimeout(() => r('still running'), 20_000)))]);
+  clearTimeout(timer);
+  tt.equal(code, 0, 'Ctrl-C: raftkv up exits 0');
+  tt.match(out, /raftkv: cluster stopped/);
+  tt.notOk(existsSync(join(data, 'supervisor.sock')), 'control socket removed');
+  await waitFor('every node process to be gone', () => [...seenPids].every((p) => !alive(p)), 5000);
+  tt.pass('no node process left');
+});
+
+t.test('raftkv up refuses a bad cluster file before starting anything', async (tt) => {
+  const dir = mkdtempSync(join(tmpdir(), 'raftkv-up-bad-'));
+  tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const r = await cli(['up', '--config', join(dir, 'nope.json')]);
+  tt.equal(r.code, 1);
+  tt.match(r.stderr, /raftkv up: BAD_CONFIG: .*nope\.json: cannot read: no such file/);
+});

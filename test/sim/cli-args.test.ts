@@ -1,0 +1,35 @@
+import t from 'tap';
+import { parseSimArgs } from './cli-args.js';
+
+t.test('valid command lines', async (t) => {
+  t.match(parseSimArgs(['--seeds', '10']), { start: 1, count: 10, nodes: [3, 5], trace: false });
+  t.match(parseSimArgs(['--seeds', '5', '--start', '100', '--nodes', '5', '--ticks', '50']), { start: 100, count: 5, nodes: [5], chaosTicks: 50 });
+  t.match(parseSimArgs(['--seed', '42', '--trace']), { start: 42, count: 1, nodes: [3], trace: true });
+  t.match(parseSimArgs(['--seed', '42', '--nodes', '5']), { nodes: [5] });
+  t.match(parseSimArgs(['--seeds', '1', '--nodes', 'both', '--verbose']), { nodes: [3, 5], verbose: true });
+  t.match(parseSimArgs(['--seed', '1', '--sabotage', 'send-before-persist']), { sabotage: 'send-before-persist' });
+});
+
+t.test('garbage is refused with SIM_BAD_ARGS', async (t) => {
+  const bad: string[][] = [
+    [],
+    ['--seeds'],
+    ['--seeds', '0'],
+    ['--seeds', '-1'],
+    ['--seeds', '1e3'],
+    ['--seeds', '12abc'],
+    ['--seeds', '99999999999'],
+    ['--seed', 'x'],
+    ['--seed', '4294967296'],
+    ['--seeds', '2', '--start', '4294967295'],
+    ['--seeds', '1', '--nodes', '4'],
+    ['--seeds', '1', '--nodes'],
+    ['--seeds', '1', '--trace'],
+    ['--seed', '1', '--seeds', '2'],
+    ['--seed', '1', '--start', '2'],
+    ['--seeds', '1', '--bogus'],
+    ['\u0000\uffff'],
+    ['--seed', '1', '--sabotage', 'rm -rf'],
+  ];
+  for (const argv of bad) t.throws(() => parseSimArgs(argv), { code: 'SIM_BAD_ARGS' }, JSON.stringify(argv));
+});

@@ -1,0 +1,102 @@
+/**
+ * Argument parsing for the simulator CLI (run.ts), kept apart so tests can feed it garbage
+ * without starting a run.
+ *
+ *   --seeds N [--start S] [--nodes 3|5|both] [--ticks T]   run seeds S .. S+N-1
+ *   --seed S [--nodes 3|5] [--trace] [--ticks T]           replay one seed (with every event)
+ *   --sabotage send-before-persist                         harness self-test (a broken driver)
+ */
+export interface SimArgs {
+  /** First seed and how many. */
+  start: number;
+  count: number;
+  /** Node counts to run each seed with. */
+  nodes: number[];
+  chaosTicks: number | null;
+  trace: boolean;
+  /** Print one line per seed. */
+  verbose: boolean;
+  /** Harness self-test: run with a deliberately broken driver (see ClusterOptions.sabotage). */
+  sabotage: 'send-before-persist' | null;
+}
+
+export class ArgsError extends Error {
+  readonly code = 'SIM_BAD_ARGS';
+  constructor(message: string) {
+    super(`SIM_BAD_ARGS: ${message}`);
+  }
+}
+
+export const USAGE =
+  'usage: node dist/test/sim/run.js --seeds N [--start S] [--nodes 3|5|both] [--ticks T] [--verbose]\n' +
+  '       node dist/test/sim/run.js --seed S [--nodes 3|5] [--ticks T] [--trace]\n' +
+  '       (--sabotage send-before-persist: break the driver on purpose, to see the checker catch it)';
+
+function nonNegativeInt(flag: string, raw: string | undefined, max: number): number {
+  if (raw === undefined || !/^\d+$/.test(raw)) throw new ArgsError(`${flag} needs a non-negative integer, got ${JSON.stringify(raw ?? null)}`);
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n > max) throw new ArgsError(`${flag} must be at most ${max}, got ${raw}`);
+  return n;
+}
+
+export function parseSimArgs(argv: readonly string[]): SimArgs {
+  const out: SimArgs = { start: 1, count: 0, nodes: [3, 5], chaosTicks: null, trace: false, verbose: false, sabotage: null };
+  let seeds: number | null = null;
+  let seed: number | null = null;
+  let start: number | null = null;
+  let nodesGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    switch (a) {
+      case '--seeds':
+        seeds = nonNegativeInt(a, argv[++i], 10_000_000);
+        if (seeds === 0) throw new ArgsError('--seeds must be at least 1');
+        break;
+      case '--start':
+        start = nonNegativeInt(a, argv[++i], 0xffffffff);
+        break;
+      case '--seed':
+        seed = nonNegativeInt(a, argv[++i], 0xffffffff);
+        break;
+      case '--nodes': {
+        const v = argv[++i];
+        if (v === '3' || v === '5') out.nodes = [Number(v)];
+        else if (v === 'both') out.nodes = [3, 5];
+        else throw new ArgsError(`--nodes must be 3, 5 or both, got ${JSON.stringify(v ?? null)}`);
+        nodesGiven = true;
+        break;
+      }
+      case '--ticks':
+        out.chaosTicks = nonNegativeInt(a, argv[++i], 1_000_000);
+        break;
+      case '--trace':
+        out.trace = true;
+        break;
+      case '--verbose':
+        out.verbose = true;
+        break;
+      case '--sabotage': {
+        const v = argv[++i];
+        if (v !== 'send-before-persist') throw new ArgsError(`--sabotage must be send-before-persist, got ${JSON.stringify(v ?? null)}`);
+        out.sabotage = v;
+        break;
+      }
+      default:
+        throw new ArgsError(`unknown argument ${JSON.stringify(a)}`);
+    }
+  }
+  if (seed !== null && (seeds !== null || start !== null)) throw new ArgsError('--seed replays one seed; do not combine it with --seeds or --start');
+  if (seed === null && seeds === null) throw new ArgsError('give --seeds N or --seed S');
+  if (out.trace && seed === null) throw new ArgsError('--trace needs --seed S (one run)');
+  if (seed !== null) {
+    out.start = seed;
+    out.count = 1;
+    // One replay means one run: default to 3 nodes unless told otherwise.
+    if (!nodesGiven) out.nodes = [3];
+  } else {
+    out.start = start ?? 1;
+    out.count = seeds!;
+  }
+  if (out.start + out.count - 1 > 0xffffffff) throw new ArgsError('seed range goes past 2^32 - 1');
+  return out;
+}

@@ -1,0 +1,77 @@
+/**
+ * The simulator CLI: `npm run sim -- --seeds N [--start S] [--nodes 3|5|both]` runs every seed
+ * (with each node count) and ends with exactly one summary line `N seeds, V violations`; the exit
+ * code is 0 only when V is 0. Each failing seed prints its violation and the exact command that
+ * replays it; `--seed S --trace` prints every event of that one run.
+ */
+import { ArgsError, USAGE, parseSimArgs, type SimArgs } from './cli-args.js';
+import { runSeed, type SeedResult } from './chaos.js';
+
+function replayCommand(r: SeedResult, args: SimArgs): string {
+  const extra = (args.chaosTicks !== null ? ` --ticks ${args.chaosTicks}` : '') + (args.sabotage ? ` --sabotage ${args.sabotage}` : '');
+  return `node dist/test/sim/run.js --seed ${r.seed} --nodes ${r.nodes}${extra} --trace`;
+}
+
+/** Re-run a failed seed (runs are deterministic) keeping only the end of its trace. */
+function lastEvents(r: SeedResult, args: SimArgs, keep = 15): string[] {
+  const tail: string[] = [];
+  runSeed({
+    seed: r.seed,
+    nodes: r.nodes,
+    chaosTicks: args.chaosTicks ?? undefined,
+    sabotage: args.sabotage,
+    trace: (line) => {
+      tail.push(line);
+      if (tail.length > keep) tail.shift();
+    },
+  });
+  return tail;
+}
+
+function describe(r: SeedResult): string {
+  const p = r.proposals;
+  return (
+    `seed ${r.seed} nodes=${r.nodes}: ticks=${r.ticks} heal=${r.healTicks} term=${r.maxTerm} committed=${r.committedIndex} ` +
+    `leaders=${r.stats.leaderChanges} crashes=${r.stats.crashes} msgs=${r.stats.delivered}/${r.stats.dropped}dropped ` +
+    `proposals ok=${p.committed} dropped=${p.dropped} fwd=${p.forwarded}(${p.forwardedApplied} applied) refused=${p.refused} ` +
+    `reads served=${r.stats.readsServed} failed=${r.stats.readsFailed}`
+  );
+}
+
+function main(argv: string[]): number {
+  let args: SimArgs;
+  try {
+    args = parseSimArgs(argv);
+  } catch (err) {
+    if (err instanceof ArgsError) {
+      process.stderr.write(`${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const trace = args.trace ? (line: string) => process.stdout.write(`${line}\n`) : null;
+  let runs = 0;
+  let violations = 0;
+  const started = process.hrtime.bigint();
+  for (let s = args.start; s < args.start + args.count; s++) {
+    for (const nodes of args.nodes) {
+      const r = runSeed({ seed: s, nodes, chaosTicks: args.chaosTicks ?? undefined, trace, sabotage: args.sabotage });
+      runs++;
+      if (args.verbose || args.trace) process.stdout.write(`${describe(r)}\n`);
+      if (r.violation) {
+        violations++;
+        process.stdout.write(`FAIL seed ${r.seed} nodes=${r.nodes}: ${r.violation.message}\n`);
+        if (!args.trace) process.stdout.write(`  last events:\n${lastEvents(r, args).map((l) => `    ${l}\n`).join('')}`);
+        process.stdout.write(`  replay: ${replayCommand(r, args)}\n`);
+      }
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (args.count > 1) {
+    process.stdout.write(`seeds ${args.start}..${args.start + args.count - 1}, nodes ${args.nodes.join('+')}: ${(runs / seconds).toFixed(1)} runs/s\n`);
+  }
+  process.stdout.write(`${runs} seeds, ${violations} violations\n`);
+  return violations === 0 ? 0 : 1;
+}
+
+process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,39 @@
+import t from 'tap';
+import { fit, formatClock, formatDuration, formatMs, numOrDash, rule } from '../../src/tui/format.js';
+
+t.test('fit pads and cuts to an exact width', async (t) => {
+  t.equal(fit('ab', 4), 'ab  ');
+  t.equal(fit('ab', 4, 'right'), '  ab');
+  t.equal(fit('abcdef', 4), 'abc…');
+  t.equal(fit('abcdef', 1), '…');
+  t.equal(fit('abc', 0), '');
+  t.equal(fit('abc', -3), '');
+});
+
+t.test('durations in two units', async (t) => {
+  const TABLE: Array<[number, string]> = [
+    [0, '0s'],
+    [999, '0s'],
+    [42_000, '42s'],
+    [65_000, '1m05s'],
+    [3_599_000, '59m59s'],
+    [3_720_000, '1h02m'],
+    [86_400_000 * 2 + 3_600_000 * 3, '2d03h'],
+    [-1, '-'],
+    [Number.NaN, '-'],
+  ];
+  for (const [ms, text] of TABLE) t.equal(formatDuration(ms), text, String(ms));
+});
+
+t.test('latency, clock, numbers, rules', async (t) => {
+  t.equal(formatMs(undefined), '-');
+  t.equal(formatMs(0.4234), '0.42 ms');
+  t.equal(formatMs(3.14), '3.1 ms');
+  t.equal(formatMs(250.4), '250 ms');
+  t.match(formatClock(Date.UTC(2024, 0, 1, 12, 34, 56)), /^\d\d:34:56$/);
+  t.equal(numOrDash(undefined), '-');
+  t.equal(numOrDash(0), '0');
+  t.equal(rule('events', 14), '── events ────');
+  t.equal(rule('', 3), '───');
+  t.equal(rule('a long title', 6).length, 6);
+});
