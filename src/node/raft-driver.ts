@@ -167,6 +167,12 @@ export class RaftDriver {
     // A leader's appends go out while its own fsync runs (thesis §10.2.1): the disk writes of
     // leader and followers overlap instead of adding up.
     if (rd.sendBeforePersist) this.opts.transport.send(rd.messages);
+    // Committed entries are durable on a majority already (a leader counts itself only after its
+    // own fsync), so applying them and answering clients need not wait for this Ready's fsync of
+    // *new* entries: that wait would put a second fsync on every write's path. Read states only
+    // depend on heartbeat acknowledgements, not on our disk.
+    this.apply(rd);
+    this.onReadStates(rd.readStates);
     try {
       // A commit-index-only change is not worth an fsync; it rides along with the next entries.
       if (rd.mustSync) {
@@ -182,8 +188,6 @@ export class RaftDriver {
       return;
     }
     if (!rd.sendBeforePersist) this.opts.transport.send(rd.messages);
-    this.apply(rd);
-    this.onReadStates(rd.readStates);
     this.raw.advance(rd);
     this.inFlight = false;
     this.schedule();
