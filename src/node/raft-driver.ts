@@ -15,7 +15,7 @@
  * Timeouts are swept by one interval timer, not a timer per request.
  */
 import { RaftKvError } from '../protocol/errors.js';
-import type { Message } from '../protocol/raft-messages.js';
+import type { HardState, Message } from '../protocol/raft-messages.js';
 import type { RawNode } from './raft/raw-node.js';
 import type { ReadState, Ready, SoftState } from './raft/types.js';
 import type { KvCommand, KvResult } from './kv-command.js';
@@ -76,7 +76,9 @@ export class RaftDriver {
   /** Confirmed reads waiting for the state machine to reach their index; ascending by index. */
   private readsAwaitingApply: { index: number; waiters: ReadWaiter[] }[] = [];
 
-  soft: SoftState = { role: 'follower', leader: 0, term: 0 };
+  soft: SoftState;
+  /** The last vote logged, so a restarted node does not log the vote it recovered as new. */
+  private lastVote: { term: number; vote: number };
   /** A commit-only hard state change not yet written (written with the next synced batch). */
   private unsyncedHardState: Ready['hardState'] = null;
   /** Counters for status and benchmarks. */
@@ -85,6 +87,10 @@ export class RaftDriver {
   constructor(opts: RaftDriverOptions) {
     this.opts = { requestTimeoutMs: 3000, ...opts };
     this.raw = opts.raw;
+    // Start from what was recovered, so the first log lines after a restart are real changes.
+    const st = this.raw.status();
+    this.soft = { role: st.role, leader: st.leader, term: st.term };
+    this.lastVote = { term: st.term, vote: st.vote };
   }
 
   start(): void {
@@ -164,6 +170,7 @@ export class RaftDriver {
     const rd = this.raw.ready();
     this.counters.readies++;
     if (rd.softState) this.onSoftState(rd.softState);
+    if (rd.hardState) this.onHardState(rd.hardState);
     // A leader's appends go out while its own fsync runs (thesis §10.2.1): the disk writes of
     // leader and followers overlap instead of adding up.
     if (rd.sendBeforePersist) this.opts.transport.send(rd.messages);
@@ -262,6 +269,14 @@ export class RaftDriver {
       n++;
     }
     if (n > 0) this.readsAwaitingApply = this.readsAwaitingApply.slice(n);
+  }
+
+  /** Votes are worth a log line: they explain who won an election and why another did not. */
+  private onHardState(h: HardState): void {
+    const prev = this.lastVote;
+    this.lastVote = { term: h.term, vote: h.vote };
+    if (h.vote === 0 || (prev.term === h.term && prev.vote === h.vote)) return;
+    this.opts.log.info(h.vote === this.opts.nodeId ? `voted for itself (term ${h.term})` : `voted for node ${h.vote} (term ${h.term})`);
   }
 
   private onSoftState(s: SoftState): void {
