@@ -60,6 +60,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   const { wal, state, recovery } = opened;
   log.info(`recovered ${state.entries.length} entries (term ${state.hardState.term}, vote ${state.hardState.vote}, commit ${state.hardState.commit}) from ${recovery.records} records${recovery.truncatedBytes ? `, truncated a torn tail of ${recovery.truncatedBytes} bytes` : ''}`);
 
+  const pipelineDepth = pipelineDepthFromEnv(process.env.RAFTKV_PIPELINE_DEPTH);
   const raw = new RawNode(
     {
       id: me.id,
@@ -71,6 +72,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
       random: Math.random,
     },
     { hardState: state.hardState, entries: state.entries, snapshotIndex: state.snapshotIndex, snapshotTerm: state.snapshotTerm, applied: 0 },
+    { maxPendingReadies: pipelineDepth },
   );
   const sm = new KvStateMachine();
   let fatal: ((err: Error) => void) | null = null;
@@ -82,6 +84,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   });
   const driver = new RaftDriver({
     nodeId: me.id,
+    pipelineDepth: pipelineDepth,
     raw,
     storage: wal,
     transport,
@@ -139,3 +142,18 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   }
   return { stop: () => stop(), stopped };
 }
+
+/**
+ * How many Readies the driver keeps in flight (see RaftDriver.run). A tuning knob for benchmarks,
+ * not part of cluster.json: RAFTKV_PIPELINE_DEPTH=1 turns pipelining off.
+ */
+export function pipelineDepthFromEnv(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return DEFAULT_PIPELINE_DEPTH;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 64) {
+    throw new RaftKvError('BAD_CONFIG', `RAFTKV_PIPELINE_DEPTH must be an integer from 1 to 64, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+const DEFAULT_PIPELINE_DEPTH = 2;

@@ -41,6 +41,11 @@ export interface RaftDriverOptions {
   tickMs: number;
   /** How long a client request may wait for commit / read confirmation. */
   requestTimeoutMs?: number;
+  /**
+   * How many Readies may be in flight at once (the RawNode must allow as many: its
+   * maxPendingReadies). 1 = strictly one Ready at a time. Default 1.
+   */
+  pipelineDepth?: number;
   /** Called when durable storage fails: the node must stop (an fsync failure cannot be retried). */
   onFatal: (err: Error) => void;
 }
@@ -57,7 +62,13 @@ export class RaftDriver {
   private readonly raw: RawNode;
   private readonly opts: Required<RaftDriverOptions>;
   private scheduled = false;
-  private inFlight = false;
+  /** Readies taken from the core whose completion (fsync, then sends and advance) is pending. */
+  private inFlight = 0;
+  private readonly pipelineDepth: number;
+  /** Completion of the newest Ready in flight; each completion waits for the one before it. */
+  private completions: Promise<void> = Promise.resolve();
+  /** Storage failed: nothing more is sent or acknowledged. */
+  private failed = false;
   private stopped = false;
   private tickTimer: NodeJS.Timeout | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -85,8 +96,9 @@ export class RaftDriver {
   readonly counters = { proposals: 0, proposeBatches: 0, readRounds: 0, readies: 0, applied: 0 };
 
   constructor(opts: RaftDriverOptions) {
-    this.opts = { requestTimeoutMs: 3000, ...opts };
+    this.opts = { requestTimeoutMs: 3000, pipelineDepth: 1, ...opts };
     this.raw = opts.raw;
+    this.pipelineDepth = this.opts.pipelineDepth;
     // Start from what was recovered, so the first log lines after a restart are real changes.
     const st = this.raw.status();
     this.soft = { role: st.role, leader: st.leader, term: st.term };
@@ -158,16 +170,23 @@ export class RaftDriver {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      void this.run();
+      this.run();
     });
   }
 
-  private async run(): Promise<void> {
-    if (this.inFlight || this.stopped) return;
+  /**
+   * Takes one Ready from the core and starts working on it. Up to `pipelineDepth` Readies are in
+   * flight: the next one is built (new proposals appended, replicated, committed entries applied)
+   * while the previous one's fsync runs. Completions run strictly in Ready order: the WAL makes
+   * its appends durable in call order, and each Ready's messages wait for every earlier fsync, so
+   * no vote or acknowledgement ever leaves before the state it vouches for is on disk.
+   */
+  private run(): void {
+    if (this.stopped || this.inFlight >= this.pipelineDepth) return;
     this.feedCore();
     if (!this.raw.hasReady()) return;
-    this.inFlight = true;
     const rd = this.raw.ready();
+    this.inFlight++;
     this.counters.readies++;
     if (rd.softState) this.onSoftState(rd.softState);
     if (rd.hardState) this.onHardState(rd.hardState);
@@ -180,24 +199,36 @@ export class RaftDriver {
     // depend on heartbeat acknowledgements, not on our disk.
     this.apply(rd);
     this.onReadStates(rd.readStates);
-    try {
-      // A commit-index-only change is not worth an fsync; it rides along with the next entries.
-      if (rd.mustSync) {
-        await this.opts.storage.append(rd.hardState ?? this.unsyncedHardState, rd.entries);
-        this.unsyncedHardState = null;
-      } else if (rd.hardState) {
-        this.unsyncedHardState = rd.hardState;
-      }
-    } catch (err) {
-      this.inFlight = false;
-      this.stopped = true;
-      this.opts.onFatal(err as Error);
-      return;
+    let persisted: Promise<void> | null = null;
+    // A commit-index-only change is not worth an fsync; it rides along with the next entries.
+    if (rd.mustSync) {
+      persisted = this.opts.storage.append(rd.hardState ?? this.unsyncedHardState, rd.entries);
+      this.unsyncedHardState = null;
+    } else if (rd.hardState) {
+      this.unsyncedHardState = rd.hardState;
     }
-    if (!rd.sendBeforePersist) this.opts.transport.send(rd.messages);
-    this.raw.advance(rd);
-    this.inFlight = false;
-    this.schedule();
+    const earlier = this.completions;
+    this.completions = (async () => {
+      if (persisted) await persisted;
+      await earlier;
+    })().then(
+      () => {
+        if (this.failed) return;
+        if (!rd.sendBeforePersist) this.opts.transport.send(rd.messages);
+        this.raw.advance(rd);
+        this.inFlight--;
+        this.schedule();
+      },
+      (err: unknown) => {
+        this.inFlight--;
+        if (this.failed) return;
+        this.failed = true;
+        this.stopped = true;
+        this.opts.onFatal(err as Error);
+      },
+    );
+    // Room for another Ready: new work that arrives meanwhile should not wait for this fsync.
+    if (this.inFlight < this.pipelineDepth) this.schedule();
   }
 
   /** Hand the batched client work to the core. */

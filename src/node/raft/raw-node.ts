@@ -13,11 +13,23 @@ export class RawNode {
   /** What the last Ready told the driver, to emit only changes. */
   private prevHard: HardState;
   private prevSoft: SoftState;
-  /** A Ready is out and not yet advanced; at most one at a time. */
-  private pending: Ready | null = null;
+  /**
+   * Readies handed out and not yet advanced, oldest first. A driver may pipeline up to
+   * `maxPending` of them (the next Ready is built while the previous one's fsync runs); it must
+   * advance them in order.
+   */
+  private readonly pending: Ready[] = [];
+  private readonly maxPending: number;
+  /** The last entry handed out for persisting; entries after it are new to the driver. */
+  private handedOut = { index: 0, term: 0 };
+  /** The last committed index handed out for applying. */
+  private handedApplied: number;
 
-  constructor(config: RaftConfig, initial?: RaftInitialState) {
+  constructor(config: RaftConfig, initial?: RaftInitialState, options: { maxPendingReadies?: number } = {}) {
     this.raft = new Raft(config, initial);
+    this.maxPending = options.maxPendingReadies ?? 1;
+    assert(Number.isSafeInteger(this.maxPending) && this.maxPending >= 1, 'maxPendingReadies must be a positive integer');
+    this.handedApplied = this.raft.log.applied;
     this.prevHard = this.hardState();
     // Report the initial soft state in the first Ready so drivers learn the starting role.
     this.prevSoft = { role: this.raft.role, leader: -1, term: -1 };
@@ -40,30 +52,32 @@ export class RawNode {
   }
 
   hasReady(): boolean {
-    if (this.pending) return false;
+    if (this.pending.length >= this.maxPending) return false;
     const r = this.raft;
     if (r.msgs.length > 0 || r.readStates.length > 0) return true;
-    if (r.log.unstableFrom <= r.log.lastIndex()) return true;
-    if (r.log.committed > r.log.applied) return true;
+    if (this.firstNewEntry() <= r.log.lastIndex()) return true;
+    if (r.log.committed > this.handedApplied) return true;
     if (!sameHard(this.hardState(), this.prevHard)) return true;
     return !sameSoft(this.softState(), this.prevSoft);
   }
 
   ready(): Ready {
-    assert(this.pending === null, 'ready() called again before advance()');
+    assert(this.pending.length < this.maxPending, `ready() called with ${this.pending.length} Readies not yet advanced`);
     const r = this.raft;
     const hard = this.hardState();
     const soft = this.softState();
-    const entries: Entry[] = r.log.unstableEntries();
+    const from = this.firstNewEntry();
+    const entries: Entry[] = from <= r.log.lastIndex() ? r.log.slice(from, r.log.lastIndex() + 1) : [];
+    const committedEntries = r.log.committed > this.handedApplied ? r.log.slice(this.handedApplied + 1, r.log.committed + 1) : [];
     const termOrVoteChanged = hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote;
     const rd: Ready = {
       softState: sameSoft(soft, this.prevSoft) ? null : soft,
       hardState: sameHard(hard, this.prevHard) ? null : hard,
       entries,
       messages: r.msgs,
-      // Everything committed is either durable already or in `entries`, which the driver
-      // persists before applying.
-      committedEntries: r.log.nextCommitted(),
+      // Committed entries are durable on a majority; they may still be on their way to this
+      // node's disk (in `entries` or an earlier pending Ready), which does not stop applying them.
+      committedEntries,
       readStates: r.readStates,
       mustSync: termOrVoteChanged || entries.length > 0,
       sendBeforePersist: r.role === 'leader' && !termOrVoteChanged,
@@ -72,18 +86,39 @@ export class RawNode {
     r.readStates = [];
     if (rd.hardState) this.prevHard = hard;
     if (rd.softState) this.prevSoft = soft;
-    this.pending = rd;
+    const last = entries[entries.length - 1];
+    if (last) this.handedOut = { index: last.index, term: last.term };
+    const lastCommitted = committedEntries[committedEntries.length - 1];
+    if (lastCommitted) this.handedApplied = lastCommitted.index;
+    this.pending.push(rd);
     return rd;
   }
 
-  /** The driver persisted, sent and applied everything in `rd`. */
+  /** The driver persisted, sent and applied everything in `rd` (the oldest Ready not yet advanced). */
   advance(rd: Ready): void {
-    assert(rd === this.pending, 'advance() must get the Ready that ready() returned');
-    this.pending = null;
+    assert(rd === this.pending[0], 'advance() must get the oldest Ready that ready() returned');
+    this.pending.shift();
     const last = rd.entries[rd.entries.length - 1];
     if (last) this.raft.onPersisted(last.index, last.term);
     const applied = rd.committedEntries[rd.committedEntries.length - 1];
     if (applied) this.raft.log.appliedTo(applied.index);
+  }
+
+  /**
+   * The first log index not yet handed to the driver. Entries handed out but not yet durable are
+   * not handed out again, unless a conflicting append replaced them (then the term at the
+   * hand-out mark changed, and everything from the first non-durable index goes out again: the
+   * WAL applies rewrites in order, so rewriting an identical prefix is harmless).
+   */
+  private firstNewEntry(): number {
+    const log = this.raft.log;
+    const h = this.handedOut;
+    if (h.index < log.unstableFrom) return log.unstableFrom;
+    if (log.term(h.index) !== h.term) {
+      this.handedOut = { index: log.unstableFrom - 1, term: 0 };
+      return log.unstableFrom;
+    }
+    return h.index + 1;
   }
 
   status(): RaftStatus {
