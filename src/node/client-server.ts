@@ -112,6 +112,8 @@ export class ClientServer {
       flush();
     };
 
+    /** Set by READONLY / READWRITE; JSON requests say it per request instead. */
+    let readConsistency: 'stale' | 'linearizable' = 'linearizable';
     const handle = (d: DecodedRequest) => {
       const slot = reserve();
       if (d.kind === 'error') {
@@ -135,10 +137,14 @@ export class ClientServer {
       } else {
         const dispatch = parseRedisCommand(d.argv);
         if (dispatch.kind === 'reply') {
+          if (dispatch.readConsistency) readConsistency = dispatch.readConsistency;
           fill(slot, dispatch.reply, dispatch.close);
           return;
         }
         req = dispatch.req;
+        // After READONLY, this connection's reads skip the ReadIndex round (Redis Cluster's
+        // replica reads): the client asked for speed over freshness.
+        if (readConsistency === 'stale' && isRead(req) && req.consistency === undefined) req = { ...req, consistency: 'stale' };
         const shape: RespReplyShape = dispatch.shape;
         const r = req;
         reply = (v) => encodeRespResult(r, v, shape);

@@ -46,6 +46,8 @@ export interface RaftDriverOptions {
    * maxPendingReadies). 1 = strictly one Ready at a time. Default 1.
    */
   pipelineDepth?: number;
+  /** The most ticks made up at once after a stall; at least two election timeouts. Default 1000. */
+  maxCatchUpTicks?: number;
   /** Called when durable storage fails: the node must stop (an fsync failure cannot be retried). */
   onFatal: (err: Error) => void;
 }
@@ -71,6 +73,8 @@ export class RaftDriver {
   private failed = false;
   private stopped = false;
   private tickTimer: NodeJS.Timeout | null = null;
+  /** Monotonic time (ms) the tick count stands for: ticks are owed for the time since. */
+  private lastTickAt = 0;
   private sweepTimer: NodeJS.Timeout | null = null;
   /** Unique per process start, so reqIds never collide with those of an earlier life. */
   private readonly boot = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
@@ -96,7 +100,7 @@ export class RaftDriver {
   readonly counters = { proposals: 0, proposeBatches: 0, readRounds: 0, readies: 0, applied: 0 };
 
   constructor(opts: RaftDriverOptions) {
-    this.opts = { requestTimeoutMs: 3000, pipelineDepth: 1, ...opts };
+    this.opts = { requestTimeoutMs: 3000, pipelineDepth: 1, maxCatchUpTicks: 1000, ...opts };
     this.raw = opts.raw;
     this.pipelineDepth = this.opts.pipelineDepth;
     // Start from what was recovered, so the first log lines after a restart are real changes.
@@ -106,8 +110,9 @@ export class RaftDriver {
   }
 
   start(): void {
+    this.lastTickAt = performance.now();
     this.tickTimer = setInterval(() => {
-      this.raw.tick();
+      this.catchUpTicks();
       this.schedule();
     }, this.opts.tickMs);
     this.sweepTimer = setInterval(() => this.sweepTimeouts(), 50);
@@ -231,8 +236,26 @@ export class RaftDriver {
     if (this.inFlight < this.pipelineDepth) this.schedule();
   }
 
+  /**
+   * One tick per tickMs of monotonic time since the last: a late timer, a busy event loop or a
+   * GC pause must not leave the core's clock behind, or a leader would hold its lease longer in
+   * real time than it believes (a follower's clock running behind only delays its elections).
+   */
+  private catchUpTicks(): void {
+    const now = performance.now();
+    const owed = Math.floor((now - this.lastTickAt) / this.opts.tickMs);
+    if (owed <= 0) return;
+    this.lastTickAt += owed * this.opts.tickMs;
+    // A stall of many seconds (a paused process) would owe thousands of ticks, each possibly a
+    // heartbeat round; past a couple of election timeouts every lease and timer has run out
+    // anyway, so more ticks change nothing.
+    for (let i = Math.min(owed, this.opts.maxCatchUpTicks); i > 0; i--) this.raw.tick();
+  }
+
   /** Hand the batched client work to the core. */
   private feedCore(): void {
+    // A lease read is judged by the core's tick count: it must not lag real time (types.ts).
+    if (this.pendingReads.length > 0) this.catchUpTicks();
     if (this.pendingProposals.length > 0) {
       const batch = this.pendingProposals;
       this.pendingProposals = [];

@@ -43,7 +43,19 @@ export type RedisDispatch =
    * Answered locally: write `reply`; if `close`, close the connection after it (QUIT).
    * `error` is set when the reply is an error (for logs and counters).
    */
-  | { kind: 'reply'; name: string; reply: string; close: boolean; error?: RaftKvError };
+  | {
+      kind: 'reply';
+      name: string;
+      reply: string;
+      close: boolean;
+      error?: RaftKvError;
+      /**
+       * READONLY / READWRITE (as on a Redis Cluster replica): from now on, reads on this
+       * connection are served from the node's local state ('stale': fast, possibly behind the
+       * leader) or linearizably again.
+       */
+      readConsistency?: 'stale' | 'linearizable';
+    };
 
 type Dispatch = RedisDispatch;
 
@@ -180,6 +192,8 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
     },
   ],
   ['echo', { arity: 2, run: (argv, name) => localReply(name, encodeBulk(argv[1]!)) }],
+  ['readonly', { arity: 1, run: (_argv, name) => ({ ...localReply(name, RESP_OK), readConsistency: 'stale' }) }],
+  ['readwrite', { arity: 1, run: (_argv, name) => ({ ...localReply(name, RESP_OK), readConsistency: 'linearizable' }) }],
   ['get', { arity: 2, run: (argv, name) => request(name, { op: 'get', key: argv[1]! }) }],
   [
     'set',

@@ -42,7 +42,7 @@ t.test('3 nodes: election, every dialect through every node, kill -9, restart', 
   t.not(newLeader, leader);
   for (const n of c.nodes) {
     if (n.id === leader) continue;
-    t.equal((await jsonRequest(n.port, { op: 'get', key: `json-${n.id}` })).value, `v${n.id}`, 'acknowledged write survives');
+    t.equal((await jsonRequest(n.port, { op: 'get', key: `json-${n.id}` }, 10_000)).value, `v${n.id}`, 'acknowledged write survives');
   }
 
   // The killed node restarts and catches up (including what was written while it was down).
@@ -58,7 +58,8 @@ t.test('3 nodes: election, every dialect through every node, kill -9, restart', 
   for (const n of c.nodes) c.start(n.id);
   await c.waitForLeader();
   for (const n of c.nodes) {
-    t.equal((await jsonRequest(n.port, { op: 'get', key: `json-${n.id}` })).value, `v${n.id}`, `after full restart, node ${n.id}`);
+    // Generous: right after a restart the first read waits for the new leader's no-op to commit.
+    t.equal((await jsonRequest(n.port, { op: 'get', key: `json-${n.id}` }, 10_000)).value, `v${n.id}`, `after full restart, node ${n.id}`);
   }
 });
 
@@ -67,8 +68,16 @@ t.test('5 nodes: a majority down fails writes within a deadline; back up, they s
   const leader = await c.waitForLeader();
   t.ok(leader);
   const alive = c.nodes[0]!;
+  t.same(await jsonRequest(alive.port, { op: 'set', key: 'before', value: 'b' }), { id: 1, ok: true, value: 'OK' });
+  await waitFor('node 1 to apply the write', async () => (await jsonRequest(alive.port, { op: 'get', key: 'before', consistency: 'stale' })).value === 'b');
   const down = c.nodes.slice(1, 4).map((n) => n.id);
   for (const id of down) await c.kill(id, 'SIGKILL');
+  // Without a majority no read can be proven fresh; a client that asks for a stale read still
+  // gets the node's local state (JSON per request, Redis dialect per connection after READONLY).
+  const linearizable = await jsonRequest(alive.port, { op: 'get', key: 'before' }, 10_000);
+  t.equal(linearizable.ok, false, `a linearizable read without a majority fails (${linearizable.error?.code})`);
+  t.same(await jsonRequest(alive.port, { op: 'get', key: 'before', consistency: 'stale' }), { id: 1, ok: true, value: 'b' }, 'stale JSON read');
+  t.equal((await rawExchange(alive.port, 'READONLY\r\nGET before\r\nREADWRITE\r\n')).data, '+OK\r\n$1\r\nb\r\n+OK\r\n', 'READONLY then GET');
   const began = Date.now();
   const r = await jsonRequest(alive.port, { op: 'set', key: 'k', value: 'v' }, 10_000);
   t.equal(r.ok, false, 'write without a majority fails');

@@ -25,6 +25,7 @@ const TABLE: Array<[string[], unknown]> = [
   [['PING', 'a', 'b'], "-ERR wrong number of arguments for 'ping' command\r\n"],
   [['ECHO', 'é'], '$2\r\né\r\n'],
   [['echo'], "-ERR wrong number of arguments for 'echo' command\r\n"],
+  [['readonly', 'x'], "-ERR wrong number of arguments for 'readonly' command\r\n"],
   [['GET', 'k'], { op: 'get', key: 'k' }],
   [['gEt', 'K'], { op: 'get', key: 'K' }],
   [['GET'], "-ERR wrong number of arguments for 'get' command\r\n"],
@@ -194,4 +195,10 @@ t.test('INFO text', async (t) => {
   t.equal(leader, '# Replication\r\nrole:master\r\n');
   t.match(renderInfo('keyspace', { ...FACTS, keys: 0 }), /^# Keyspace\r\n$/);
   t.match(renderInfo('replication', { ...FACTS, leader: 0, leaderAddress: undefined }), /master_link_status:down/);
+});
+
+t.test('READONLY / READWRITE switch the connection read consistency, as on a Redis Cluster replica', async (t) => {
+  t.match(parseRedisCommand(['READONLY']), { kind: 'reply', reply: '+OK\r\n', readConsistency: 'stale' });
+  t.match(parseRedisCommand(['readwrite']), { kind: 'reply', reply: '+OK\r\n', readConsistency: 'linearizable' });
+  t.equal((parseRedisCommand(['PING']) as { readConsistency?: string }).readConsistency, undefined, 'other commands leave it alone');
 });
