@@ -31,6 +31,11 @@ export interface Command {
   /** Extra help text after the flags (examples, notes). */
   notes?: string;
   /**
+   * Parses the words after the command name, instead of `parseArgs(argv, flags)`: for a command
+   * that takes another tool's short options (`bench -c 50`, as redis-benchmark). Throws UsageError.
+   */
+  parseArgv?(argv: readonly string[]): ParsedArgs;
+  /**
    * Runs the command; resolves with the exit code (0 ok, 1 failed). Throws UsageError for
    * argument mistakes (exit code 2) and RaftKvError for failures (exit code 1).
    */

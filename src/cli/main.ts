@@ -6,6 +6,7 @@
 import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
 import { formatFlagsHelp, parseArgs, UsageError } from './args.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo, type Command } from './command.js';
+import { benchCommand } from './commands/bench.js';
 import { casCommand } from './commands/cas.js';
 import { ctlCommand } from './commands/ctl.js';
 import { delCommand } from './commands/del.js';
@@ -24,6 +25,7 @@ export const COMMANDS: readonly Command[] = [
   delCommand,
   casCommand,
   statusCommand,
+  benchCommand,
 ];
 
 export function generalHelp(): string {
@@ -59,7 +61,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return EXIT_USAGE;
   }
   try {
-    const args = parseArgs(rest, cmd.flags);
+    const args = cmd.parseArgv ? cmd.parseArgv(rest) : parseArgs(rest, cmd.flags);
     if (args.help) {
       io.out(commandHelp(cmd));
       return EXIT_OK;
