@@ -125,6 +125,11 @@ export class RaftKvClient {
     return this.#nodes;
   }
 
+  /** The node the next call tries first: the last that answered, or the hinted leader. */
+  get preferredNode(): ClientNodeAddress {
+    return this.#nodes[this.#preferred];
+  }
+
   /** The value of `key`, or null if absent. Linearizable. */
   async get(key: string, options?: CallOptions): Promise<string | null> {
     const value = await this.#call('get', { op: 'get', key }, false, options);
@@ -286,9 +291,10 @@ export class RaftKvClient {
           const e = toRaftKvError(err);
           if (this.#closed) throw e;
           if (e.retry === 'ambiguous') maybeSent = true;
-          if (e.code !== 'UNAVAILABLE') reachedAny = true;
-          // A last attempt cut short by the deadline says little; keep the node's earlier reason.
+          // A last attempt cut short by the deadline says little; keep the node's earlier reason
+          // (and do not let its timeout pass for having reached the node).
           const cutShort = e.code === 'TIMEOUT' && attemptMs < this.attemptTimeoutMs && failures.has(node.id);
+          if (e.code !== 'UNAVAILABLE' && !cutShort) reachedAny = true;
           failure = cutShort ? failures.get(node.id)! : `${e.code}: ${e.message}`;
         }
         if (reply) {

@@ -55,22 +55,20 @@ export async function connectControl(socketPath: string, options: ControlClientO
   function guarded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
     if (closed) return Promise.reject(unavailable(socketPath, lastError));
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiters.delete(reject);
-        reject(new RaftKvError('TIMEOUT', `supervisor on ${socketPath}: no answer to ${what} within ${ms} ms`));
-      }, ms);
-      waiters.add(reject);
+      // Settles once; clears the timer whichever way it ends, so a closed connection leaves no
+      // timer holding the process open.
+      const settle = (err: Error | null, value?: T) => {
+        clearTimeout(timer);
+        waiters.delete(onClose);
+        if (err) reject(err);
+        else resolve(value as T);
+      };
+      const onClose = (err: Error) => settle(err);
+      const timer = setTimeout(() => settle(new RaftKvError('TIMEOUT', `supervisor on ${socketPath}: no answer to ${what} within ${ms} ms`)), ms);
+      waiters.add(onClose);
       work.then(
-        (v) => {
-          clearTimeout(timer);
-          waiters.delete(reject);
-          resolve(v);
-        },
-        (err: unknown) => {
-          clearTimeout(timer);
-          waiters.delete(reject);
-          reject(err instanceof RaftKvError ? err : unavailable(socketPath, err instanceof Error ? err.message : String(err)));
-        },
+        (v) => settle(null, v),
+        (err: unknown) => settle(err instanceof RaftKvError ? err : unavailable(socketPath, err instanceof Error ? err.message : String(err))),
       );
     });
   }
@@ -83,6 +81,8 @@ export async function connectControl(socketPath: string, options: ControlClientO
   }
 
   async function call(request: ControlRequest): Promise<unknown> {
+    // A request on a closed connection would only wait for net-ipc's own timeout.
+    if (closed) throw unavailable(socketPath, lastError);
     // net-ipc's own timeout is a backstop; ours (with close detection) fires first.
     const reply = (await guarded(client.request(request, timeoutMs + 1000), timeoutMs, request.op)) as ControlReply | undefined;
     if (typeof reply !== 'object' || reply === null || typeof reply.ok !== 'boolean') {

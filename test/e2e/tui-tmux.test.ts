@@ -1,0 +1,176 @@
+/**
+ * raft-tui in a real terminal: tmux runs the compiled bin at a fixed size (CI has no terminal of
+ * its own), send-keys types, capture-pane reads the screen.
+ *
+ * The scenario of the issue: raft-tui starts a fresh 3-node cluster (no supervisor is running, so
+ * it spawns `raftkv up`), a leader shows, `K` kills it, a different leader shows, the shell runs
+ * `SET x 1` and `GET x` and prints "1"; then q, y stops the cluster and every process is gone.
+ * Also: nodes running without a supervisor are watched anyway, and a bad cluster file in a
+ * terminal gets a clear message and exit 1.
+ *
+ * Each test runs its own tmux server (-L), killed in teardown together with every process whose
+ * command line names the test's temp folder (supervisor and nodes), even if the test fails.
+ * Set RAFT_TUI_CAPTURE=<file> to save the screen after the failover and the shell round trip.
+ */
+import t from 'tap';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findFreePorts } from '../../src/cluster/free-ports.js';
+import { startCluster, waitFor } from './harness.js';
+
+const BIN = fileURLToPath(new URL('../../src/tui/main.js', import.meta.url));
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+
+type Teardown = { teardown(fn: () => unknown): void; comment(...args: unknown[]): void };
+
+/** Pids of processes whose command line contains every one of `texts` (the test's unique temp folder, …). */
+function pidsMentioning(...texts: string[]): number[] {
+  const out = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout;
+  return out
+    .split('\n')
+    .filter((line) => texts.every((text) => line.includes(text)))
+    .map((line) => Number(line.trim().split(/\s+/, 1)[0]))
+    .filter((pid) => Number.isInteger(pid) && pid > 0 && pid !== process.pid);
+}
+
+class Terminal {
+  readonly server: string;
+  constructor(
+    t: Teardown,
+    readonly dir: string,
+    command: string,
+  ) {
+    this.server = `raftkv-tui-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+    t.teardown(() => {
+      spawnSync('tmux', ['-L', this.server, 'kill-server']);
+      // The supervisor and nodes live in their own process groups: find them by the folder.
+      for (const pid of pidsMentioning(dir)) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    });
+    // The shell line keeps the pane after raft-tui exits, so its exit code can be read.
+    this.tmux('new-session', '-d', '-s', 'tui', '-x', '160', '-y', '50', `${command}; echo "raft-tui exited with $?"; sleep 120`);
+  }
+
+  tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.server, ...args], { encoding: 'utf8' });
+  }
+
+  screen(): string {
+    try {
+      return this.tmux('capture-pane', '-p', '-t', 'tui');
+    } catch {
+      return '';
+    }
+  }
+
+  /** Presses named keys (K, Enter, Tab, Escape, …), one tmux call each. */
+  press(...keys: string[]): void {
+    for (const k of keys) this.tmux('send-keys', '-t', 'tui', k);
+  }
+
+  /** Types text literally. */
+  type(text: string): void {
+    this.tmux('send-keys', '-t', 'tui', '-l', text);
+  }
+
+  /** Waits until the screen matches; the error shows the last screen. */
+  async see<T>(what: string, probe: (screen: string) => T | undefined | null | false, timeoutMs: number): Promise<T> {
+    try {
+      return (await waitFor(what, () => probe(this.screen()), timeoutMs, 100)) as T;
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- screen ---\n${this.screen()}`);
+    }
+  }
+}
+
+function tempDir(t: Teardown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'raftkv-tui-'));
+  t.teardown(() => {
+    if (process.env.KEEP_E2E_DIR) t.comment(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+const leaderIn = (screen: string): number | undefined => {
+  const m = /leader: node (\d+) \(term \d+\)/.exec(screen.split('\n')[0] ?? '');
+  return m ? Number(m[1]) : undefined;
+};
+
+t.test('raft-tui in tmux: leader, K, new leader, SET/GET in the shell, quit stops the cluster', { skip: !hasTmux && 'tmux is not installed' }, async (t) => {
+  const dir = tempDir(t);
+  const ports = await findFreePorts(6);
+  const nodes = [1, 2, 3].map((id, i) => ({ id, host: '127.0.0.1', port: ports[2 * i]!, peerPort: ports[2 * i + 1]! }));
+  const config = join(dir, 'cluster.json');
+  writeFileSync(
+    config,
+    JSON.stringify({ nodes, electionTimeoutMs: { min: 400, max: 800 }, heartbeatIntervalMs: 50, dataDir: 'data', logDir: 'logs' }),
+  );
+  const term = new Terminal(t, dir, `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --config ${JSON.stringify(config)}`);
+
+  const first = await term.see('a leader on the table', leaderIn, 30_000);
+  t.match(term.screen(), /^.\*\s+\d+ 127\.0\.0\.1:\d+ up\s+leader/m, 'the leader row is marked');
+  t.match(term.screen(), /started the cluster: supervisor pid \d+/, 'the timeline says raft-tui started it');
+
+  term.press('K');
+  const second = await term.see('a different leader', (s) => {
+    const l = leaderIn(s);
+    return l !== undefined && l !== first ? l : undefined;
+  }, 30_000);
+  t.not(second, first);
+  t.match(term.screen(), new RegExp(`node ${first} \\(pid \\d+\\) exited: signal SIGKILL|node ${first} down`), 'the timeline tells');
+
+  term.press('Tab');
+  await term.see('the shell focused', (s) => s.includes('[shell]'), 5000);
+  term.type('SET x 1');
+  term.press('Enter');
+  await term.see('OK', (s) => /> SET x 1\nOK/.test(s), 30_000);
+  term.type('GET x');
+  term.press('Enter');
+  const screen = await term.see('"1"', (s) => (/> GET x\n"1"/.test(s) ? s : undefined), 30_000);
+  if (process.env.RAFT_TUI_CAPTURE) writeFileSync(process.env.RAFT_TUI_CAPTURE, screen);
+  t.match(screen, /shell\s+2 ops/, 'the stats bar counted the requests');
+
+  // Back to the table (Escape alone: wait for it before q, or the two read as Meta-q).
+  term.press('Escape');
+  await term.see('the table focused', (s) => s.includes('[table]'), 5000);
+  term.press('q');
+  await term.see('the question', (s) => s.includes('Stop the cluster? (y/n)'), 10_000);
+  term.press('y');
+  await term.see('raft-tui gone', (s) => s.includes('raft-tui exited with 0'), 30_000);
+  t.match(term.screen(), /raft-tui: cluster stopped/);
+  // The supervisor (`raftkv.js up`) and the nodes (`raftkv.js node`); not the pane's own shell.
+  await waitFor('supervisor and nodes gone', () => pidsMentioning(dir, 'raftkv.js').length === 0, 20_000, 100);
+  t.pass('no process of the cluster is left');
+});
+
+t.test('raft-tui in tmux: a bad cluster file gets a clear message and exit 1', { skip: !hasTmux && 'tmux is not installed' }, async (t) => {
+  const dir = tempDir(t);
+  const missing = join(dir, 'nope.json');
+  const term = new Terminal(t, dir, `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --config ${JSON.stringify(missing)}`);
+  await term.see('the exit', (s) => s.includes('raft-tui exited with'), 30_000);
+  t.match(term.screen(), /raft-tui: .*nope\.json: cannot read: no such file/);
+  t.match(term.screen(), /raft-tui exited with 1/);
+});
+
+t.test('raft-tui in tmux: nodes without a supervisor are watched, the chaos keys say why not', { skip: !hasTmux && 'tmux is not installed' }, async (t) => {
+  // The harness's bare nodes hold the ports, so the supervisor raft-tui starts fails its port check.
+  const c = await startCluster(t);
+  await c.waitForLeader(undefined, 30_000);
+  const term = new Terminal(t, c.dir, `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --config ${JSON.stringify(c.configPath)}`);
+  await term.see('a leader on the table', leaderIn, 30_000);
+  t.match(term.screen(), /no supervisor: watching the nodes only/);
+  term.press('k');
+  await term.see('why the kill cannot run', (s) => /kill -9 node \d+ failed: UNAVAILABLE no supervisor/.test(s), 10_000);
+  term.press('q');
+  await term.see('raft-tui gone', (s) => s.includes('raft-tui exited with 0'), 15_000);
+  t.notMatch(term.screen(), /cluster keeps running|stopping the cluster/, 'not raft-tui’s cluster: nothing said about stopping it');
+});
