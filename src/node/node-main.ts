@@ -20,8 +20,6 @@ import { timingFromConfig } from './timing.js';
 export interface RunNodeOptions {
   id: number;
   configPath: string;
-  /** Override the read path (default: linearizable ReadIndex). */
-  readMode?: 'readindex' | 'lease';
 }
 
 export interface RunningNode {
@@ -47,7 +45,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     ...(process.stderr.isTTY ? { mirror: process.stderr } : {}),
   });
   const timing = timingFromConfig(cfg);
-  log.info(`starting: client ${me.host}:${me.port}, peers ${me.host}:${me.peerPort}, pid ${process.pid}, tick ${timing.tickMs} ms, election ${timing.electionTicksMin}-${timing.electionTicksMax} ticks, heartbeat ${timing.heartbeatTicks} ticks`);
+  log.info(`starting: client ${me.host}:${me.port}, peers ${me.host}:${me.peerPort}, pid ${process.pid}, tick ${timing.tickMs} ms, election ${timing.electionTicksMin}-${timing.electionTicksMax} ticks, heartbeat ${timing.heartbeatTicks} ticks, reads by ${cfg.readMode === 'lease' ? `leader lease (clock drift ±${cfg.maxClockDrift * 100}%)` : 'ReadIndex'}`);
 
   const dataDir = join(cfg.dataDir, `node-${me.id}`);
   let opened;
@@ -68,6 +66,8 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
       electionTicksMin: timing.electionTicksMin,
       electionTicksMax: timing.electionTicksMax,
       heartbeatTicks: timing.heartbeatTicks,
+      readMode: cfg.readMode,
+      maxClockDrift: cfg.maxClockDrift,
       // Randomness lives out here; the core only calls it.
       random: Math.random,
     },
@@ -85,6 +85,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   const driver = new RaftDriver({
     nodeId: me.id,
     pipelineDepth: pipelineDepth,
+    maxCatchUpTicks: 2 * timing.electionTicksMax,
     raw,
     storage: wal,
     transport,

@@ -122,6 +122,9 @@ export class RaftDriver {
   /** A message from a peer (already validated by the transport). */
   step(m: Message): void {
     if (this.stopped) return;
+    // A step can answer lease reads (a follower's forwarded read, reads waiting for the term's
+    // first commit): the core's clock must be current for every input, not only local reads.
+    this.catchUpTicks();
     this.raw.step(m);
     this.schedule();
   }
@@ -255,7 +258,7 @@ export class RaftDriver {
   /** Hand the batched client work to the core. */
   private feedCore(): void {
     // A lease read is judged by the core's tick count: it must not lag real time (types.ts).
-    if (this.pendingReads.length > 0) this.catchUpTicks();
+    this.catchUpTicks();
     if (this.pendingProposals.length > 0) {
       const batch = this.pendingProposals;
       this.pendingProposals = [];

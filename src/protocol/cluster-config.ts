@@ -10,6 +10,7 @@
  *   - nodes is non-empty; ids are unique positive integers; nodes are in file order;
  *   - on any one host, no two ports (client or peer, of any node) are equal;
  *   - 0 < electionTimeoutMs.min <= electionTimeoutMs.max and 0 < heartbeatIntervalMs < min;
+ *   - readMode is 'readindex' (the default) or 'lease'; 0 <= maxClockDrift < 0.5 (default 0.1);
  *   - dataDir and logDir are absolute.
  */
 import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
@@ -28,19 +29,33 @@ export interface NodeAddress {
   peerPort: number;
 }
 
+/** How linearizable reads are confirmed; see RaftConfig.readMode in src/node/raft/types.ts. */
+export type ReadMode = 'readindex' | 'lease';
+export const READ_MODES: readonly ReadMode[] = ['readindex', 'lease'];
+export const DEFAULT_READ_MODE: ReadMode = 'readindex';
+export const DEFAULT_MAX_CLOCK_DRIFT = 0.1;
+
 export interface ClusterConfig {
   nodes: NodeAddress[];
   /** Election timeout range in milliseconds; each timeout is drawn from [min, max] (§5.2). */
   electionTimeoutMs: { min: number; max: number };
   /** Leader heartbeat period in milliseconds; below electionTimeoutMs.min. */
   heartbeatIntervalMs: number;
+  /**
+   * 'readindex' (default): a leader confirms reads with a heartbeat round (thesis §6.4).
+   * 'lease': a leader a majority heard from recently serves reads at once (thesis §6.4.1).
+   * Every node must run with the same value.
+   */
+  readMode: ReadMode;
+  /** Lease mode: how far (as a fraction, 0.1 = ±10%) any node's clock may run fast or slow. */
+  maxClockDrift: number;
   /** Absolute; each node stores its WAL under `<dataDir>/node-<id>/`. */
   dataDir: string;
   /** Absolute; node logs and client.log live here. */
   logDir: string;
 }
 
-const TOP_LEVEL_FIELDS = ['nodes', 'electionTimeoutMs', 'heartbeatIntervalMs', 'dataDir', 'logDir'] as const;
+const TOP_LEVEL_FIELDS = ['nodes', 'electionTimeoutMs', 'heartbeatIntervalMs', 'readMode', 'maxClockDrift', 'dataDir', 'logDir'] as const;
 const NODE_FIELDS = ['id', 'host', 'port', 'peerPort'] as const;
 const ELECTION_FIELDS = ['min', 'max'] as const;
 /** A cluster of more nodes than this is a mistake in the file, not a deployment. */
@@ -145,6 +160,20 @@ export function parseClusterConfig(raw: unknown, baseDir: string, source = 'clus
   const heartbeat = c.int(c.present(top, 'heartbeatIntervalMs', 'heartbeatIntervalMs'), 'heartbeatIntervalMs', 1, 3_600_000);
   if (heartbeat >= min) c.fail('heartbeatIntervalMs', `must be below electionTimeoutMs.min (${min}), got ${heartbeat}`);
 
+  let readMode: ReadMode = DEFAULT_READ_MODE;
+  if (Object.hasOwn(top, 'readMode')) {
+    const v = top.readMode;
+    if (!(READ_MODES as readonly unknown[]).includes(v)) c.fail('readMode', `must be one of ${READ_MODES.map((m) => `"${m}"`).join(', ')}, got ${show(v)}`);
+    readMode = v as ReadMode;
+  }
+  let maxClockDrift = DEFAULT_MAX_CLOCK_DRIFT;
+  if (Object.hasOwn(top, 'maxClockDrift')) {
+    const v = top.maxClockDrift;
+    // Past 0.5 the lease would be a third of the election timeout or less: a sign of a typo (10 for 10%).
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v >= 0.5) c.fail('maxClockDrift', `must be a number >= 0 and < 0.5 (0.1 = clocks within ±10%), got ${show(v)}`);
+    maxClockDrift = v;
+  }
+
   const dataDir = c.nonEmptyString(c.present(top, 'dataDir', 'dataDir'), 'dataDir');
   const logDir = c.nonEmptyString(c.present(top, 'logDir', 'logDir'), 'logDir');
 
@@ -152,6 +181,8 @@ export function parseClusterConfig(raw: unknown, baseDir: string, source = 'clus
     nodes,
     electionTimeoutMs: { min, max },
     heartbeatIntervalMs: heartbeat,
+    readMode,
+    maxClockDrift,
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(baseDir, dataDir),
     logDir: isAbsolute(logDir) ? logDir : resolve(baseDir, logDir),
   };
@@ -186,6 +217,8 @@ export function writeClusterConfig(path: string, cfg: ClusterConfig): void {
     nodes: cfg.nodes.map(({ id, host, port, peerPort }) => ({ id, host, port, peerPort })),
     electionTimeoutMs: { min: cfg.electionTimeoutMs.min, max: cfg.electionTimeoutMs.max },
     heartbeatIntervalMs: cfg.heartbeatIntervalMs,
+    readMode: cfg.readMode,
+    maxClockDrift: cfg.maxClockDrift,
     dataDir: cfg.dataDir,
     logDir: cfg.logDir,
   };
@@ -194,6 +227,8 @@ export function writeClusterConfig(path: string, cfg: ClusterConfig): void {
     `{\n  "nodes": [\n${nodeLines}\n  ],\n` +
     `  "electionTimeoutMs": ${JSON.stringify(body.electionTimeoutMs)},\n` +
     `  "heartbeatIntervalMs": ${body.heartbeatIntervalMs},\n` +
+    `  "readMode": ${JSON.stringify(body.readMode)},\n` +
+    `  "maxClockDrift": ${body.maxClockDrift},\n` +
     `  "dataDir": ${JSON.stringify(body.dataDir)},\n` +
     `  "logDir": ${JSON.stringify(body.logDir)}\n}\n`;
   mkdirSync(dirname(resolve(path)), { recursive: true });

@@ -66,6 +66,12 @@ export interface AppendRequest extends MessageBase {
   entries: Entry[];
   /** Leader's commit index. */
   commit: number;
+  /**
+   * Leader leases only (thesis §6.4.1): the leader's clock, in its own ticks, when it created this
+   * message. The follower echoes it in its response, telling the leader "I heard from you no
+   * earlier than your tick `sentTick`".
+   */
+  sentTick?: number;
 }
 
 /**
@@ -80,6 +86,8 @@ export interface AppendResponse extends MessageBase {
   index: number;
   hintIndex: number;
   hintTerm: number;
+  /** The request's `sentTick`, echoed (leader leases). */
+  sentTick?: number;
 }
 
 /**
@@ -90,11 +98,15 @@ export interface HeartbeatRequest extends MessageBase {
   type: 'heartbeat';
   commit: number;
   ctx?: string;
+  /** As in AppendRequest: the leader's tick when it created the heartbeat (leader leases). */
+  sentTick?: number;
 }
 
 export interface HeartbeatResponse extends MessageBase {
   type: 'heartbeatResp';
   ctx?: string;
+  /** The request's `sentTick`, echoed (leader leases). */
+  sentTick?: number;
 }
 
 /** A follower passes client proposals to the leader it knows (etcd's MsgProp forwarding). */

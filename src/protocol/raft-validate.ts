@@ -30,16 +30,19 @@ export function validatePeerMessage(raw: unknown): Message | string {
       err = need(['pre', 'granted'], bool, 'a boolean');
       break;
     case 'append':
-      err = need(['prevLogIndex', 'prevLogTerm', 'commit'], isNat, 'a non-negative integer') ?? validateEntries(raw.entries, raw.prevLogIndex as number);
+      err =
+        need(['prevLogIndex', 'prevLogTerm', 'commit'], isNat, 'a non-negative integer') ??
+        optionalNat(raw, 'sentTick') ??
+        validateEntries(raw.entries, raw.prevLogIndex as number);
       break;
     case 'appendResp':
-      err = need(['success'], bool, 'a boolean') ?? need(['index', 'hintIndex', 'hintTerm'], isNat, 'a non-negative integer');
+      err = need(['success'], bool, 'a boolean') ?? need(['index', 'hintIndex', 'hintTerm'], isNat, 'a non-negative integer') ?? optionalNat(raw, 'sentTick');
       break;
     case 'heartbeat':
-      err = need(['commit'], isNat, 'a non-negative integer') ?? optionalString(raw, 'ctx');
+      err = need(['commit'], isNat, 'a non-negative integer') ?? optionalString(raw, 'ctx') ?? optionalNat(raw, 'sentTick');
       break;
     case 'heartbeatResp':
-      err = optionalString(raw, 'ctx');
+      err = optionalString(raw, 'ctx') ?? optionalNat(raw, 'sentTick');
       break;
     case 'propose':
       err = Array.isArray(raw.data) ? null : 'propose.data must be an array';
@@ -58,6 +61,11 @@ export function validatePeerMessage(raw: unknown): Message | string {
 
 function optionalString(raw: Obj, field: string): string | null {
   return raw[field] === undefined || typeof raw[field] === 'string' ? null : `${String(raw.type)}.${field} must be a string`;
+}
+
+/** `sentTick` (leader leases) is optional: a leader in readindex mode does not send it. */
+function optionalNat(raw: Obj, field: string): string | null {
+  return raw[field] === undefined || isNat(raw[field]) ? null : `${String(raw.type)}.${field} must be a non-negative integer`;
 }
 
 function validateEntries(entries: unknown, prevLogIndex: number): string | null {

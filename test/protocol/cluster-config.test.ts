@@ -38,6 +38,12 @@ t.test('a good file parses; directories resolve against its folder', async (tt) 
   tt.equal(cfg.heartbeatIntervalMs, 50);
   tt.equal(cfg.dataDir, '/srv/kv/data');
   tt.equal(cfg.logDir, '/srv/kv/logs');
+  tt.equal(cfg.readMode, 'readindex', 'reads default to ReadIndex');
+  tt.equal(cfg.maxClockDrift, 0.1, 'clock drift margin defaults to ±10%');
+  const lease = parseClusterConfig({ ...good(), readMode: 'lease', maxClockDrift: 0.05 }, '/x');
+  tt.equal(lease.readMode, 'lease');
+  tt.equal(lease.maxClockDrift, 0.05);
+  tt.equal(parseClusterConfig({ ...good(), maxClockDrift: 0 }, '/x').maxClockDrift, 0, 'zero drift (one machine, one clock) is allowed');
   const abs = parseClusterConfig({ ...good(), dataDir: '/var/lib/kv' }, '/srv/kv');
   tt.equal(abs.dataDir, '/var/lib/kv', 'absolute stays absolute');
   const one = parseClusterConfig({ ...good(), nodes: [good().nodes[0]] }, '/x');
@@ -93,6 +99,13 @@ const BAD: Array<[string, (c: Record<string, any>) => unknown, RegExp]> = [
   ['heartbeat equal to election min', (c) => ({ ...c, heartbeatIntervalMs: 150 }), /heartbeatIntervalMs: must be below electionTimeoutMs\.min \(150\), got 150/],
   ['heartbeat negative', (c) => ({ ...c, heartbeatIntervalMs: -5 }), /heartbeatIntervalMs: must be an integer/],
   ['heartbeat a string', (c) => ({ ...c, heartbeatIntervalMs: '50' }), /heartbeatIntervalMs: must be an integer 1\.\.3600000, got "50"/],
+  ['readMode unknown', (c) => ({ ...c, readMode: 'stale' }), /readMode: must be one of "readindex", "lease", got "stale"/],
+  ['readMode wrong case', (c) => ({ ...c, readMode: 'Lease' }), /readMode: must be one of .*got "Lease"/],
+  ['readMode a number', (c) => ({ ...c, readMode: 1 }), /readMode: must be one of .*got 1/],
+  ['readMode null', (c) => ({ ...c, readMode: null }), /readMode: must be one of .*got null/],
+  ['maxClockDrift a percentage', (c) => ({ ...c, maxClockDrift: 10 }), /maxClockDrift: must be a number >= 0 and < 0\.5 .*got 10/],
+  ['maxClockDrift negative', (c) => ({ ...c, maxClockDrift: -0.1 }), /maxClockDrift: must be a number >= 0 and < 0\.5/],
+  ['maxClockDrift a string', (c) => ({ ...c, maxClockDrift: '0.1' }), /maxClockDrift: must be a number .*got "0\.1"/],
   ['dataDir missing', (c) => (delete c.dataDir, c), /dataDir: missing/],
   ['dataDir empty', (c) => ({ ...c, dataDir: '' }), /dataDir: must be a non-empty string/],
   ['logDir an array', (c) => ({ ...c, logDir: ['logs'] }), /logDir: must be a non-empty string, got \["logs"\]/],
@@ -142,7 +155,8 @@ t.test('writeClusterConfig round-trips and replaces atomically', async (tt) => {
   const path = join(dir, 'sub', 'cluster.json');
   writeClusterConfig(path, cfg);
   tt.same(loadClusterConfig(path), cfg);
-  writeClusterConfig(path, { ...cfg, heartbeatIntervalMs: 20 });
+  writeClusterConfig(path, { ...cfg, heartbeatIntervalMs: 20, readMode: 'lease', maxClockDrift: 0.2 });
   tt.equal(loadClusterConfig(path).heartbeatIntervalMs, 20, 'overwritten');
+  tt.match(loadClusterConfig(path), { readMode: 'lease', maxClockDrift: 0.2 }, 'the read mode survives a round trip');
   tt.match(readFileSync(path, 'utf8'), /^\{\n  "nodes": \[\n    \{"id":1,/, 'readable, one node per line');
 });

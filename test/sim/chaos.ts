@@ -9,7 +9,8 @@
  */
 import type { NodeId } from '../../src/protocol/raft-messages.js';
 import { Prng } from '../lib/prng.js';
-import { SimCluster, type ClusterOptions, type ClusterStats } from './cluster.js';
+import { DriftClocks } from './clock-drift.js';
+import { SimCluster, type ClusterOptions, type ClusterStats, type ReadMode } from './cluster.js';
 import { InvariantViolation, entryKey } from './invariants.js';
 
 export interface SeedOptions {
@@ -19,6 +20,8 @@ export interface SeedOptions {
   chaosTicks?: number;
   trace?: ((line: string) => void) | null;
   sabotage?: ClusterOptions['sabotage'];
+  /** How leaders confirm reads (default 'readindex'); the 'long-lease' sabotage implies 'lease'. */
+  readMode?: ReadMode;
 }
 
 export interface ProposalOutcomes {
@@ -36,6 +39,7 @@ export interface ProposalOutcomes {
 export interface SeedResult {
   seed: number;
   nodes: number;
+  readMode: ReadMode;
   violation: InvariantViolation | null;
   ticks: number;
   /** Ticks the heal phase needed to converge (or its bound, on a liveness failure). */
@@ -119,6 +123,62 @@ function drawFaults(prng: Prng): FaultProfile {
   };
 }
 
+/**
+ * Lease mode only, drawn from its own stream so readindex runs stay as they were: how far clocks
+ * drift (each node at a fixed rate within ±maxClockDrift, clock-drift.ts; the core is configured
+ * with the same bound) and how often a client reads at a node that believes it leads - the reads
+ * a lease answers, and the ones a stale leader's lease must not.
+ */
+interface LeaseProfile {
+  maxClockDrift: number;
+  leaderReadRate: number;
+  /**
+   * Per tick, when there is a leader and no episode under way: start a lease episode (see
+   * leaseEpisode). A stale leader's lease is what this mode must get right, so lease runs provoke
+   * stale leaders often, including in runs whose other faults keep the network split.
+   */
+  leaderIsolationRate: number;
+  /**
+   * Replaces the drawn election timeout (max = 2 * min): long timeouts against the 1-4 tick
+   * network make the window between a new leader's first commit and the old leader's check-quorum
+   * step-down wide, which is where a too-long lease shows.
+   */
+  electionTicksMin: number;
+}
+
+function drawLease(prng: Prng): LeaseProfile {
+  return {
+    maxClockDrift: prng.pick([0, 0.05, 0.1, 0.2]),
+    leaderReadRate: prng.pick([0.05, 0.2, 0.5]),
+    leaderIsolationRate: prng.pick([0.01, 0.03, 0.05]),
+    electionTicksMin: prng.pick([5, 10, 20, 30, 40]),
+  };
+}
+
+/**
+ * A lease episode: heal the network, then cut the leader off from everyone, or from everyone but
+ * one follower (a minority in 5), or only from a minority of followers (it keeps its quorum and
+ * its lease while the cut-off followers campaign: the followers that still hear it must not vote
+ * for them). Returns the leader (0 if there was none): its clients keep reading there.
+ */
+function leaseEpisode(c: SimCluster, prng: Prng): NodeId {
+  // A leader its clients can reach: a frozen process takes no requests (and its clock is stopped
+  // until it resumes and catches up, so a read there would be judged by a clock that is wrong).
+  const leaders = c.activeIds().filter((id) => c.status(id)?.role === 'leader');
+  if (leaders.length === 0) return 0;
+  const leader = prng.pick(leaders);
+  c.network.heal();
+  const others = prng.shuffle(c.ids.filter((id) => id !== leader));
+  const kind = prng.pick(['alone', 'with-one', 'cut-from-minority'] as const);
+  if (kind === 'cut-from-minority') {
+    c.network.partition([leader], others.slice(0, Math.floor(others.length / 2)));
+  } else {
+    c.network.partition(kind === 'with-one' && c.ids.length >= 5 ? [leader, others[0]!] : [leader]);
+  }
+  traceLine(c, `partition lease-episode ${kind} of leader ${leader}: cut ${c.network.cuts().join(' ')}`);
+  return leader;
+}
+
 /** A random network fault: symmetric split, isolation, or one-way cuts around the leader. */
 function injectPartition(c: SimCluster, prng: Prng): void {
   const leader = c.leader();
@@ -162,8 +222,17 @@ function traceLine(c: SimCluster, line: string): void {
   c.traceEvent(line);
 }
 
-/** One chaos tick's worth of faults and client traffic. */
-function chaosStep(c: SimCluster, f: FaultProfile, prng: Prng): void {
+/** A client read at a node that believes it leads (possibly a stale leader), if there is one. */
+function readAtSomeLeader(c: SimCluster, prng: Prng): void {
+  const leaders = c.activeIds().filter((id) => c.status(id)?.role === 'leader');
+  if (leaders.length > 0) c.readIndex(prng.pick(leaders));
+}
+
+/**
+ * One chaos tick's worth of faults and client traffic. `holdCuts`: leave the partitions as they
+ * are (a lease episode is under way; the network heals when it is over).
+ */
+function chaosStep(c: SimCluster, f: FaultProfile, prng: Prng, holdCuts: boolean): void {
   const up = c.upIds();
   if (up.length > 0 && prng.chance(f.crashRate)) {
     const leader = c.leader();
@@ -172,7 +241,7 @@ function chaosStep(c: SimCluster, f: FaultProfile, prng: Prng): void {
   }
   for (const id of c.downIds()) if (prng.chance(f.restartRate)) c.restart(id);
   if (prng.chance(f.partitionRate)) injectPartition(c, prng);
-  if (c.network.cuts().length > 0 && prng.chance(f.healRate)) {
+  if (c.network.cuts().length > 0 && !holdCuts && prng.chance(f.healRate)) {
     c.network.heal();
     traceLine(c, 'heal network');
   }
@@ -203,22 +272,46 @@ export function runSeed(options: SeedOptions): SeedResult {
   const setup = root.fork('setup');
   const clusterOptions = drawCluster(options.seed, options.nodes, setup);
   const faults = drawFaults(setup);
+  const readMode: ReadMode = options.sabotage === 'long-lease' ? 'lease' : (options.readMode ?? 'readindex');
+  const leasePrng = root.fork('lease');
+  const lease = readMode === 'lease' ? drawLease(leasePrng) : null;
   const chaosTicks = options.chaosTicks ?? DEFAULT_CHAOS_TICKS;
-  const c = new SimCluster({ ...clusterOptions, trace: options.trace ?? null, sabotage: options.sabotage ?? null });
+  if (lease) {
+    clusterOptions.electionTicksMin = lease.electionTicksMin;
+    clusterOptions.electionTicksMax = 2 * lease.electionTicksMin;
+  }
+  const c = new SimCluster({
+    ...clusterOptions,
+    readMode,
+    ...(lease ? { maxClockDrift: lease.maxClockDrift } : {}),
+    trace: options.trace ?? null,
+    sabotage: options.sabotage ?? null,
+  });
   const faultPrng = root.fork('faults');
   const crashPrng = root.fork('mid-ready-crashes');
   const profile =
-    `election=${clusterOptions.electionTicksMin}-${clusterOptions.electionTicksMax} hb=${clusterOptions.heartbeatTicks} ` +
+    `read=${readMode} election=${clusterOptions.electionTicksMin}-${clusterOptions.electionTicksMax} hb=${clusterOptions.heartbeatTicks} ` +
     `inflight=${clusterOptions.maxInflight} batch=${clusterOptions.maxEntriesPerMessage} eager=${clusterOptions.eagerReadyRate} ` +
-    `net=${JSON.stringify(clusterOptions.network)} faults=${JSON.stringify(faults)}`;
+    `net=${JSON.stringify(clusterOptions.network)} faults=${JSON.stringify(faults)}${lease ? ` lease=${JSON.stringify(lease)}` : ''}`;
   c.traceEvent(`seed ${options.seed} nodes=${options.nodes} ${profile}`);
   c.restartKeepsApplied = () => faultPrng.chance(faults.keepAppliedRate);
   const diskPrng = root.fork('disk');
   if (faults.diskLatencyTicksMax > 0) c.diskLatency = () => diskPrng.int(0, faults.diskLatencyTicksMax);
-  const clockPrng = root.fork('clocks');
-  if (faults.skipTickRate > 0 || faults.doubleTickRate > 0) {
-    c.tickMultiplier = () => (clockPrng.chance(faults.skipTickRate) ? 0 : clockPrng.chance(faults.doubleTickRate) ? 2 : 1);
+  if (lease) {
+    // Leases are safe only while clocks drift within the configured bound: here they always do
+    // (the readindex runs below drift without bound, which ReadIndex must survive).
+    const drift = new DriftClocks(c.ids, lease.maxClockDrift, leasePrng.fork('clocks'));
+    c.traceEvent(`clock rates: ${c.ids.map((id) => `${id}:${drift.rate(id).toFixed(3)}`).join(' ')}`);
+    c.tickMultiplier = (id) => drift.ticksAt(id, c.now);
+  } else {
+    const clockPrng = root.fork('clocks');
+    if (faults.skipTickRate > 0 || faults.doubleTickRate > 0) {
+      c.tickMultiplier = () => (clockPrng.chance(faults.skipTickRate) ? 0 : clockPrng.chance(faults.doubleTickRate) ? 2 : 1);
+    }
   }
+  const leaseReadPrng = leasePrng.fork('reads');
+  let stuckAt: NodeId = 0;
+  let episodeEnd = 0;
 
   let violation: InvariantViolation | null = null;
   let healTicks = 0;
@@ -226,7 +319,27 @@ export function runSeed(options: SeedOptions): SeedResult {
   try {
     c.crashHook = (_id, _point) => crashPrng.chance(faults.midReadyCrashRate);
     for (let t = 0; t < chaosTicks; t++) {
-      chaosStep(c, faults, faultPrng);
+      chaosStep(c, faults, faultPrng, stuckAt !== 0);
+      if (lease) {
+        // A lease episode: the leader is cut off and its clients keep asking it while it believes
+        // it leads; the partition holds until it knows better (or crashes, or freezes), or for at
+        // most a few election timeouts (a leader cut off from a minority may lead on).
+        if (stuckAt && (!(c.activeIds().includes(stuckAt) && c.status(stuckAt)?.role === 'leader') || c.now >= episodeEnd)) {
+          c.traceEvent(`lease episode of ${stuckAt} over`);
+          stuckAt = 0;
+        }
+        if (!stuckAt && leaseReadPrng.chance(lease.leaderIsolationRate)) {
+          stuckAt = leaseEpisode(c, leaseReadPrng);
+          episodeEnd = c.now + 5 * c.config.electionTicksMax;
+        } else if (stuckAt && c.ids.some((x) => x !== stuckAt && c.network.canSend(stuckAt, x)) && leaseReadPrng.chance(0.05)) {
+          // Escalate: the followers that still had the leader lose it too, some while the
+          // cut-off ones are already campaigning (only the lease vote rejection holds them).
+          c.network.isolate(stuckAt);
+          traceLine(c, `partition lease-episode escalates: leader ${stuckAt} alone: cut ${c.network.cuts().join(' ')}`);
+        }
+        if (stuckAt && leaseReadPrng.chance(0.5)) c.readIndex(stuckAt);
+        if (leaseReadPrng.chance(lease.leaderReadRate)) readAtSomeLeader(c, leaseReadPrng);
+      }
       c.tick();
     }
     healTicks = heal(c);
@@ -240,6 +353,7 @@ export function runSeed(options: SeedOptions): SeedResult {
   return {
     seed: options.seed,
     nodes: options.nodes,
+    readMode,
     violation,
     ticks: c.now,
     healTicks,

@@ -7,7 +7,14 @@ t.test('valid command lines', async (t) => {
   t.match(parseSimArgs(['--seed', '42', '--trace']), { start: 42, count: 1, nodes: [3], trace: true });
   t.match(parseSimArgs(['--seed', '42', '--nodes', '5']), { nodes: [5] });
   t.match(parseSimArgs(['--seeds', '1', '--nodes', 'both', '--verbose']), { nodes: [3, 5], verbose: true });
-  t.match(parseSimArgs(['--seed', '1', '--sabotage', 'send-before-persist']), { sabotage: 'send-before-persist' });
+  t.match(parseSimArgs(['--seed', '1', '--sabotage', 'send-before-persist']), { sabotage: 'send-before-persist', readModes: ['readindex'] });
+  t.match(parseSimArgs(['--seeds', '10']), { readModes: ['readindex', 'lease'] }, 'a range runs both read modes by default');
+  t.match(parseSimArgs(['--seeds', '10', '--read-mode', 'lease']), { readModes: ['lease'] });
+  t.match(parseSimArgs(['--seeds', '10', '--read-mode', 'both']), { readModes: ['readindex', 'lease'] });
+  t.match(parseSimArgs(['--seed', '4']), { readModes: ['readindex'] }, 'a replay is one run: readindex unless told');
+  t.match(parseSimArgs(['--seed', '4', '--read-mode', 'lease', '--trace']), { readModes: ['lease'], trace: true });
+  t.match(parseSimArgs(['--seeds', '10', '--sabotage', 'long-lease']), { sabotage: 'long-lease', readModes: ['lease'] });
+  t.match(parseSimArgs(['--seed', '3', '--sabotage', 'long-lease', '--read-mode', 'lease']), { readModes: ['lease'] });
 });
 
 t.test('garbage is refused with SIM_BAD_ARGS', async (t) => {
@@ -30,6 +37,13 @@ t.test('garbage is refused with SIM_BAD_ARGS', async (t) => {
     ['--seeds', '1', '--bogus'],
     ['\u0000\uffff'],
     ['--seed', '1', '--sabotage', 'rm -rf'],
+    ['--seed', '1', '--sabotage'],
+    ['--seeds', '1', '--read-mode'],
+    ['--seeds', '1', '--read-mode', 'Lease'],
+    ['--seeds', '1', '--read-mode', 'stale'],
+    ['--seed', '1', '--read-mode', 'both'],
+    ['--seeds', '1', '--sabotage', 'long-lease', '--read-mode', 'readindex'],
+    ['--seeds', '1', '--sabotage', 'long-lease', '--read-mode', 'both'],
   ];
   for (const argv of bad) t.throws(() => parseSimArgs(argv), { code: 'SIM_BAD_ARGS' }, JSON.stringify(argv));
 });

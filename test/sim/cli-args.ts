@@ -4,8 +4,11 @@
  *
  *   --seeds N [--start S] [--nodes 3|5|both] [--ticks T]   run seeds S .. S+N-1
  *   --seed S [--nodes 3|5] [--trace] [--ticks T]           replay one seed (with every event)
- *   --sabotage send-before-persist                         harness self-test (a broken driver)
+ *   --read-mode readindex|lease|both                       how leaders confirm reads (default both)
+ *   --sabotage send-before-persist|long-lease              harness self-test (a broken driver/lease)
  */
+import { READ_MODES, SABOTAGES, type ReadMode, type Sabotage } from './cluster.js';
+
 export interface SimArgs {
   /** First seed and how many. */
   start: number;
@@ -17,7 +20,9 @@ export interface SimArgs {
   /** Print one line per seed. */
   verbose: boolean;
   /** Harness self-test: run with a deliberately broken driver (see ClusterOptions.sabotage). */
-  sabotage: 'send-before-persist' | null;
+  sabotage: Sabotage | null;
+  /** Read modes to run each seed with. */
+  readModes: ReadMode[];
 }
 
 export class ArgsError extends Error {
@@ -28,9 +33,10 @@ export class ArgsError extends Error {
 }
 
 export const USAGE =
-  'usage: node dist/test/sim/run.js --seeds N [--start S] [--nodes 3|5|both] [--ticks T] [--verbose]\n' +
-  '       node dist/test/sim/run.js --seed S [--nodes 3|5] [--ticks T] [--trace]\n' +
-  '       (--sabotage send-before-persist: break the driver on purpose, to see the checker catch it)';
+  'usage: node dist/test/sim/run.js --seeds N [--start S] [--nodes 3|5|both] [--read-mode readindex|lease|both] [--ticks T] [--verbose]\n' +
+  '       node dist/test/sim/run.js --seed S [--nodes 3|5] [--read-mode readindex|lease] [--ticks T] [--trace]\n' +
+  '       (--sabotage send-before-persist|long-lease: break the driver or the lease on purpose, to see the checker catch it;\n' +
+  '        long-lease runs in lease mode only)';
 
 function nonNegativeInt(flag: string, raw: string | undefined, max: number): number {
   if (raw === undefined || !/^\d+$/.test(raw)) throw new ArgsError(`${flag} needs a non-negative integer, got ${JSON.stringify(raw ?? null)}`);
@@ -40,7 +46,8 @@ function nonNegativeInt(flag: string, raw: string | undefined, max: number): num
 }
 
 export function parseSimArgs(argv: readonly string[]): SimArgs {
-  const out: SimArgs = { start: 1, count: 0, nodes: [3, 5], chaosTicks: null, trace: false, verbose: false, sabotage: null };
+  const out: SimArgs = { start: 1, count: 0, nodes: [3, 5], chaosTicks: null, trace: false, verbose: false, sabotage: null, readModes: [...READ_MODES] };
+  let readModeGiven: string | null = null;
   let seeds: number | null = null;
   let seed: number | null = null;
   let start: number | null = null;
@@ -77,8 +84,16 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
         break;
       case '--sabotage': {
         const v = argv[++i];
-        if (v !== 'send-before-persist') throw new ArgsError(`--sabotage must be send-before-persist, got ${JSON.stringify(v ?? null)}`);
-        out.sabotage = v;
+        if (!(SABOTAGES as readonly (string | undefined)[]).includes(v)) throw new ArgsError(`--sabotage must be ${SABOTAGES.join(' or ')}, got ${JSON.stringify(v ?? null)}`);
+        out.sabotage = v as Sabotage;
+        break;
+      }
+      case '--read-mode': {
+        const v = argv[++i];
+        if (v === 'both') out.readModes = [...READ_MODES];
+        else if ((READ_MODES as readonly (string | undefined)[]).includes(v)) out.readModes = [v as ReadMode];
+        else throw new ArgsError(`--read-mode must be readindex, lease or both, got ${JSON.stringify(v ?? null)}`);
+        readModeGiven = v!;
         break;
       }
       default:
@@ -86,13 +101,19 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
     }
   }
   if (seed !== null && (seeds !== null || start !== null)) throw new ArgsError('--seed replays one seed; do not combine it with --seeds or --start');
+  if (out.sabotage === 'long-lease') {
+    if (readModeGiven !== null && readModeGiven !== 'lease') throw new ArgsError(`--sabotage long-lease runs in lease mode only, not --read-mode ${readModeGiven}`);
+    out.readModes = ['lease'];
+  }
   if (seed === null && seeds === null) throw new ArgsError('give --seeds N or --seed S');
   if (out.trace && seed === null) throw new ArgsError('--trace needs --seed S (one run)');
   if (seed !== null) {
     out.start = seed;
     out.count = 1;
-    // One replay means one run: default to 3 nodes unless told otherwise.
+    // One replay means one run: default to 3 nodes and readindex unless told otherwise.
     if (!nodesGiven) out.nodes = [3];
+    if (readModeGiven === 'both') throw new ArgsError('--seed replays one run: give --read-mode readindex or lease, not both');
+    if (readModeGiven === null && out.sabotage !== 'long-lease') out.readModes = ['readindex'];
   } else {
     out.start = start ?? 1;
     out.count = seeds!;

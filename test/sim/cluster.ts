@@ -41,6 +41,10 @@ export interface ClusterOptions {
   checkQuorum?: boolean;
   maxInflight?: number;
   maxEntriesPerMessage?: number;
+  /** RaftConfig.readMode of every node (default 'readindex'). */
+  readMode?: ReadMode;
+  /** RaftConfig.maxClockDrift of every node (default 0.1); the drift the run's clocks stay within. */
+  maxClockDrift?: number;
   network?: Partial<NetworkOptions>;
   /**
    * Probability that a node's Ready is processed right after each message it receives, instead
@@ -52,9 +56,16 @@ export interface ClusterOptions {
   /**
    * Harness self-test only: break the driver on purpose so tests can show the checker notices.
    * 'send-before-persist' sends a Ready's messages before writing its hard state and entries.
+   * 'long-lease' runs in lease mode with a lease of 2 * electionTicksMax (longer than any
+   * election timeout: unsafe).
    */
-  sabotage?: 'send-before-persist' | null;
+  sabotage?: Sabotage | null;
 }
+
+export type ReadMode = 'readindex' | 'lease';
+export const READ_MODES: readonly ReadMode[] = ['readindex', 'lease'];
+export type Sabotage = 'send-before-persist' | 'long-lease';
+export const SABOTAGES: readonly Sabotage[] = ['send-before-persist', 'long-lease'];
 
 /** A batch a client handed to propose(), and what the node said. */
 export interface ProposalRecord {
@@ -75,6 +86,8 @@ export interface ClusterStats {
   readsIssued: number;
   readsServed: number;
   readsFailed: number;
+  /** Reads a leader answered at once from its lease (no heartbeat round). */
+  leaseReads: number;
 }
 
 export class SimNode {
@@ -97,6 +110,8 @@ export class SimNode {
    */
   paused = false;
   held: Message[] = [];
+  /** Ticks its clock would have counted while paused (caught up on resume in lease mode). */
+  missedTicks = 0;
   /** A Ready whose write is still in progress (asynchronous disk); lost if the node crashes. */
   writing: { rd: Ready; doneAt: number } | null = null;
 
@@ -129,6 +144,7 @@ export class SimCluster {
     readsIssued: 0,
     readsServed: 0,
     readsFailed: 0,
+    leaseReads: 0,
   };
   /** Asked at every crash point of every Ready; return true to crash the node right there. */
   crashHook: ((id: NodeId, point: CrashPoint) => boolean) | null = null;
@@ -143,6 +159,8 @@ export class SimCluster {
   restartKeepsApplied: (id: NodeId) => boolean = () => false;
 
   private readonly opts: Required<Omit<ClusterOptions, 'network' | 'trace' | 'sabotage'>>;
+  /** Leader lease length forced by the 'long-lease' sabotage (0: the core's safe default). */
+  private readonly unsafeLeaseTicks: number;
   private readonly trace: ((line: string) => void) | null;
   private readonly sabotage: ClusterOptions['sabotage'];
   private readonly rootPrng: Prng;
@@ -167,10 +185,13 @@ export class SimCluster {
       checkQuorum: options.checkQuorum ?? true,
       maxInflight: options.maxInflight ?? 64,
       maxEntriesPerMessage: options.maxEntriesPerMessage ?? 256,
+      readMode: options.sabotage === 'long-lease' ? 'lease' : (options.readMode ?? 'readindex'),
+      maxClockDrift: options.maxClockDrift ?? 0.1,
       eagerReadyRate: options.eagerReadyRate ?? 0,
     };
     this.trace = options.trace ?? null;
     this.sabotage = options.sabotage ?? null;
+    this.unsafeLeaseTicks = this.sabotage === 'long-lease' ? 2 * this.opts.electionTicksMax : 0;
     this.rootPrng = new Prng(options.seed);
     this.driverPrng = this.rootPrng.fork('driver');
     this.ids = Array.from({ length: options.nodes }, (_, i) => i + 1);
@@ -257,7 +278,12 @@ export class SimCluster {
     const tickable = options.only ?? this.ids;
     for (const id of this.driverPrng.shuffle(tickable)) {
       const n = this.node(id);
-      if (!n.raw || n.paused) continue;
+      if (!n.raw) continue;
+      if (n.paused) {
+        // Real time passes for a frozen process too; a lease-mode driver catches up on resume.
+        if (this.opts.readMode === 'lease') n.missedTicks += this.tickMultiplier ? this.tickMultiplier(id) : 1;
+        continue;
+      }
       // Clock drift: a node's timer may fire late (skip) or catch up (twice).
       const k = this.tickMultiplier ? this.tickMultiplier(id) : 1;
       for (let i = 0; i < k; i++) this.guard(id, 'tick', () => n.raw!.tick());
@@ -312,6 +338,7 @@ export class SimCluster {
     n.pendingReads = []; // reads waiting to be served die with the process; their clients time out
     n.paused = false;
     n.held = [];
+    n.missedTicks = 0;
     n.writing = null;
     this.stats.crashes++;
     if (this.trace) this.log(`crash ${id} (${why}) store: term=${n.store.hardState.term} vote=${n.store.hardState.vote} commit=${n.store.hardState.commit} last=${n.store.lastIndex}/${n.store.lastTerm}`);
@@ -330,14 +357,22 @@ export class SimCluster {
    * Unfreeze node `id`: it handles what it was sent meanwhile, in order, then runs normally.
    * With dropHeld, what arrived during the pause is lost instead (scenarios use this to let a
    * stale leader act before it learns anything).
+   *
+   * In lease mode the node first ticks once for every tick its clock missed while frozen, as the
+   * driver contract requires (src/node/raft/types.ts: tick up to the current time before any
+   * input); catchUp: false breaks that contract on purpose (a scenario shows what goes wrong).
    */
-  resume(id: NodeId, options: { dropHeld?: boolean } = {}): void {
+  resume(id: NodeId, options: { dropHeld?: boolean; catchUp?: boolean } = {}): void {
     const n = this.node(id);
     if (!n.paused) return;
     n.paused = false;
     const held = n.held;
     n.held = [];
-    if (this.trace) this.log(`resume ${id} (${held.length} messages waiting${options.dropHeld ? ', dropped' : ''})`);
+    const missed = n.missedTicks;
+    n.missedTicks = 0;
+    const catchUp = options.catchUp ?? this.opts.readMode === 'lease';
+    if (this.trace) this.log(`resume ${id} (${held.length} messages waiting${options.dropHeld ? ', dropped' : ''}${catchUp ? `, ${missed} ticks to catch up` : ''})`);
+    if (catchUp) for (let i = 0; i < missed && n.raw; i++) this.guard(id, 'tick', () => n.raw!.tick());
     if (options.dropHeld) {
       for (const m of held) this.network.listener?.dropped(m, 'filter');
       return;
@@ -361,10 +396,11 @@ export class SimCluster {
     return `c${++this.commandSeq}`;
   }
 
-  /** A client proposes `count` fresh commands at node `id` (must be up). */
+  /** A client proposes `count` fresh commands at node `id` (must be up and not paused). */
   propose(id: NodeId, count = 1): ProposalRecord {
     const n = this.node(id);
     if (!n.raw) throw new Error(`SIM_NODE_DOWN: cannot propose at down node ${id}`);
+    if (n.paused) throw new Error(`SIM_NODE_PAUSED: cannot propose at paused node ${id} (a frozen process takes no requests)`);
     const commands = Array.from({ length: count }, () => this.nextCommand());
     const result = this.guard(id, 'propose', () => n.raw!.propose(commands.slice()));
     const rec: ProposalRecord = { node: id, tick: this.now, commands, result };
@@ -377,15 +413,23 @@ export class SimCluster {
     return rec;
   }
 
-  /** A client asks node `id` (must be up) for a read index; returns the read's context. */
+  /** A client asks node `id` (must be up and not paused) for a read index; returns the read's context. */
   readIndex(id: NodeId): string {
     const n = this.node(id);
     if (!n.raw) throw new Error(`SIM_NODE_DOWN: cannot read at down node ${id}`);
+    // A frozen process takes no requests; its clock also stands still until it resumes and
+    // catches up, so a read handed to it now would be judged by a clock that is wrong.
+    if (n.paused) throw new Error(`SIM_NODE_PAUSED: cannot read at paused node ${id} (a frozen process takes no requests)`);
     const ctx = `r${++this.readSeq}`;
     this.checker.observeReadIssued(id, ctx);
     this.stats.readsIssued++;
     if (this.trace) this.log(`read ${id} ${ctx} (bound ${this.checker.highestApplied})`);
     this.guard(id, 'readIndex', () => n.raw!.readIndex(ctx));
+    if (this.opts.readMode === 'lease' && (this.status(id)?.leaseTicksLeft ?? 0) > 0) {
+      // Answered at once from the lease (the read state comes out in this node's next Ready).
+      this.stats.leaseReads++;
+      if (this.trace) this.log(`lease read ${id} ${ctx} (${this.status(id)!.leaseTicksLeft} ticks of lease left)`);
+    }
     return ctx;
   }
 
@@ -409,6 +453,9 @@ export class SimCluster {
       checkQuorum: this.opts.checkQuorum,
       maxInflight: this.opts.maxInflight,
       maxEntriesPerMessage: this.opts.maxEntriesPerMessage,
+      readMode: this.opts.readMode,
+      maxClockDrift: this.opts.maxClockDrift,
+      unsafeLeaseTicks: this.unsafeLeaseTicks,
     };
     const fresh = n.incarnation === 0;
     n.readyRole = 'follower';

@@ -14,13 +14,28 @@ function run(args: string[]): { code: number | null; lines: string[]; stderr: st
 t.test('a clean range ends with the summary line and exit code 0', async (t) => {
   const r = run(['--seeds', '2', '--start', '3']);
   t.equal(r.code, 0);
-  t.equal(r.lines[r.lines.length - 1], '4 seeds, 0 violations');
+  t.equal(r.lines[r.lines.length - 1], '8 seeds, 0 violations', '2 seeds x 2 node counts x 2 read modes');
+  t.match(r.lines[r.lines.length - 2], /^seeds 3\.\.4, nodes 3\+5, read modes readindex\+lease: [\d.]+ runs\/s, \d+ reads served from a lease$/);
+  const one = run(['--seeds', '2', '--start', '3', '--read-mode', 'readindex', '--nodes', '3']);
+  t.equal(one.lines[one.lines.length - 1], '2 seeds, 0 violations');
+});
+
+t.test('a lease bug is caught and replays with its read mode', async (t) => {
+  const hunt = run(['--seeds', '50', '--sabotage', 'long-lease']);
+  t.equal(hunt.code, 1, 'the sabotaged lease is caught');
+  const fail = hunt.lines.find((l) => l.startsWith('FAIL seed '));
+  t.match(fail, /^FAIL seed \d+ nodes=[35] read=lease: STALE_READ at tick \d+/);
+  const [, seed, nodes] = /^FAIL seed (\d+) nodes=(\d)/.exec(fail ?? '') ?? [];
+  const replayLine = hunt.lines.find((l) => l.trim().startsWith('replay: '));
+  t.equal(replayLine?.trim(), `replay: node dist/test/sim/run.js --seed ${seed} --nodes ${nodes} --sabotage long-lease --trace`);
+  const replay = run(['--seed', seed ?? 'none', '--nodes', nodes ?? '3', '--sabotage', 'long-lease']);
+  t.equal(replay.lines.find((l) => l.startsWith('FAIL seed ')), fail, 'the replay fails the same way');
 });
 
 t.test('a violation prints the replay command, and the replay fails the same way', async (t) => {
   // A deliberately broken driver (acks before fsync) must be caught within a few dozen seeds;
   // which seed trips first depends on the chaos schedule, so find it rather than hard-code it.
-  const hunt = run(['--seeds', '60', '--nodes', '5', '--sabotage', 'send-before-persist']);
+  const hunt = run(['--seeds', '60', '--nodes', '5', '--read-mode', 'readindex', '--sabotage', 'send-before-persist']);
   t.equal(hunt.code, 1, 'the sabotaged driver is caught');
   t.match(hunt.lines[hunt.lines.length - 1], /^60 seeds, [1-9]\d* violations$/);
   const fail = hunt.lines.find((l) => l.startsWith('FAIL seed '));

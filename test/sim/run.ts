@@ -1,14 +1,18 @@
 /**
- * The simulator CLI: `npm run sim -- --seeds N [--start S] [--nodes 3|5|both]` runs every seed
- * (with each node count) and ends with exactly one summary line `N seeds, V violations`; the exit
- * code is 0 only when V is 0. Each failing seed prints its violation and the exact command that
+ * The simulator CLI: `npm run sim -- --seeds N [--start S] [--nodes 3|5|both] [--read-mode
+ * readindex|lease|both]` runs every seed (with each node count and read mode: by default both of
+ * each) and ends with exactly one summary line `N seeds, V violations`, N counting runs; the exit
+ * code is 0 only when V is 0. Each failing run prints its violation and the exact command that
  * replays it; `--seed S --trace` prints every event of that one run.
  */
 import { ArgsError, USAGE, parseSimArgs, type SimArgs } from './cli-args.js';
 import { runSeed, type SeedResult } from './chaos.js';
 
 function replayCommand(r: SeedResult, args: SimArgs): string {
-  const extra = (args.chaosTicks !== null ? ` --ticks ${args.chaosTicks}` : '') + (args.sabotage ? ` --sabotage ${args.sabotage}` : '');
+  const extra =
+    (r.readMode !== 'readindex' && args.sabotage !== 'long-lease' ? ` --read-mode ${r.readMode}` : '') +
+    (args.chaosTicks !== null ? ` --ticks ${args.chaosTicks}` : '') +
+    (args.sabotage ? ` --sabotage ${args.sabotage}` : '');
   return `node dist/test/sim/run.js --seed ${r.seed} --nodes ${r.nodes}${extra} --trace`;
 }
 
@@ -18,6 +22,7 @@ function lastEvents(r: SeedResult, args: SimArgs, keep = 15): string[] {
   runSeed({
     seed: r.seed,
     nodes: r.nodes,
+    readMode: r.readMode,
     chaosTicks: args.chaosTicks ?? undefined,
     sabotage: args.sabotage,
     trace: (line) => {
@@ -31,10 +36,10 @@ function lastEvents(r: SeedResult, args: SimArgs, keep = 15): string[] {
 function describe(r: SeedResult): string {
   const p = r.proposals;
   return (
-    `seed ${r.seed} nodes=${r.nodes}: ticks=${r.ticks} heal=${r.healTicks} term=${r.maxTerm} committed=${r.committedIndex} ` +
+    `seed ${r.seed} nodes=${r.nodes} read=${r.readMode}: ticks=${r.ticks} heal=${r.healTicks} term=${r.maxTerm} committed=${r.committedIndex} ` +
     `leaders=${r.stats.leaderChanges} crashes=${r.stats.crashes} msgs=${r.stats.delivered}/${r.stats.dropped}dropped ` +
     `proposals ok=${p.committed} dropped=${p.dropped} fwd=${p.forwarded}(${p.forwardedApplied} applied) refused=${p.refused} ` +
-    `reads served=${r.stats.readsServed} failed=${r.stats.readsFailed}`
+    `reads served=${r.stats.readsServed} (lease ${r.stats.leaseReads}) failed=${r.stats.readsFailed}`
   );
 }
 
@@ -52,23 +57,30 @@ function main(argv: string[]): number {
   const trace = args.trace ? (line: string) => process.stdout.write(`${line}\n`) : null;
   let runs = 0;
   let violations = 0;
+  let leaseReads = 0;
   const started = process.hrtime.bigint();
   for (let s = args.start; s < args.start + args.count; s++) {
     for (const nodes of args.nodes) {
-      const r = runSeed({ seed: s, nodes, chaosTicks: args.chaosTicks ?? undefined, trace, sabotage: args.sabotage });
-      runs++;
-      if (args.verbose || args.trace) process.stdout.write(`${describe(r)}\n`);
-      if (r.violation) {
-        violations++;
-        process.stdout.write(`FAIL seed ${r.seed} nodes=${r.nodes}: ${r.violation.message}\n`);
-        if (!args.trace) process.stdout.write(`  last events:\n${lastEvents(r, args).map((l) => `    ${l}\n`).join('')}`);
-        process.stdout.write(`  replay: ${replayCommand(r, args)}\n`);
+      for (const readMode of args.readModes) {
+        const r = runSeed({ seed: s, nodes, readMode, chaosTicks: args.chaosTicks ?? undefined, trace, sabotage: args.sabotage });
+        runs++;
+        leaseReads += r.stats.leaseReads;
+        if (args.verbose || args.trace) process.stdout.write(`${describe(r)}\n`);
+        if (r.violation) {
+          violations++;
+          process.stdout.write(`FAIL seed ${r.seed} nodes=${r.nodes}${r.readMode === 'lease' ? ' read=lease' : ''}: ${r.violation.message}\n`);
+          if (!args.trace) process.stdout.write(`  last events:\n${lastEvents(r, args).map((l) => `    ${l}\n`).join('')}`);
+          process.stdout.write(`  replay: ${replayCommand(r, args)}\n`);
+        }
       }
     }
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (args.count > 1) {
-    process.stdout.write(`seeds ${args.start}..${args.start + args.count - 1}, nodes ${args.nodes.join('+')}: ${(runs / seconds).toFixed(1)} runs/s\n`);
+    process.stdout.write(
+      `seeds ${args.start}..${args.start + args.count - 1}, nodes ${args.nodes.join('+')}, read modes ${args.readModes.join('+')}: ` +
+        `${(runs / seconds).toFixed(1)} runs/s${args.readModes.includes('lease') ? `, ${leaseReads} reads served from a lease` : ''}\n`,
+    );
   }
   process.stdout.write(`${runs} seeds, ${violations} violations\n`);
   return violations === 0 ? 0 : 1;

@@ -304,3 +304,167 @@ t.test('no committed entry is lost when every node crashes at once', async (t) =
     for (const r of recs) for (const cmd of r.commands) t.ok(hasApplied(c, id, cmd), `node ${id} still has ${cmd}`);
   }
 });
+
+/**
+ * Leader leases (thesis §6.4.1): a leader cut off from the rest, whose clients keep reading from
+ * it while the others elect a new leader and commit a write. Long election timeouts (30..60
+ * ticks) against 1-tick messages leave the old leader believing it leads for a while after the
+ * new leader's write is applied: exactly when a lease that is too long answers a stale read.
+ * `wait` ticks pass before the partition, to vary where in its check-quorum period it falls.
+ */
+function partitionedLeaseLeader(nodes: number, wait: number, sabotage: 'long-lease' | null) {
+  const c = scriptedCluster(nodes, { readMode: 'lease', electionTicksMin: 30, electionTicksMax: 60, sabotage });
+  const old = awaitLeader(c, c.ids, 1000);
+  awaitConverged(c);
+  commitAt(c, old, 1, c.ids);
+  c.ticks(wait);
+  const leaseAtPartition = c.status(old)!.leaseTicksLeft ?? 0;
+  c.network.isolate(old);
+  const reads: { ctx: string; tick: number; afterWrite: boolean }[] = [];
+  let write: ReturnType<typeof c.propose> | null = null;
+  let newLeader = 0;
+  let writeAppliedAt = -1;
+  let oldStillLeaderAfterWrite = false;
+  for (let i = 0; i < 400; i++) {
+    const applied = write !== null && hasApplied(c, newLeader, write.commands[0]!);
+    if (applied && writeAppliedAt < 0) writeAppliedAt = c.now;
+    if (c.status(old)!.role === 'leader') {
+      if (applied) oldStillLeaderAfterWrite = true;
+      reads.push({ ctx: c.readIndex(old), tick: c.now, afterWrite: applied });
+    } else if (applied) break;
+    newLeader = c.ids.find((id) => id !== old && c.status(id)?.role === 'leader') ?? newLeader;
+    if (newLeader && !write) write = c.propose(newLeader, 1);
+    c.tick();
+  }
+  return { c, old, reads, leaseAtPartition, writeAppliedAt, oldStillLeaderAfterWrite };
+}
+
+t.test('thesis §6.4.1 lease: a partitioned old leader serves no stale lease read while a new leader commits a write', async (t) => {
+  let overlaps = 0;
+  for (const nodes of [3, 5]) {
+    for (let wait = 0; wait < 30; wait += 3) {
+      // Every tick of these runs is checked for STALE_READ (and the rest); a violation throws.
+      const { c, reads, leaseAtPartition, writeAppliedAt, oldStillLeaderAfterWrite } = partitionedLeaseLeader(nodes, wait, null);
+      const tag = `${nodes} nodes, partition after ${wait} ticks`;
+      t.ok(leaseAtPartition > 0, `${tag}: the old leader held a lease when cut off`);
+      t.ok(writeAppliedAt > 0, `${tag}: the new leader's write was applied at tick ${writeAppliedAt}`);
+      const servedEarly = reads.filter((r) => c.servedReads.has(r.ctx));
+      t.ok(servedEarly.length > 0, `${tag}: the old leader served ${servedEarly.length} reads from its lease right after the cut`);
+      if (oldStillLeaderAfterWrite) {
+        overlaps++;
+        const late = reads.filter((r) => r.afterWrite);
+        t.notOk(late.some((r) => c.servedReads.has(r.ctx)), `${tag}: none of the ${late.length} reads issued at the old leader after the write was served`);
+      }
+    }
+  }
+  t.ok(overlaps >= 4, `in ${overlaps} runs the old leader still believed it led when the new write was applied (the scenario has teeth)`);
+});
+
+t.test('control: the same scenario with a lease of 2 * electionTicksMax serves a stale read', async (t) => {
+  const caught: string[] = [];
+  for (const nodes of [3, 5]) {
+    for (let wait = 0; wait < 30; wait += 3) {
+      try {
+        partitionedLeaseLeader(nodes, wait, 'long-lease');
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'STALE_READ') throw err;
+        caught.push(`${nodes} nodes, wait ${wait}: ${(err as Error).message}`);
+      }
+    }
+  }
+  t.ok(caught.length >= 4, `the checker reported STALE_READ in ${caught.length} runs, e.g. ${caught[0] ?? 'none'}`);
+});
+
+t.test('thesis §6.4.1 lease: a paused leader catches its clock up on resume, so its lease is gone', async (t) => {
+  const scene = (catchUp: boolean) => {
+    const c = scriptedCluster(5, { readMode: 'lease' });
+    const old = awaitLeader(c);
+    awaitConverged(c);
+    commitAt(c, old, 1, c.ids);
+    c.ticks(2);
+    const lease = c.status(old)!.leaseTicksLeft!;
+    c.pause(old); // a GC pause or a stopped VM: its timers stop, real time does not
+    const l2 = awaitLeader(c, c.ids.filter((id) => id !== old));
+    const w = commitAt(c, l2, 1, c.ids.filter((id) => id !== old));
+    c.resume(old, { dropHeld: true, catchUp });
+    return { c, old, lease, w };
+  };
+  const { c, old, lease } = scene(true);
+  t.ok(lease > 0, 'the leader held a lease when it froze');
+  t.equal(c.status(old)!.leaseTicksLeft ?? 0, 0, 'after catching up its clock it holds none');
+  const ctx = c.readIndex(old);
+  waitFor(c, 'the read answered', () => c.failedReads.has(ctx) || c.servedReads.has(ctx), 5 * SCRIPT_ELECTION_MAX);
+  t.ok(c.failedReads.has(ctx) || c.servedReads.get(ctx)! >= c.checker.highestApplied, 'the read is refused or current, never stale');
+
+  // Control: a driver that resumes without catching up on missed ticks (breaking the contract in
+  // src/node/raft/types.ts) answers from a lease whose time is long gone.
+  const bad = scene(false);
+  t.ok((bad.c.status(bad.old)!.leaseTicksLeft ?? 0) > 0, 'control: without catch-up the frozen clock still shows a lease');
+  t.throws(
+    () => {
+      bad.c.readIndex(bad.old);
+      bad.c.tick();
+    },
+    { code: 'STALE_READ' },
+    'control: and the checker reports the stale read',
+  );
+});
+
+/**
+ * The lease rests on acks of follower `a` alone while `b`, cut off from the leader, campaigns.
+ * The moment b asks a for a pre-vote, the leader is cut off from a too (and, with `restartA`, a
+ * crashes and restarts, forgetting it ever heard from the leader). Returns the tick the old lease
+ * ended, the tick a new leader was elected and who; the checker watches reads at the old leader.
+ */
+function campaignAgainstLease(restartA: boolean) {
+  const c = scriptedCluster(3, { readMode: 'lease' });
+  const leader = awaitLeader(c);
+  awaitConverged(c);
+  commitAt(c, leader, 1, c.ids);
+  const [a, b] = c.ids.filter((id) => id !== leader) as [number, number];
+  c.network.isolate(b);
+  let preVote: Message | null = null;
+  c.network.filter = (m) => {
+    if (m.type === 'vote' && m.pre && m.from === b && m.to === a) preVote = m;
+    return true;
+  };
+  c.ticks(2 * SCRIPT_ELECTION_MAX);
+  preVote = null;
+  waitFor(c, 'b asking a for a pre-vote', () => preVote !== null, 3 * SCRIPT_ELECTION_MAX);
+  const leaseAtCut = c.status(leader)!.role === 'leader' ? (c.status(leader)!.leaseTicksLeft ?? 0) : 0;
+  c.network.filter = null;
+  c.network.heal();
+  c.network.isolate(leader);
+  if (restartA) {
+    c.crash(a, 'restart right after an ack');
+    c.restart(a);
+  }
+  c.inject(preVote!); // the pre-vote that was on its way reaches a now
+  let leaseEnd = -1;
+  let elected = -1;
+  let next = 0;
+  for (let i = 0; i < 20 * SCRIPT_ELECTION_MAX && elected < 0; i++) {
+    if (c.status(leader)!.role === 'leader') c.readIndex(leader);
+    if (leaseEnd < 0 && !((c.status(leader)!.leaseTicksLeft ?? 0) > 0)) leaseEnd = c.now;
+    next = [a, b].find((id) => c.status(id)!.role === 'leader') ?? 0;
+    if (next) elected = c.now;
+    c.tick();
+  }
+  // The new leader commits a write while the old one's clients keep reading there.
+  if (next) commitAt(c, next, 1, [a, b]);
+  return { leaseAtCut, leaseEnd, elected, next };
+}
+
+t.test('thesis §6.4.1 lease: a follower that heard the leader does not vote for a campaigner while the lease runs', async (t) => {
+  const r = campaignAgainstLease(false);
+  t.ok(r.leaseAtCut > 0, `the leader held a lease (${r.leaseAtCut} ticks) when the campaigner asked`);
+  t.ok(r.elected > 0, `node ${r.next} became leader at tick ${r.elected}`);
+  t.ok(r.leaseEnd >= 0 && r.leaseEnd < r.elected, `after the old lease ended (tick ${r.leaseEnd})`);
+});
+
+t.test('thesis §6.4.1 lease: a follower that restarts right after acking the leader does not vote while the lease runs', async (t) => {
+  const r = campaignAgainstLease(true);
+  t.ok(r.leaseAtCut > 0, `the leader held a lease (${r.leaseAtCut} ticks) when the campaigner asked`);
+  t.ok(r.elected > 0, `node ${r.next} became leader at tick ${r.elected}`);
+  t.ok(r.leaseEnd >= 0 && r.leaseEnd < r.elected, `after the old lease ended (tick ${r.leaseEnd})`);
+});

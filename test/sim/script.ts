@@ -45,7 +45,9 @@ export function waitFor(c: SimCluster, what: string, cond: () => boolean, maxTic
 
 /**
  * Make `id` the leader: only `id` ticks, so only its election timer can fire; the others answer
- * its (pre-)votes. Returns its term.
+ * its (pre-)votes. Returns its term. Not for lease mode: there the others' clocks must run too
+ * (stopping them breaks the drift bound leases rely on, and a node that has not yet counted an
+ * election timeout since it booted does not vote); use awaitLeader.
  */
 export function electLeader(c: SimCluster, id: NodeId, maxTicks = 20 * SCRIPT_ELECTION_MAX): number {
   waitFor(c, `node ${id} becoming leader`, () => c.status(id)?.role === 'leader', maxTicks, { only: [id] });

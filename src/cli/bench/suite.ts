@@ -5,8 +5,7 @@
  *
  * The suite is data: each entry names its row label, test, client count and, optionally, cluster
  * settings. Entries with the same settings share one cluster (started when first needed, stopped
- * before the next); a row such as `{ label: 'GET (lease)', test: 'get', clients: 64,
- * clusterOverrides: { readMode: 'lease' } }` gets its own cluster once cluster.json has that field.
+ * before the next): the `GET (lease)` rows run on their own cluster with readMode 'lease'.
  */
 import os from 'node:os';
 import type { CliIo } from '../command.js';
@@ -24,7 +23,7 @@ export interface SuiteEntry {
   clusterOverrides?: ClusterOverrides;
 }
 
-/** Writes and reads at 1, 16 and 64 clients, one request in flight per client. */
+/** Writes and reads (ReadIndex, then leases) at 1, 16 and 64 clients, one request in flight per client. */
 export const DEFAULT_SUITE: readonly SuiteEntry[] = [
   { label: 'SET', test: 'set', clients: 1 },
   { label: 'SET', test: 'set', clients: 16 },
@@ -32,9 +31,13 @@ export const DEFAULT_SUITE: readonly SuiteEntry[] = [
   { label: 'GET', test: 'get', clients: 1 },
   { label: 'GET', test: 'get', clients: 16 },
   { label: 'GET', test: 'get', clients: 64 },
+  // Leader leases (readMode 'lease'): reads served without a heartbeat round; own cluster.
+  { label: 'GET (lease)', test: 'get', clients: 1, clusterOverrides: { readMode: 'lease' } },
+  { label: 'GET (lease)', test: 'get', clients: 16, clusterOverrides: { readMode: 'lease' } },
+  { label: 'GET (lease)', test: 'get', clients: 64, clusterOverrides: { readMode: 'lease' } },
 ];
 
-/** Each run's length: long enough for a stable number, short enough for 6 runs in under a minute. */
+/** Each run's length: long enough for a stable number, short enough for the suite to take about a minute. */
 export const SUITE_RUN_SECONDS = 4;
 /** --quick: a smoke test of the whole path, not a measurement. */
 export const QUICK_RUN_SECONDS = 0.25;

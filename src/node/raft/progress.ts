@@ -20,6 +20,11 @@ export class Progress {
   inflight: number[] = [];
   /** Heard from since the last check-quorum round. */
   recentActive = false;
+  /**
+   * Leader leases: the highest `sentTick` this follower echoed in the leader's current term, i.e.
+   * it heard from the leader at or after that leader tick; -Infinity until it echoes one.
+   */
+  leaseAckTick = Number.NEGATIVE_INFINITY;
 
   constructor(next: number, private readonly maxInflight: number) {
     this.next = next;

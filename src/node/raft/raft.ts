@@ -21,6 +21,7 @@ import {
 } from '../../protocol/raft-messages.js';
 import { RaftLog, assert } from './log.js';
 import { Progress, quorumIndex, quorumSize } from './progress.js';
+import { leaseTicksFor, leaseTicksLeft } from './lease.js';
 import { ReadIndexQueue } from './read-index.js';
 import type { ProposeResult, RaftConfig, RaftInitialState, RaftStatus, ReadState } from './types.js';
 
@@ -42,6 +43,13 @@ export class Raft {
   msgs: Message[] = [];
   readStates: ReadState[] = [];
 
+  /**
+   * This node's clock: ticks since this incarnation started. Monotonic, never reset; leases are
+   * measured on it (the leader stamps it on what it sends, followers echo it back).
+   */
+  private clock = 0;
+  /** Length of a leader lease in ticks (lease mode); see lease.ts for why it is safe. */
+  private readonly leaseTicks: number;
   /** Ticks since the last valid contact from a leader (follower) or last check-quorum (leader). */
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
@@ -62,9 +70,14 @@ export class Raft {
       checkQuorum: true,
       maxInflight: 64,
       maxEntriesPerMessage: 256,
+      readMode: 'readindex',
+      maxClockDrift: 0.1,
+      unsafeLeaseTicks: 0,
       ...config,
     };
     validateConfig(this.cfg);
+    this.leaseTicks = this.cfg.unsafeLeaseTicks > 0 ? this.cfg.unsafeLeaseTicks : leaseTicksFor(this.cfg.electionTicksMin, this.cfg.maxClockDrift);
+    assert(this.cfg.readMode !== 'lease' || this.leaseTicks >= 1, `config: electionTicksMin ${this.cfg.electionTicksMin} leaves no room for a lease with maxClockDrift ${this.cfg.maxClockDrift}`);
     this.id = config.id;
     this.voters = [...new Set(config.peers)].sort((a, b) => a - b);
     const init = initial ?? { hardState: { term: 0, vote: 0, commit: 0 }, entries: [], snapshotIndex: 0, snapshotTerm: 0, applied: 0 };
@@ -77,6 +90,7 @@ export class Raft {
   // ---------------------------------------------------------------- inputs
 
   tick(): void {
+    this.clock++;
     if (this.role === 'leader') this.tickLeader();
     else this.tickElection();
   }
@@ -244,9 +258,15 @@ export class Raft {
 
   /** Heard from a leader recently enough that an election now would be disruptive. */
   private inLease(): boolean {
+    if (!this.cfg.checkQuorum) return false;
     // As in etcd, a leader counts as "in lease" too: with check-quorum it steps down by itself
     // when it loses the majority, so a vote from a higher term only disrupts it.
-    return this.cfg.checkQuorum && this.leader !== NO_NODE && this.electionElapsed < this.cfg.electionTicksMin;
+    if (this.leader !== NO_NODE && this.electionElapsed < this.cfg.electionTicksMin) return true;
+    // Leader leases rely on this rule (lease.ts): a node that acknowledged a leader must not vote
+    // for anyone else until electionTicksMin of its ticks have passed. A node that just (re)started
+    // may have acknowledged one right before it crashed, and its memory of that is gone: it waits
+    // out a full minimum election timeout after booting before it votes.
+    return this.cfg.readMode === 'lease' && this.clock < this.cfg.electionTicksMin;
   }
 
   private quorumActive(): boolean {
@@ -378,6 +398,10 @@ export class Raft {
         if (this.forwardedReads.delete(m.ctx)) this.readStates.push({ ctx: m.ctx, index: m.index });
         break;
       case 'timeoutNow':
+        // In lease mode a node that just heard from the leader must not vote, itself included,
+        // before electionTicksMin (lease.ts). A transfer would first need the leader to give up its
+        // lease, which this core has no API for yet, so the request is ignored.
+        if (this.cfg.readMode === 'lease' && this.inLease()) break;
         // Leadership transfer (thesis §3.10): campaign at once, skipping pre-vote.
         this.campaign('real');
         break;
@@ -389,20 +413,22 @@ export class Raft {
   // ---------------------------------------------------------------- replication (§5.3)
 
   private handleAppend(m: AppendRequest): void {
+    let resp: MessageBody<AppendResponse>;
     if (m.prevLogIndex < this.log.committed) {
       // Everything up to our commit index already matches the leader (§5.4 leader completeness).
-      this.send(m.from, { type: 'appendResp', success: true, index: this.log.committed, hintIndex: 0, hintTerm: 0 });
-      return;
-    }
-    if (this.log.matchTerm(m.prevLogIndex, m.prevLogTerm)) {
+      resp = { type: 'appendResp', success: true, index: this.log.committed, hintIndex: 0, hintTerm: 0 };
+    } else if (this.log.matchTerm(m.prevLogIndex, m.prevLogTerm)) {
       const lastNew = this.log.appendFromLeader(m.prevLogIndex, m.entries);
       // Commit only what is known to match the leader, never a stale tail beyond it.
       this.log.commitTo(Math.min(m.commit, lastNew));
-      this.send(m.from, { type: 'appendResp', success: true, index: lastNew, hintIndex: 0, hintTerm: 0 });
+      resp = { type: 'appendResp', success: true, index: lastNew, hintIndex: 0, hintTerm: 0 };
     } else {
       const hint = this.log.rejectHint(m.prevLogIndex);
-      this.send(m.from, { type: 'appendResp', success: false, index: m.prevLogIndex, ...hint });
+      resp = { type: 'appendResp', success: false, index: m.prevLogIndex, ...hint };
     }
+    // Even a rejection says "I heard from you now": it counts toward the leader's lease.
+    if (m.sentTick !== undefined) resp.sentTick = m.sentTick;
+    this.send(m.from, resp);
   }
 
   private handleHeartbeat(m: HeartbeatRequest): void {
@@ -410,6 +436,7 @@ export class Raft {
     this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
     const resp: MessageBody<HeartbeatResponse> = { type: 'heartbeatResp' };
     if (m.ctx !== undefined) resp.ctx = m.ctx;
+    if (m.sentTick !== undefined) resp.sentTick = m.sentTick;
     this.send(m.from, resp);
   }
 
@@ -417,6 +444,7 @@ export class Raft {
     const pr = this.prs.get(m.from);
     if (!pr) return;
     pr.recentActive = true;
+    this.recordLeaseAck(pr, m.sentTick);
     if (m.success) {
       if (pr.acked(m.index) && this.maybeCommit()) {
         this.broadcastAppend(true);
@@ -437,6 +465,7 @@ export class Raft {
     const pr = this.prs.get(m.from);
     if (!pr) return;
     pr.recentActive = true;
+    this.recordLeaseAck(pr, m.sentTick);
     pr.probeSent = false;
     // Appends can be lost (a dropped connection). If the follower is behind, send one more append
     // (empty if need be): it either fills the gap or is rejected, which puts us back into probe.
@@ -477,7 +506,9 @@ export class Raft {
     assert(prevLogTerm !== undefined, `leader ${this.id} has no term for index ${prevLogIndex} (first ${this.log.firstIndex()})`);
     const entries = this.log.slice(pr.next, this.log.lastIndex() + 1, this.cfg.maxEntriesPerMessage);
     if (entries.length === 0 && !allowEmpty) return;
-    this.send(to, { type: 'append', prevLogIndex, prevLogTerm, entries, commit: this.log.committed });
+    const msg: MessageBody<AppendRequest> = { type: 'append', prevLogIndex, prevLogTerm, entries, commit: this.log.committed };
+    if (this.cfg.readMode === 'lease') msg.sentTick = this.clock;
+    this.send(to, msg);
     pr.sent(prevLogIndex + entries.length, entries.length);
   }
 
@@ -491,6 +522,7 @@ export class Raft {
       const pr = this.prs.get(id)!;
       const hb: MessageBody<HeartbeatRequest> = { type: 'heartbeat', commit: Math.min(pr.match, this.log.committed) };
       if (ctx !== undefined) hb.ctx = ctx;
+      if (this.cfg.readMode === 'lease') hb.sentTick = this.clock;
       this.send(id, hb);
     }
   }
@@ -534,7 +566,9 @@ export class Raft {
       this.readsAwaitingFirstCommit.push({ ctx, from });
       return;
     }
-    if (this.voters.length === 1) {
+    if (this.voters.length === 1 || this.leaseTicksLeft() > 0) {
+      // Alone, or within a lease (thesis §6.4.1): no other leader can have committed anything
+      // newer than our commit index, so the read needs no round of messages.
       this.answerRead(ctx, this.log.committed, from);
       return;
     }
@@ -545,6 +579,28 @@ export class Raft {
   private answerRead(ctx: string, index: number, from: NodeId): void {
     if (from === this.id) this.readStates.push({ ctx, index });
     else this.send(from, { type: 'readIndexResp', ctx, index });
+  }
+
+  // ---------------------------------------------------------------- leases (thesis §6.4.1, lease.ts)
+
+  /** A follower echoed `sentTick`: it heard from us (this term) at or after that tick of ours. */
+  private recordLeaseAck(pr: Progress, sentTick: number | undefined): void {
+    // A tick from our future cannot be an honest echo; ignoring it keeps a confused peer from
+    // stretching the lease.
+    if (sentTick === undefined || sentTick > this.clock) return;
+    if (sentTick > pr.leaseAckTick) pr.leaseAckTick = sentTick;
+  }
+
+  /**
+   * Ticks of lease left now; 0 unless this is a lease-mode leader whose no-op is committed and a
+   * majority acknowledged messages sent within the last leaseTicks ticks. Progress (and with it
+   * every ack) is rebuilt on each role change, so a lease never survives a step-down or new term.
+   */
+  private leaseTicksLeft(): number {
+    if (this.cfg.readMode !== 'lease' || this.role !== 'leader') return 0;
+    if (this.log.term(this.log.committed) !== this.term) return 0;
+    const acks = this.voters.map((id) => (id === this.id ? this.clock : this.prs.get(id)!.leaseAckTick));
+    return leaseTicksLeft(acks, this.clock, this.leaseTicks);
   }
 
   /** Leadership is gone: every read it was confirming fails (its requester retries). */
@@ -584,6 +640,7 @@ export class Raft {
       for (const [id, pr] of this.prs) {
         s.progress[String(id)] = { match: pr.match, next: pr.next, state: pr.state, inflight: pr.inflight.length, recentActive: pr.recentActive };
       }
+      if (this.cfg.readMode === 'lease') s.leaseTicksLeft = this.leaseTicksLeft();
     }
     return s;
   }
@@ -596,4 +653,10 @@ function validateConfig(c: Required<RaftConfig>): void {
   assert(c.electionTicksMin > c.heartbeatTicks, 'config: electionTicksMin must exceed heartbeatTicks');
   assert(c.electionTicksMax >= c.electionTicksMin, 'config: electionTicksMax must be >= electionTicksMin');
   assert(c.maxInflight >= 1 && c.maxEntriesPerMessage >= 1, 'config: maxInflight and maxEntriesPerMessage must be >= 1');
+  assert(c.readMode === 'readindex' || c.readMode === 'lease', `config: readMode must be 'readindex' or 'lease', got ${JSON.stringify(c.readMode)}`);
+  // etcd refuses the same combination: the lease is only safe because followers reject votes
+  // while they hear from a leader, which is part of check-quorum here (inLease()).
+  assert(c.readMode !== 'lease' || c.checkQuorum, "config: readMode 'lease' needs checkQuorum");
+  assert(typeof c.maxClockDrift === 'number' && c.maxClockDrift >= 0 && c.maxClockDrift < 0.5, `config: maxClockDrift must be in [0, 0.5), got ${c.maxClockDrift}`);
+  assert(Number.isInteger(c.unsafeLeaseTicks) && c.unsafeLeaseTicks >= 0, `config: unsafeLeaseTicks must be an integer >= 0, got ${c.unsafeLeaseTicks}`);
 }

@@ -13,6 +13,12 @@
  *   6. advance(rd).
  * A crash anywhere loses whatever was not persisted in step 3; the core must be rebuilt from what
  * was (RaftInitialState).
+ *
+ * Time: tick() is the core's only clock. With readMode 'lease' the driver must keep each node's
+ * tick count in step with real time: before every input (step, propose, readIndex), call tick()
+ * once per tickMs elapsed on a monotonic clock since the last tick, so a late timer, a busy event
+ * loop or a GC pause never leaves the count behind (a leader whose clock lags would keep its lease
+ * too long; see lease.ts). Every node must use the same ticks, readMode and maxClockDrift.
  */
 import type { Entry, HardState, Message, NodeId, Role } from '../../protocol/raft-messages.js';
 
@@ -39,6 +45,23 @@ export interface RaftConfig {
   maxInflight?: number;
   /** Max entries in one AppendEntries message. Default 256. */
   maxEntriesPerMessage?: number;
+  /**
+   * How a leader confirms a linearizable read (thesis §6.4). 'readindex' (default): a heartbeat
+   * round to a majority per batch of reads. 'lease': while its lease is valid the leader answers
+   * at once with its commit index (thesis §6.4.1, lease.ts), else it falls back to a ReadIndex
+   * round. 'lease' needs checkQuorum and the same setting on every node.
+   */
+  readMode?: 'readindex' | 'lease';
+  /**
+   * Lease mode: the most any node's clock may run fast or slow against true time, as a fraction
+   * (0.1 = ±10%). The lease is floor((electionTicksMin - 1) * (1 - d) / (1 + d)) ticks. Default 0.1.
+   */
+  maxClockDrift?: number;
+  /**
+   * TESTS ONLY: a lease of this many ticks instead of the safe one (0 = the safe one). The
+   * simulator's `long-lease` sabotage uses it to show that its checker catches a lease bug.
+   */
+  unsafeLeaseTicks?: number;
 }
 
 /** What was durable at the last crash or shutdown; a fresh node passes an empty one. */
@@ -132,4 +155,6 @@ export interface RaftStatus {
   lastLogTerm: number;
   /** Only on a leader: replication progress per follower. */
   progress?: Record<string, ProgressStatus>;
+  /** Only on a leader in lease mode: ticks its lease still runs (0 = no lease: reads take a round). */
+  leaseTicksLeft?: number;
 }

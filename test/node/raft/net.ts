@@ -5,7 +5,7 @@
  */
 import type { Entry, HardState, Message, NodeId } from '../../../src/protocol/raft-messages.js';
 import { RawNode } from '../../../src/node/raft/raw-node.js';
-import type { RaftConfig, ReadState } from '../../../src/node/raft/types.js';
+import type { RaftConfig, ReadState, Ready } from '../../../src/node/raft/types.js';
 
 export function seeded(seed: number): () => number {
   let a = seed >>> 0;
@@ -75,25 +75,31 @@ export class TestNet {
   deliver(budget = 10_000): void {
     for (let i = 0; i < budget; i++) {
       let moved = false;
-      for (const id of this.ids) {
-        const n = this.nodes.get(id);
-        if (!n || !n.hasReady()) continue;
-        moved = true;
-        const rd = n.ready();
-        const disk = this.disks.get(id)!;
-        if (rd.hardState) disk.hard = { ...rd.hardState };
-        if (rd.entries.length) {
-          const first = rd.entries[0]!.index;
-          disk.entries = disk.entries.filter((e) => e.index < first).concat(rd.entries);
-        }
-        this.applied.get(id)!.push(...rd.committedEntries);
-        this.reads.get(id)!.push(...rd.readStates);
-        n.advance(rd);
-        for (const m of rd.messages) this.send(m);
-      }
+      for (const id of this.ids) if (this.runReady(id)) moved = true;
       if (!moved) return;
     }
     throw new Error('network did not settle');
+  }
+
+  /**
+   * Process one Ready of node `id` in the driver's order (persist, apply, record reads, advance,
+   * send) and return it; null when it has none. Tests use it to look at exactly one batch.
+   */
+  runReady(id: NodeId): Ready | null {
+    const n = this.nodes.get(id);
+    if (!n || !n.hasReady()) return null;
+    const rd = n.ready();
+    const disk = this.disks.get(id)!;
+    if (rd.hardState) disk.hard = { ...rd.hardState };
+    if (rd.entries.length) {
+      const first = rd.entries[0]!.index;
+      disk.entries = disk.entries.filter((e) => e.index < first).concat(rd.entries);
+    }
+    this.applied.get(id)!.push(...rd.committedEntries);
+    this.reads.get(id)!.push(...rd.readStates);
+    n.advance(rd);
+    for (const m of rd.messages) this.send(m);
+    return rd;
   }
 
   /** Extra message filter: return true to drop. */

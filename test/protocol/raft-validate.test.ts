@@ -1,0 +1,40 @@
+/**
+ * Peer message validation: well-formed messages pass untouched, each malformed field is refused
+ * with a reason naming it. Focus: the optional `sentTick` of leader leases (thesis §6.4.1).
+ */
+import t from 'tap';
+import { validatePeerMessage } from '../../src/protocol/raft-validate.js';
+
+const base = { from: 1, to: 2, term: 3 };
+const GOOD: Record<string, unknown>[] = [
+  { ...base, type: 'heartbeat', commit: 4 },
+  { ...base, type: 'heartbeat', commit: 4, ctx: 'r1', sentTick: 17 },
+  { ...base, type: 'heartbeatResp' },
+  { ...base, type: 'heartbeatResp', ctx: 'r1', sentTick: 0 },
+  { ...base, type: 'append', prevLogIndex: 1, prevLogTerm: 1, commit: 1, entries: [{ term: 3, index: 2, kind: 'noop' }] },
+  { ...base, type: 'append', prevLogIndex: 1, prevLogTerm: 1, commit: 1, entries: [], sentTick: 9 },
+  { ...base, type: 'appendResp', success: true, index: 2, hintIndex: 0, hintTerm: 0 },
+  { ...base, type: 'appendResp', success: false, index: 2, hintIndex: 1, hintTerm: 1, sentTick: 9 },
+];
+
+t.test('well-formed messages, with and without sentTick, pass as they are', async (t) => {
+  for (const m of GOOD) t.equal(validatePeerMessage(m), m, JSON.stringify(m));
+});
+
+t.test('a malformed sentTick is refused with the field named', async (t) => {
+  const bad: [Record<string, unknown>, RegExp][] = [];
+  for (const m of GOOD) {
+    for (const tick of [-1, 1.5, '7', null, true, Number.MAX_SAFE_INTEGER + 2, {}]) {
+      bad.push([{ ...m, sentTick: tick }, new RegExp(`^${m.type}\\.sentTick must be a non-negative integer$`)]);
+    }
+  }
+  for (const [m, reason] of bad) t.match(validatePeerMessage(m), reason, JSON.stringify(m));
+});
+
+t.test('other garbage still names its field', async (t) => {
+  t.equal(validatePeerMessage({ ...base, type: 'heartbeat' }), 'heartbeat.commit must be a non-negative integer');
+  t.equal(validatePeerMessage({ ...base, type: 'heartbeatResp', ctx: 5 }), 'heartbeatResp.ctx must be a string');
+  t.equal(validatePeerMessage({ ...base, type: 'appendResp', success: 'yes', index: 1, hintIndex: 0, hintTerm: 0 }), 'appendResp.success must be a boolean');
+  t.equal(validatePeerMessage({ ...base, type: 'bogus' }), 'unknown message type "bogus"');
+  t.equal(validatePeerMessage('heartbeat'), 'message must be a JSON object');
+});
