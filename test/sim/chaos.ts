@@ -280,8 +280,12 @@ export function runSeed(options: SeedOptions): SeedResult {
     clusterOptions.electionTicksMin = lease.electionTicksMin;
     clusterOptions.electionTicksMax = 2 * lease.electionTicksMin;
   }
+  // Half the seeds drive the cores as the node process does (pipelined Readies, apply before
+  // fsync); drawn from a stream of its own so the other draws of a seed stay as they were.
+  const pipelined = root.fork('driver-style').chance(0.5);
   const c = new SimCluster({
     ...clusterOptions,
+    pipelined,
     readMode,
     ...(lease ? { maxClockDrift: lease.maxClockDrift } : {}),
     trace: options.trace ?? null,
@@ -290,7 +294,7 @@ export function runSeed(options: SeedOptions): SeedResult {
   const faultPrng = root.fork('faults');
   const crashPrng = root.fork('mid-ready-crashes');
   const profile =
-    `read=${readMode} election=${clusterOptions.electionTicksMin}-${clusterOptions.electionTicksMax} hb=${clusterOptions.heartbeatTicks} ` +
+    `driver=${pipelined ? 'pipelined' : 'classic'} read=${readMode} election=${clusterOptions.electionTicksMin}-${clusterOptions.electionTicksMax} hb=${clusterOptions.heartbeatTicks} ` +
     `inflight=${clusterOptions.maxInflight} batch=${clusterOptions.maxEntriesPerMessage} eager=${clusterOptions.eagerReadyRate} ` +
     `net=${JSON.stringify(clusterOptions.network)} faults=${JSON.stringify(faults)}${lease ? ` lease=${JSON.stringify(lease)}` : ''}`;
   c.traceEvent(`seed ${options.seed} nodes=${options.nodes} ${profile}`);

@@ -54,6 +54,13 @@ export interface ClusterOptions {
   /** Receives one line per event (deliveries, drops, crashes, role changes...). */
   trace?: ((line: string) => void) | null;
   /**
+   * Drive the cores the way the node process does (src/node/raft-driver.ts): up to two Readies in
+   * flight, committed entries applied as soon as a Ready is taken (before its fsync), a leader's
+   * messages sent before its fsync, everything else sent when the write completes; writes complete
+   * in order. Default false: one Ready at a time, persist -> send -> apply -> advance.
+   */
+  pipelined?: boolean;
+  /**
    * Harness self-test only: break the driver on purpose so tests can show the checker notices.
    * 'send-before-persist' sends a Ready's messages before writing its hard state and entries.
    * 'long-lease' runs in lease mode with a lease of 2 * electionTicksMax (longer than any
@@ -114,6 +121,8 @@ export class SimNode {
   missedTicks = 0;
   /** A Ready whose write is still in progress (asynchronous disk); lost if the node crashes. */
   writing: { rd: Ready; doneAt: number } | null = null;
+  /** Pipelined driver: Readies taken whose writes have not completed, oldest first. */
+  writes: { rd: Ready; doneAt: number }[] = [];
 
   constructor(readonly id: NodeId) {}
 
@@ -158,11 +167,12 @@ export class SimCluster {
   /** Whether restarts keep the state machine (applied > 0) or replay it; default: replay. */
   restartKeepsApplied: (id: NodeId) => boolean = () => false;
 
-  private readonly opts: Required<Omit<ClusterOptions, 'network' | 'trace' | 'sabotage'>>;
+  private readonly opts: Required<Omit<ClusterOptions, 'network' | 'trace' | 'sabotage' | 'pipelined'>>;
   /** Leader lease length forced by the 'long-lease' sabotage (0: the core's safe default). */
   private readonly unsafeLeaseTicks: number;
   private readonly trace: ((line: string) => void) | null;
   private readonly sabotage: ClusterOptions['sabotage'];
+  readonly pipelined: boolean;
   private readonly rootPrng: Prng;
   /** Driver-side choices (eager readies, tick order). */
   private readonly driverPrng: Prng;
@@ -191,6 +201,7 @@ export class SimCluster {
     };
     this.trace = options.trace ?? null;
     this.sabotage = options.sabotage ?? null;
+    this.pipelined = options.pipelined ?? false;
     this.unsafeLeaseTicks = this.sabotage === 'long-lease' ? 2 * this.opts.electionTicksMax : 0;
     this.rootPrng = new Prng(options.seed);
     this.driverPrng = this.rootPrng.fork('driver');
@@ -213,7 +224,7 @@ export class SimCluster {
     for (const id of this.ids) this.start(id, false);
   }
 
-  get config(): Readonly<Required<Omit<ClusterOptions, 'network' | 'trace' | 'sabotage'>>> {
+  get config(): Readonly<Required<Omit<ClusterOptions, 'network' | 'trace' | 'sabotage' | 'pipelined'>>> {
     return this.opts;
   }
 
@@ -319,7 +330,7 @@ export class SimCluster {
     for (let round = 0; round < maxRounds; round++) {
       this.completeWrites(true);
       this.processAllReadies();
-      if (this.network.inFlight === 0 && this.ids.every((id) => !this.node(id).writing)) {
+      if (this.network.inFlight === 0 && this.ids.every((id) => !this.node(id).writing && this.node(id).writes.length === 0)) {
         this.checkStatuses();
         return round;
       }
@@ -340,6 +351,7 @@ export class SimCluster {
     n.held = [];
     n.missedTicks = 0;
     n.writing = null;
+    n.writes = [];
     this.stats.crashes++;
     if (this.trace) this.log(`crash ${id} (${why}) store: term=${n.store.hardState.term} vote=${n.store.hardState.vote} commit=${n.store.hardState.commit} last=${n.store.lastIndex}/${n.store.lastTerm}`);
     this.noteRole(n, 'down', n.lastTerm, 0);
@@ -440,7 +452,13 @@ export class SimCluster {
 
   // ---- internals --------------------------------------------------------------------------
 
-  private start(id: NodeId, keepApplied: boolean): void {
+  private start(id: NodeId, keepAppliedWanted: boolean): void {
+    // A state machine that survives a restart (a snapshot, later) may only cover entries that
+    // are durable in this node's own log and commit index: the pipelined driver applies before
+    // its fsync, so its state machine can be ahead of both. Such a node replays instead (as the
+    // node process always does today); a snapshot must wait for the log's fsync (etcd's rule).
+    const store = this.node(id).store;
+    const keepApplied = keepAppliedWanted && store.applied <= Math.min(store.hardState.commit, store.lastIndex);
     const n = this.node(id);
     const config: RaftConfig = {
       id,
@@ -458,10 +476,11 @@ export class SimCluster {
       unsafeLeaseTicks: this.unsafeLeaseTicks,
     };
     const fresh = n.incarnation === 0;
+    const pipeline = { maxPendingReadies: this.pipelined ? 2 : 1 };
     n.readyRole = 'follower';
     n.readyTerm = n.store.hardState.term;
     if (!fresh && !keepApplied) n.store.resetStateMachine();
-    n.raw = this.guard(id, 'constructor', () => (fresh ? new RawNode(config) : new RawNode(config, n.store.initialState(keepApplied))));
+    n.raw = this.guard(id, 'constructor', () => (fresh ? new RawNode(config, undefined, pipeline) : new RawNode(config, n.store.initialState(keepApplied), pipeline)));
     n.incarnation++;
     this.checker.observeRestart(id);
     if (!fresh) {
@@ -503,6 +522,10 @@ export class SimCluster {
 
   /** One Ready, in the driver's order; a crash may cut it short anywhere. */
   private processReady(n: SimNode): void {
+    if (this.pipelined) {
+      this.processReadyPipelined(n);
+      return;
+    }
     const id = n.id;
     const raw = n.raw!;
     const rd: Ready = this.guard(id, 'ready', () => raw.ready());
@@ -522,10 +545,54 @@ export class SimCluster {
     this.completeReady(n, rd);
   }
 
+  /**
+   * The node process's pipelined order: take the Ready; a leader sends at once; committed entries
+   * are applied at once (they are durable on a majority; the checker verifies exactly that);
+   * the write is queued and completes later, in order, with its sends and advance().
+   */
+  private processReadyPipelined(n: SimNode): void {
+    const id = n.id;
+    const rd: Ready = this.guard(id, 'ready', () => n.raw!.ready());
+    if (rd.softState) {
+      n.readyRole = rd.softState.role;
+      n.readyTerm = rd.softState.term;
+    }
+    if (this.maybeCrash(n, 'after-ready')) return;
+    if (rd.sendBeforePersist) {
+      this.send(n, rd);
+      if (this.maybeCrash(n, 'after-send')) return;
+    }
+    this.applyAndRead(n, rd, true);
+    if (this.maybeCrash(n, 'after-apply')) return;
+    const latency = this.diskLatency ? this.diskLatency(id) : 0;
+    n.writes.push({ rd, doneAt: this.now + latency });
+    if (this.trace) this.log(`disk ${id} queued ${describeEntries(rd.entries)}${rd.hardState ? ` hs=t${rd.hardState.term}/v${rd.hardState.vote}/c${rd.hardState.commit}` : ''} until ${this.now + latency} (${n.writes.length} queued)`);
+    if (latency === 0) this.completePipelinedWrites(n, false);
+  }
+
+  /** Complete queued writes from the oldest while they are due (all with `all`): in order, like the WAL. */
+  private completePipelinedWrites(n: SimNode, all: boolean): void {
+    while (n.raw && !n.paused && n.writes.length > 0 && (all || n.writes[0]!.doneAt <= this.now)) {
+      const { rd } = n.writes.shift()!;
+      this.persist(n, rd);
+      if (this.maybeCrash(n, 'after-persist')) return;
+      if (!rd.sendBeforePersist) {
+        this.send(n, rd);
+        if (this.maybeCrash(n, 'after-send')) return;
+      }
+      this.guard(n.id, 'advance', () => n.raw!.advance(rd));
+    }
+  }
+
   /** Finish every asynchronous write due by now (all of them with `all`), then their follow-ups. */
   private completeWrites(all: boolean): void {
     for (const id of this.ids) {
       const n = this.node(id);
+      if (n.writes.length > 0) {
+        this.completePipelinedWrites(n, all);
+        this.processReadies(n);
+        continue;
+      }
       if (!n.writing || !n.raw || n.paused || (!all && n.writing.doneAt > this.now)) continue;
       const rd = n.writing.rd;
       n.writing = null;
@@ -553,11 +620,24 @@ export class SimCluster {
       if (this.maybeCrash(n, 'after-send')) return;
     }
 
+    this.applyAndRead(n, rd, false);
+    if (this.maybeCrash(n, 'after-apply')) return;
+
+    this.guard(id, 'advance', () => raw.advance(rd));
+  }
+
+  /**
+   * Apply a Ready's committed entries and take its read states. `early`: before this node's own
+   * write of the Ready completed (pipelined driver), so the checker demands durability on a
+   * majority instead of in this node's own store.
+   */
+  private applyAndRead(n: SimNode, rd: Ready, early: boolean): void {
+    const id = n.id;
     for (const e of rd.committedEntries) {
-      this.checker.observeApply(id, n.store, e, n.store.applied);
+      this.checker.observeApply(id, n.store, e, n.store.applied, early);
       n.store.recordApplied(e);
     }
-    if (this.trace && rd.committedEntries.length > 0) this.log(`apply ${id} ${describeEntries(rd.committedEntries)}`);
+    if (this.trace && rd.committedEntries.length > 0) this.log(`apply ${id} ${describeEntries(rd.committedEntries)}${early ? ' (before its fsync)' : ''}`);
     for (const rs of rd.readStates) {
       const outcome = this.checker.observeReadState(id, rs.ctx, rs.index);
       if (this.trace) this.log(`readState ${id} ${rs.ctx} i=${rs.index}`);
@@ -568,9 +648,6 @@ export class SimCluster {
       }
     }
     this.serveReads(n);
-    if (this.maybeCrash(n, 'after-apply')) return;
-
-    this.guard(id, 'advance', () => raw.advance(rd));
   }
 
   private persist(n: SimNode, rd: Ready): void {

@@ -97,6 +97,15 @@ const cases: [string, ViolationCode, (w: ReturnType<typeof world>) => void][] = 
     write(w, 1, [cmd(1, 1)]);
     w.k.observeApply(1, w.s[0]!, cmd(1, 1), 0);
   }],
+  ['applying before the own fsync an entry only one disk of three holds', 'APPLY_UNCOMMITTED', (w) => {
+    write(w, 2, [cmd(1, 1)]);
+    w.k.observeApply(1, w.s[0]!, cmd(1, 1), 0, true);
+  }],
+  ['applying before the own fsync a different entry than the majority holds', 'APPLY_UNCOMMITTED', (w) => {
+    write(w, 2, [cmd(1, 1, 'x')]);
+    write(w, 3, [cmd(1, 1, 'x')]);
+    w.k.observeApply(1, w.s[0]!, cmd(1, 1, 'y'), 0, true);
+  }],
   ['applying an entry that is not in the log', 'APPLY_NOT_IN_LOG', (w) => {
     write(w, 1, [cmd(1, 1, 'x')]);
     w.s[0]!.setHardState({ term: 1, vote: 0, commit: 1 });
@@ -167,4 +176,11 @@ t.test('a healthy history raises nothing', async (t) => {
   w.k.observeHardState(1, { term: 1, vote: 0, commit: 0 }, { term: 1, vote: 1, commit: 0 });
   t.equal(w.k.highestCommitted, 2);
   t.equal(w.k.highestApplied, 1);
+});
+
+t.test('applying before the own fsync is fine once a majority of disks hold the entry', async (t) => {
+  const w = world(3);
+  write(w, 2, [cmd(1, 1)]);
+  write(w, 3, [cmd(1, 1)]);
+  t.doesNotThrow(() => w.k.observeApply(1, w.s[0]!, cmd(1, 1), 0, true), 'node 1 has not written it yet: allowed');
 });

@@ -268,17 +268,33 @@ export class InvariantChecker {
   // ---- applying ---------------------------------------------------------------------------
 
   /** Before node `id` applies `e` to its state machine, which has applied through `appliedBefore`. */
-  observeApply(id: NodeId, store: DurableStore, e: Entry, appliedBefore: number): void {
+  /**
+   * `early`: the node applies before its own write of the entry completed (the node process's
+   * pipelined driver). Then the entry need not be in its own store yet, but it must already be
+   * durable on a majority of stores: that, not the local copy, is what makes applying it safe.
+   */
+  observeApply(id: NodeId, store: DurableStore, e: Entry, appliedBefore: number, early = false): void {
     if (e.index !== appliedBefore + 1) {
       this.fail('APPLY_OUT_OF_ORDER', `node ${id} applied index ${e.index} after ${appliedBefore}`);
     }
-    if (e.index > store.hardState.commit) {
-      this.fail('APPLY_UNCOMMITTED', `node ${id} applied ${e.index} but its persisted commit is ${store.hardState.commit}`);
-    }
-    const mine = store.entryAt(e.index);
     const key = entryKey(e);
-    if (!mine || mine.term !== e.term || entryKey(mine) !== key) {
-      this.fail('APPLY_NOT_IN_LOG', `node ${id} applied ${e.index}/${e.term} (${key}) but its log holds ${mine ? `${mine.index}/${mine.term} (${entryKey(mine)})` : 'nothing'}`);
+    if (early) {
+      let holders = 0;
+      for (const s of this.stores.values()) {
+        const x = s.entryAt(e.index);
+        if (x && x.term === e.term && entryKey(x) === key) holders++;
+      }
+      if (holders < this.majority) {
+        this.fail('APPLY_UNCOMMITTED', `node ${id} applied ${e.index}/${e.term} (${key}) before it was durable on a majority (${holders} stores hold it)`);
+      }
+    } else {
+      if (e.index > store.hardState.commit) {
+        this.fail('APPLY_UNCOMMITTED', `node ${id} applied ${e.index} but its persisted commit is ${store.hardState.commit}`);
+      }
+      const mine = store.entryAt(e.index);
+      if (!mine || mine.term !== e.term || entryKey(mine) !== key) {
+        this.fail('APPLY_NOT_IN_LOG', `node ${id} applied ${e.index}/${e.term} (${key}) but its log holds ${mine ? `${mine.index}/${mine.term} (${entryKey(mine)})` : 'nothing'}`);
+      }
     }
     const a = this.applied[e.index];
     if (!a) {
