@@ -56,6 +56,8 @@ interface Waiter<T> {
   resolve: (v: T) => void;
   reject: (e: RaftKvError) => void;
   deadline: number;
+  /** A write this node forwarded to that leader (its outcome arrives only if it is applied). */
+  forwardedTo?: number;
 }
 
 interface ReadWaiter extends Waiter<void> {}
@@ -270,6 +272,11 @@ export class RaftDriver {
       } else if (res.status === 'dropped') {
         const err = new RaftKvError('NO_LEADER', 'no leader is known, try again', res.leader ? { leader: res.leader } : undefined);
         for (const cmd of batch) this.failWrite(cmd.reqId!, err);
+      } else {
+        for (const cmd of batch) {
+          const w = this.writeWaiters.get(cmd.reqId!);
+          if (w) w.forwardedTo = res.leader;
+        }
       }
     }
     if (this.pendingReads.length > 0) {
@@ -343,6 +350,22 @@ export class RaftDriver {
     if (s.role !== prev.role) this.opts.log.info(`role ${prev.role} -> ${s.role} (term ${s.term})`);
     if (s.leader !== prev.leader) {
       this.opts.log.info(s.leader ? `leader is now node ${s.leader} (term ${s.term})` : `no leader known (term ${s.term})`);
+      if (s.leader) this.failForwardedWrites(s.leader);
+    }
+  }
+
+  /**
+   * A new leader was elected: writes forwarded to an earlier one may or may not commit, and their
+   * clients should not wait out the whole request timeout to hear it (etcd answers "leader
+   * changed" too). With a session (client id + seq) a retry is applied at most once.
+   */
+  private failForwardedWrites(newLeader: number): void {
+    for (const [reqId, w] of this.writeWaiters) {
+      if (w.forwardedTo === undefined || w.forwardedTo === newLeader) continue;
+      this.writeWaiters.delete(reqId);
+      w.reject(
+        new RaftKvError('TIMEOUT', `the leader changed (node ${w.forwardedTo} -> node ${newLeader}) while the write was forwarded; it may or may not have been applied`),
+      );
     }
   }
 
