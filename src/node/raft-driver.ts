@@ -127,7 +127,15 @@ export class RaftDriver {
     // A step can answer lease reads (a follower's forwarded read, reads waiting for the term's
     // first commit): the core's clock must be current for every input, not only local reads.
     this.catchUpTicks();
-    this.raw.step(m);
+    try {
+      this.raw.step(m);
+    } catch (err) {
+      // The core asserts Raft's rules (e.g. one leader per term) before changing any state. A
+      // message that breaks them can only come from a faulty or forged peer (the peer port is not
+      // authenticated yet): drop it and keep serving rather than let one line kill the node.
+      this.opts.log.error(`dropped a ${m.type} from node ${m.from} (term ${m.term}) that breaks Raft's rules: ${(err as Error).message}; a faulty or forged peer?`);
+      return;
+    }
     this.schedule();
   }
 

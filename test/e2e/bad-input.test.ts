@@ -3,7 +3,9 @@
  * port, half-closed and silent connections. Each gets a clear error or a closed connection, and
  * the node keeps serving everyone else with its data intact.
  */
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import { join } from 'node:path';
 import t from 'tap';
 import { jsonRequest, rawExchange, startCluster, waitFor } from './harness.js';
 
@@ -56,6 +58,13 @@ t.test('bad input on the client and peer ports', async (t) => {
   const other = c.nodes.find((n) => n.id !== leader)!.id;
   const bad = await rawExchange(peerPort, JSON.stringify({ hello: { from: other, to: leader } }) + '\n' + JSON.stringify({ type: 'append', from: other, to: leader, term: 'x' }) + '\n');
   t.match(bad.data, /append\.term must be a non-negative integer/);
+  // Well-formed but against Raft's rules: a second "leader" in the leader's own term. The
+  // leader drops it and says so in its log; it must not crash.
+  const term = (await c.status(leader)).term as number;
+  const heartbeat = { type: 'heartbeat', from: other, to: leader, term, commit: 0 };
+  await rawExchange(peerPort, JSON.stringify({ hello: { from: other, to: leader } }) + '\n' + JSON.stringify(heartbeat) + '\n');
+  await waitFor('the leader to log the forged heartbeat', () => readFileSync(join(c.dir, 'logs', `node-${leader}.log`), 'utf8').includes("breaks Raft's rules"));
+  t.equal(c.procs.get(leader)!.exitCode, null, 'the leader survived a forged heartbeat in its own term');
 
   // Everyone else carries on, nothing lost, the leader unchanged.
   t.equal((await jsonRequest(port, { op: 'get', key: 'keep' })).value, 'safe');
