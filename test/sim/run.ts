@@ -1,7 +1,7 @@
 /**
  * The simulator CLI: `npm run sim -- --seeds N [--start S] [--nodes 3|5|both] [--read-mode
  * readindex|lease|both]` runs every seed (with each node count and read mode: by default both of
- * each) and ends with exactly one summary line `N seeds, V violations`, N counting runs; the exit
+ * each) and ends with exactly one summary line `N seeds, V violations` (V: runs that broke an invariant); the exit
  * code is 0 only when V is 0. Each failing run prints its violation and the exact command that
  * replays it; `--seed S --trace` prints every event of that one run.
  */
@@ -79,10 +79,12 @@ function main(argv: string[]): number {
   if (args.count > 1) {
     process.stdout.write(
       `seeds ${args.start}..${args.start + args.count - 1}, nodes ${args.nodes.join('+')}, read modes ${args.readModes.join('+')}: ` +
-        `${(runs / seconds).toFixed(1)} runs/s${args.readModes.includes('lease') ? `, ${leaseReads} reads served from a lease` : ''}\n`,
+        `${runs} runs, ${(runs / seconds).toFixed(1)} runs/s${args.readModes.includes('lease') ? `, ${leaseReads} reads served from a lease` : ''}\n`,
     );
   }
-  process.stdout.write(`${runs} seeds, ${violations} violations\n`);
+  // The contract line: N is the number of seeds asked for (each runs once per node count and
+  // read mode: the line above gives the runs), V the runs that broke an invariant.
+  process.stdout.write(`${args.count} seeds, ${violations} violations\n`);
   return violations === 0 ? 0 : 1;
 }
 
