@@ -48,7 +48,8 @@ async function supervised(tt: Test, nodes: number, extra: Partial<SupervisorOpti
     ...extra,
   });
   tt.teardown(async () => {
-    for (const n of sup.list()) if (n.pid !== null) process.kill(n.pid, 'SIGKILL');
+    // One may be gone already (ESRCH must not skip stop() and the cleanup).
+    for (const n of sup.list()) if (n.pid !== null) killQuietly(n.pid);
     await sup.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -156,3 +157,11 @@ t.test('a command that cannot start is UNAVAILABLE', async (tt) => {
   await tt.rejects(sup.start(), { code: 'UNAVAILABLE', message: /cannot start node 1/ });
   tt.equal(sup.node(1).state, 'stopped');
 });
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, jsonRequest, startCluster, waitFor, type Tap } from './harness.js';
+import { CLI, jsonRequest, killProcessesMentioning, processesMentioning, startCluster, waitFor, type Tap } from './harness.js';
 
 interface Run {
   child: ChildProcess;
@@ -48,24 +48,15 @@ async function exitWithin(run: Run, ms: number): Promise<number | string> {
   }
 }
 
-/** Pids of processes whose command line mentions `text` (Linux /proc). */
-function processesMentioning(text: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return pids;
-}
 
 /** A private TMPDIR for a suite run, so its temp cluster folder can be looked for afterwards. */
 function privateTmp(tt: Tap): string {
   const dir = mkdtempSync(join(tmpdir(), 'raftkv-bench-e2e-'));
-  tt.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  tt.teardown(async () => {
+    // The suite's nodes run detached; if the test failed before the bench stopped them, they die here.
+    await killProcessesMentioning(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
   return dir;
 }
 

@@ -7,7 +7,7 @@
  * waits on conditions with deadlines (waitFor), never on bare sleeps.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -201,4 +201,34 @@ export async function startCluster(t: Tap, opts: ClusterOptions = {}): Promise<T
   });
   for (const node of nodes) c.start(node.id);
   return c;
+}
+
+/** Pids of processes (other than this one) whose command line mentions `text` (Linux /proc). */
+export function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+/**
+ * SIGKILL every process whose command line mentions `text` (a test's temp folder) and wait until
+ * they are gone: the teardown of tests whose processes run detached (a supervisor's nodes, a
+ * bench suite's cluster), so a failing test leaves nothing behind.
+ */
+export async function killProcessesMentioning(text: string, timeoutMs = 5000): Promise<void> {
+  for (const pid of processesMentioning(text)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  await waitFor(`processes mentioning ${text} to exit`, () => processesMentioning(text).length === 0, timeoutMs);
 }

@@ -36,7 +36,8 @@ t.test('a supervised cluster: leader, shell, kill leader, restart, stop, hung no
   });
   const cluster = await startSupervised(cfg);
   t.teardown(async () => {
-    for (const n of cluster.supervisor.list()) if (n.pid !== null) process.kill(n.pid, 'SIGKILL');
+    // Kill the nodes as a crash would; one may be gone already (ESRCH must not skip the rest).
+    for (const n of cluster.supervisor.list()) if (n.pid !== null) killQuietly(n.pid);
     await cluster.stop();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -136,3 +137,11 @@ t.test('without a supervisor: the nodes are still watched, actions say why they 
   c.start(leader.id);
   await waitFor('back up', () => row(snap(), leader.id).state === 'up', 15_000);
 });
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}

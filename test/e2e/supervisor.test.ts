@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NodeStatusRow } from '../../src/cluster/supervisor.js';
+import { killProcessesMentioning } from './harness.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/raftkv.js', import.meta.url));
 
@@ -70,7 +71,8 @@ t.test('raftkv up --nodes 3: ctl status, kill leader, restart, Ctrl-C', async (t
   const upExit = new Promise<number | null>((resolve) => up.once('exit', (code) => resolve(code)));
   tt.teardown(async () => {
     if (up.exitCode === null && up.signalCode === null) up.kill('SIGKILL');
-    for (const pid of seenPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    // The nodes run detached from `up`: kill whatever still runs from this test's folder.
+    await killProcessesMentioning(dir);
     await upExit;
     if (process.env.KEEP_E2E_DIR) tt.comment(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
