@@ -12,9 +12,10 @@ import type { Entry, NodeId, Role } from './raft-messages.js';
 import { errorFromJson, RaftKvError, toRaftKvError } from './errors.js';
 
 /**
- * How fresh a read must be. `linearizable` (default): ReadIndex round with a quorum (thesis
- * §6.4). `lease`: the leader serves from its lease without a round (assumes bounded clock drift).
- * `stale`: whatever this node has applied, possibly behind.
+ * How fresh a read must be. `linearizable` (default): confirmed by the leader, with a ReadIndex
+ * round or, when cluster.json says `"readMode": "lease"`, from its lease (the cluster's setting
+ * decides, since every node must agree on it). `lease` is accepted as a synonym of `linearizable`
+ * for clients that name it. `stale`: whatever this node has applied, possibly behind.
  */
 export type Consistency = 'linearizable' | 'lease' | 'stale';
 export const CONSISTENCIES: readonly Consistency[] = ['linearizable', 'lease', 'stale'];

@@ -321,7 +321,8 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
     },
   ],
   ['quit', { arity: -1, run: (_argv, name) => localReply(name, RESP_OK, true) }],
-  ['reset', { arity: 1, run: (_argv, name) => localReply(name, encodeSimple('RESET')) }],
+  // RESET returns the connection to its defaults, READWRITE included (as Redis does).
+  ['reset', { arity: 1, run: (_argv, name) => ({ ...localReply(name, encodeSimple('RESET')), readConsistency: 'linearizable' }) }],
 ]);
 
 /** Names of the commands this server knows (lower case). */

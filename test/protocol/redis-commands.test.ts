@@ -200,5 +200,6 @@ t.test('INFO text', async (t) => {
 t.test('READONLY / READWRITE switch the connection read consistency, as on a Redis Cluster replica', async (t) => {
   t.match(parseRedisCommand(['READONLY']), { kind: 'reply', reply: '+OK\r\n', readConsistency: 'stale' });
   t.match(parseRedisCommand(['readwrite']), { kind: 'reply', reply: '+OK\r\n', readConsistency: 'linearizable' });
+  t.match(parseRedisCommand(['RESET']), { kind: 'reply', reply: '+RESET\r\n', readConsistency: 'linearizable' }, 'RESET undoes READONLY');
   t.equal((parseRedisCommand(['PING']) as { readConsistency?: string }).readConsistency, undefined, 'other commands leave it alone');
 });

@@ -5,6 +5,7 @@
  * cleanly and removes the socket. A second Ctrl-C while stopping kills the nodes at once.
  * Restarts nothing on its own.
  */
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { generateClusterConfig } from '../../cluster/cluster-setup.js';
 import { startCluster } from '../../cluster/start-cluster.js';
@@ -25,7 +26,10 @@ async function clusterFromFlags(args: ParsedArgs, io: CliIo): Promise<ClusterCon
   if (configFlag !== undefined && (nodes !== undefined || basePort !== undefined)) {
     throw new UsageError('--nodes and --base-port make a new cluster; they cannot be combined with --config');
   }
-  if (nodes === undefined && basePort === undefined) {
+  // No cluster named and none in the current folder: 3 nodes on free ports (DESIGN.md), rather
+  // than an error about a file the user never mentioned.
+  const defaultMissing = configFlag === undefined && !existsSync(resolve(io.cwd, DEFAULT_CONFIG_FILE));
+  if (nodes === undefined && basePort === undefined && !defaultMissing) {
     const cfg = loadClusterConfig(resolve(io.cwd, configFlag ?? DEFAULT_CONFIG_FILE));
     return {
       ...cfg,
@@ -52,7 +56,7 @@ export const upCommand: Command = {
   summary: 'run a supervised cluster in the foreground (Ctrl-C stops it)',
   usage: 'raftkv up [--config F] [--nodes N] [--base-port P] [--data-dir D] [--log-dir D]',
   flags: [
-    { name: 'config', type: 'string', valueName: 'F', help: `cluster file (default ./${DEFAULT_CONFIG_FILE})` },
+    { name: 'config', type: 'string', valueName: 'F', help: `cluster file (default ./${DEFAULT_CONFIG_FILE}; without one, 3 nodes on free ports)` },
     { name: 'nodes', type: 'int', valueName: 'N', min: 1, max: 99, help: 'a new cluster of N nodes (ports from the OS unless --base-port)' },
     { name: 'base-port', type: 'int', valueName: 'P', min: 1, max: 65535, help: 'node i gets client port P+i-1, peer port P+100+i-1' },
     { name: 'data-dir', type: 'string', valueName: 'D', help: 'data directory (default: the cluster file\'s, or ./data)' },
