@@ -184,7 +184,7 @@ export class ClientServer {
         // EOF in the middle of a request: answer what we can, say why the rest is dropped.
         const slot = reserve();
         const err = new RaftKvError('BAD_REQUEST', 'connection closed in the middle of a request');
-        fill(slot, encodeRespError(err));
+        fill(slot, decoder.partialDialect === 'json' ? encodeJsonError(null, err) : encodeRespError(err));
         return;
       }
       flush();

@@ -159,6 +159,13 @@ export class ClientRequestDecoder {
     return !this.failed && (this.bufferedBytes > 0 || this.multibulk !== null);
   }
 
+  /** The dialect of the request partly received (see inProgress), so an error about it is in kind. */
+  get partialDialect(): Dialect {
+    if (this.multibulk !== null) return 'resp';
+    const first = this.pos < this.buf.length ? this.buf[this.pos] : this.tail[0]?.[0];
+    return first === LBRACE ? 'json' : first === STAR ? 'resp' : 'inline';
+  }
+
   /**
    * Feeds the next chunk of the stream; returns the requests (and errors) it completed, in order.
    * The decoder keeps references to chunks (no copy); callers must not modify them afterwards.

@@ -19,7 +19,7 @@ t.test('bad input on the client and peer ports', async (t) => {
   const silent = net.connect({ host: '127.0.0.1', port });
   t.teardown(() => silent.destroy());
 
-  const cases: { name: string; send: string | Buffer; expect: RegExp; closes?: boolean }[] = [
+  const cases: { name: string; send: string | Buffer; expect: RegExp; closes?: boolean; end?: boolean }[] = [
     { name: 'malformed JSON', send: '{"op":\n', expect: /"ok":false.*"code":"BAD_REQUEST"/ },
     { name: 'unknown op', send: '{"id":1,"op":"frobnicate"}\n', expect: /"code":"UNKNOWN_OP"/ },
     { name: 'wrong type', send: '{"id":1,"op":"set","key":5,"value":"v"}\n', expect: /"code":"BAD_REQUEST".*key/ },
@@ -31,9 +31,11 @@ t.test('bad input on the client and peer ports', async (t) => {
     { name: 'inline request over 64 KiB', send: 'A'.repeat(70 * 1024), expect: /^-ERR Protocol error: too big inline request/, closes: true },
     { name: 'binary garbage', send: Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x80, 0x0d, 0x0a]), expect: /^-ERR/ },
     { name: 'empty line runs nothing', send: '\r\n\r\nPING\r\n', expect: /^\+PONG\r\n$/ },
+    { name: 'EOF in the middle of a JSON request', send: '{"id":1,"op":"get"', end: true, expect: /^\{"id":null,"ok":false,"error":\{"code":"BAD_REQUEST","message":"connection closed in the middle of a request"/ },
+    { name: 'EOF in the middle of a RESP request', send: '*2\r\n$3\r\nGET\r\n', end: true, expect: /^-ERR connection closed in the middle of a request/ },
   ];
   for (const k of cases) {
-    const r = await rawExchange(port, k.send);
+    const r = await rawExchange(port, k.send, { end: k.end ?? false });
     t.match(r.data, k.expect, `${k.name}: clear error`);
     if (k.closes) t.ok(r.closed, `${k.name}: connection closed`);
   }

@@ -75,7 +75,8 @@ export function jsonRequest(port: number, req: Record<string, unknown>, timeoutM
 }
 
 /** Raw bytes in, everything the server says until it closes or `idleMs` passes without data. */
-export function rawExchange(port: number, payload: string | Buffer, { idleMs = 300, timeoutMs = 5000 } = {}): Promise<{ data: string; closed: boolean }> {
+/** Sends `payload` raw and collects what comes back until the server is idle or closes; `end` half-closes after sending. */
+export function rawExchange(port: number, payload: string | Buffer, { idleMs = 300, timeoutMs = 5000, end = false } = {}): Promise<{ data: string; closed: boolean }> {
   return new Promise((resolvePromise, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     let data = '';
@@ -92,7 +93,8 @@ export function rawExchange(port: number, payload: string | Buffer, { idleMs = 3
       idle = setTimeout(() => finish(false), idleMs);
     };
     socket.on('connect', () => {
-      socket.write(payload);
+      if (end) socket.end(payload);
+      else socket.write(payload);
       arm();
     });
     socket.on('data', (d) => {

@@ -261,3 +261,12 @@ t.test('parseRedisInteger is string2ll', async (t) => {
     t.equal(parseRedisInteger(b, 0, b.length), want, JSON.stringify(text));
   }
 });
+
+t.test('partialDialect names the dialect of a request cut short', async (t) => {
+  for (const [input, dialect] of [['{"op":"ge', 'json'], ['*2\r\n$3\r\nGET\r\n', 'resp'], ['GET ke', 'inline']] as const) {
+    const d = new ClientRequestDecoder();
+    d.push(Buffer.from(input));
+    t.ok(d.inProgress, `${dialect}: in progress`);
+    t.equal(d.partialDialect, dialect);
+  }
+});
