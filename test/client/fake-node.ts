@@ -143,11 +143,3 @@ export class FakeNode {
   }
 }
 
-/** Polls `cond` every 5 ms until it holds; fails after `timeoutMs` (tests never sleep blindly). */
-export async function until(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

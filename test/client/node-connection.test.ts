@@ -5,7 +5,8 @@
 import t from 'tap';
 import { NodeConnection } from '../../src/client/node-connection.js';
 import type { ClientLogEvent } from '../../src/client/client-log.js';
-import { FakeNode, until, type FakeRequest } from './fake-node.js';
+import { FakeNode, type FakeRequest } from './fake-node.js';
+import { waitFor } from '../lib/wait-for.js';
 
 t.test('pipelined requests are matched to replies by id, whatever the order', async (tt) => {
   const pending: Array<{ req: FakeRequest; resolve: (v: { value: unknown }) => void }> = [];
@@ -14,7 +15,7 @@ t.test('pipelined requests are matched to replies by id, whatever the order', as
   const conn = new NodeConnection(node.address);
   tt.teardown(() => conn.close());
   const replies = [1, 2, 3].map((n) => conn.request({ op: 'get', key: `k${n}` }, 2000));
-  await until('three requests at the node', () => pending.length >= 3);
+  await waitFor('three requests at the node', () => pending.length >= 3, 5000, 5);
   tt.equal(conn.inFlight, 3);
   for (const p of [...pending].reverse()) p.resolve({ value: `v-${p.req.key}` });
   const values = (await Promise.all(replies)).map((r) => (r.ok ? r.value : r.error.code));
@@ -84,7 +85,7 @@ t.test('close() fails requests in flight with SHUTTING_DOWN, and later ones too'
   tt.teardown(() => node.close());
   const conn = new NodeConnection(node.address);
   const r = conn.request({ op: 'get', key: 'k' }, 5000);
-  await until('the request to reach the node', () => node.requests.length === 1);
+  await waitFor('the request to reach the node', () => node.requests.length === 1, 5000, 5);
   conn.close();
   await tt.rejects(r, { code: 'SHUTTING_DOWN' });
   await tt.rejects(conn.request({ op: 'get', key: 'k' }, 5000), { code: 'SHUTTING_DOWN' });

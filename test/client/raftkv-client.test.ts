@@ -7,7 +7,8 @@ import t from 'tap';
 import { RaftKvClient } from '../../src/client/raftkv-client.js';
 import type { ClientLogEvent } from '../../src/client/client-log.js';
 import { RaftKvError } from '../../src/protocol/errors.js';
-import { FakeNode, until, type FakeHandler } from './fake-node.js';
+import { FakeNode, type FakeHandler } from './fake-node.js';
+import { waitFor } from '../lib/wait-for.js';
 
 /** What the helpers need of a test: somewhere to register cleanup. */
 interface Test {
@@ -236,7 +237,7 @@ t.test('close() rejects calls in flight and in backoff with SHUTTING_DOWN', asyn
   const { c: c2 } = client(tt, [nodes[1].address], opts);
   const silent = c.get('a');
   const backingOff = c2.get('b');
-  await until('both calls to be under way', () => nodes[0].requests.length + nodes[1].requests.length === 2);
+  await waitFor('both calls to be under way', () => nodes[0].requests.length + nodes[1].requests.length === 2, 5000, 5);
   const started = Date.now();
   c.close();
   c2.close();

@@ -15,6 +15,7 @@ import { connectControl } from '../../src/cluster/control-client.js';
 import { controlSocketPath } from '../../src/cluster/control-protocol.js';
 import { startCluster, type RunningCluster } from '../../src/cluster/start-cluster.js';
 import { loadClusterConfig } from '../../src/protocol/cluster-config.js';
+import { waitFor } from '../lib/wait-for.js';
 
 const FAKE = fileURLToPath(new URL('./fake-node-process.js', import.meta.url));
 
@@ -22,15 +23,6 @@ interface Test {
   teardown(fn: () => unknown): void;
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T> | T, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function tempDir(tt: Test): string {
   const dir = mkdtempSync(join(tmpdir(), 'raftkv-ctl-'));

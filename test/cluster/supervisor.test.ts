@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateClusterConfig, writeRunConfig } from '../../src/cluster/cluster-setup.js';
 import { Supervisor, type NodeExitEvent, type NodeStartEvent, type SupervisorOptions } from '../../src/cluster/supervisor.js';
+import { waitFor } from '../lib/wait-for.js';
 
 const FAKE = fileURLToPath(new URL('./fake-node-process.js', import.meta.url));
 
@@ -26,15 +27,6 @@ function alive(pid: number): boolean {
   }
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T> | T, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function supervised(tt: Test, nodes: number, extra: Partial<SupervisorOptions> = {}): Promise<Supervisor> {
   const dir = mkdtempSync(join(tmpdir(), 'raftkv-sup-'));

@@ -31,23 +31,9 @@ export interface Tap {
   comment(...args: unknown[]): void;
 }
 
-/** Poll `cond` until it returns a truthy value, or fail with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, cond: () => Promise<T> | T, timeoutMs = 20_000, everyMs = 50): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown = null;
-  for (;;) {
-    try {
-      const v = await cond();
-      if (v) return v as NonNullable<T>;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? ` (last error: ${(lastErr as Error).message})` : ''}`);
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+import { waitFor } from '../lib/wait-for.js';
+
+export { waitFor };
 
 /** One JSON request on a fresh connection; rejects on connection errors or after timeoutMs. */
 export function jsonRequest(port: number, req: Record<string, unknown>, timeoutMs = 3000): Promise<any> {

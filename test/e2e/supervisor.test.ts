@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NodeStatusRow } from '../../src/cluster/supervisor.js';
 import { killProcessesMentioning } from './harness.js';
+import { waitFor } from '../lib/wait-for.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/raftkv.js', import.meta.url));
 
@@ -40,20 +41,6 @@ function alive(pid: number): boolean {
   }
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T> | T, timeoutMs = 20_000, everyMs = 100): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v) return v as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 t.test('raftkv up --nodes 3: ctl status, kill leader, restart, Ctrl-C', async (tt) => {
   const dir = mkdtempSync(join(tmpdir(), 'raftkv-up-'));

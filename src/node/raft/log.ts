@@ -126,24 +126,12 @@ export class RaftLog {
     return true;
   }
 
-  /** Entries the driver must persist next. */
-  unstableEntries(): Entry[] {
-    if (this.unstableFrom > this.lastIndex()) return [];
-    return this.entries.slice(this.unstableFrom - this.snapshotIndex - 1);
-  }
-
   /**
    * The driver persisted entries up to (index, term). Ignored when that entry has since been
    * replaced (a truncation happened between ready() and advance()).
    */
   stableTo(index: number, term: number): void {
     if (this.term(index) === term && index >= this.unstableFrom) this.unstableFrom = index + 1;
-  }
-
-  /** Committed entries not yet applied. */
-  nextCommitted(): Entry[] {
-    if (this.committed <= this.applied) return [];
-    return this.slice(this.applied + 1, this.committed + 1);
   }
 
   appliedTo(index: number): void {
