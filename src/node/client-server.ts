@@ -2,21 +2,18 @@
  * The client port: one TCP server speaking three dialects per request (JSON lines, RESP2,
  * inline), see DESIGN.md. Any node takes any request: writes go through the driver (followers'
  * cores forward them to the leader), linearizable reads wait for a ReadIndex round, stale reads
- * are served locally at once.
- *
- * Per connection, replies leave in request order (Redis clients pipeline and match replies by
- * position), and a read waits for the writes the same connection sent before it, so a pipelined
- * `SET k v` then `GET k` sees its own write as it would on Redis. Backpressure: when the socket
- * pushes back or too many requests are outstanding, reading pauses until it drains.
+ * are served locally at once. Each connection's decoding, ordering and replies live in
+ * client-connection.ts; this file accepts connections and runs requests against the node.
  */
 import net from 'node:net';
-import { ClientRequestDecoder, type DecodedRequest } from '../protocol/client-decoder.js';
-import { encodeJsonError, encodeJsonReply, isRead, isWrite, parseJsonRequest, type ClientRequest, type RequestId } from '../protocol/client-requests.js';
+import type { ClientRequest, ReadRequest, WriteSession } from '../protocol/client-requests.js';
 import { RaftKvError } from '../protocol/errors.js';
-import { encodeRespError, encodeRespResult, parseRedisCommand, renderInfo, type RespReplyShape } from '../protocol/redis-commands.js';
+import { renderInfo } from '../protocol/redis-commands.js';
+import { ClientConnection, type RequestRunner } from './client-connection.js';
+import type { KvCommand } from './kv-command.js';
 import type { KvStateMachine } from './kv-state-machine.js';
 import type { Logger } from './logger.js';
-import type { RaftDriver } from './raft-driver.js';
+import type { Completion, RaftDriver } from './raft-driver.js';
 
 export interface ClientServerOptions {
   host: string;
@@ -30,15 +27,11 @@ export interface ClientServerOptions {
   maxOutstanding?: number;
 }
 
-interface Slot {
-  data: string | null;
-  close: boolean;
-}
-
 export class ClientServer {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
   private readonly maxOutstanding: number;
+  private readonly runRequest: RequestRunner = (req, done) => this.run(req, done);
 
   constructor(private readonly opts: ClientServerOptions) {
     this.maxOutstanding = opts.maxOutstanding ?? 4096;
@@ -69,157 +62,45 @@ export class ClientServer {
 
   private accept(socket: net.Socket): void {
     this.sockets.add(socket);
-    const decoder = new ClientRequestDecoder();
-    const queue: Slot[] = [];
-    let ended = false; // the client half-closed
-    let closing = false;
-    let lastWrite: Promise<unknown> = Promise.resolve();
-    let lastRead: Promise<unknown> = Promise.resolve();
-
-    const flush = () => {
-      let out = '';
-      let close = false;
-      while (queue.length > 0 && queue[0]!.data !== null) {
-        const slot = queue.shift()!;
-        out += slot.data;
-        if (slot.close) {
-          close = true;
-          queue.length = 0;
-          break;
-        }
-      }
-      if (out && !socket.destroyed) {
-        if (!socket.write(out)) socket.pause();
-      }
-      if (close) {
-        closing = true;
-        socket.end();
-        return;
-      }
-      if (ended && queue.length === 0) socket.end();
-      else if (socket.isPaused() && queue.length < this.maxOutstanding && socket.writableLength === 0) socket.resume();
-    };
-    socket.on('drain', flush);
-
-    const reserve = (): Slot => {
-      const slot: Slot = { data: null, close: false };
-      queue.push(slot);
-      return slot;
-    };
-    const fill = (slot: Slot, data: string, close = false) => {
-      slot.data = data;
-      slot.close = close;
-      flush();
-    };
-
-    /** Set by READONLY / READWRITE; JSON requests say it per request instead. */
-    let readConsistency: 'stale' | 'linearizable' = 'linearizable';
-    const handle = (d: DecodedRequest) => {
-      const slot = reserve();
-      if (d.kind === 'error') {
-        if (d.fatal) this.opts.log.warn(`client ${socket.remoteAddress}:${socket.remotePort}: ${d.error.message}; closing the connection`);
-        fill(slot, d.dialect === 'json' ? encodeJsonError(null, d.error) : encodeRespError(d.error), d.fatal);
-        return;
-      }
-      let req: ClientRequest;
-      let reply: (value: unknown) => string;
-      let replyError: (err: unknown) => string;
-      if (d.kind === 'json') {
-        const parsed = parseJsonRequest(d.line);
-        const id: RequestId = parsed.id;
-        if (!parsed.ok) {
-          fill(slot, encodeJsonError(id, parsed.error));
-          return;
-        }
-        req = parsed.req;
-        reply = (v) => encodeJsonReply(id, v);
-        replyError = (e) => encodeJsonError(id, e);
-      } else {
-        const dispatch = parseRedisCommand(d.argv);
-        if (dispatch.kind === 'reply') {
-          if (dispatch.readConsistency) readConsistency = dispatch.readConsistency;
-          fill(slot, dispatch.reply, dispatch.close);
-          return;
-        }
-        req = dispatch.req;
-        // After READONLY, this connection's reads skip the ReadIndex round (Redis Cluster's
-        // replica reads): the client asked for speed over freshness.
-        if (readConsistency === 'stale' && isRead(req) && req.consistency === undefined) req = { ...req, consistency: 'stale' };
-        const shape: RespReplyShape = dispatch.shape;
-        const r = req;
-        reply = (v) => encodeRespResult(r, v, shape);
-        replyError = (e) => encodeRespError(e);
-      }
-      // Order within a connection: a read waits for the writes before it, a write for the reads
-      // before it; runs of writes (or of reads) still pipeline and batch freely.
-      const work = this.execute(req, isWrite(req) ? lastRead : lastWrite);
-      if (isWrite(req)) lastWrite = work.catch(() => {});
-      else if (isRead(req)) lastRead = work.catch(() => {});
-      work.then(
-        (v) => fill(slot, reply(v)),
-        (e) => fill(slot, replyError(e)),
-      );
-    };
-
-    socket.on('data', (chunk: Buffer) => {
-      if (closing) return;
-      let decoded: DecodedRequest[];
-      try {
-        decoded = decoder.push(chunk);
-      } catch (err) {
-        this.opts.log.error(`client decoder failed: ${(err as Error).message}`);
-        socket.destroy();
-        return;
-      }
-      for (const d of decoded) {
-        if (closing) break;
-        handle(d);
-        if (d.kind === 'error' && d.fatal) break;
-      }
-      if (queue.length >= this.maxOutstanding) socket.pause();
-    });
-    socket.on('end', () => {
-      ended = true;
-      if (decoder.inProgress && !closing) {
-        // EOF in the middle of a request: answer what we can, say why the rest is dropped.
-        const slot = reserve();
-        const err = new RaftKvError('BAD_REQUEST', 'connection closed in the middle of a request');
-        fill(slot, decoder.partialDialect === 'json' ? encodeJsonError(null, err) : encodeRespError(err));
-        return;
-      }
-      flush();
-    });
-    socket.on('error', () => {});
     socket.on('close', () => this.sockets.delete(socket));
+    new ClientConnection(socket, this.runRequest, this.opts.log, this.maxOutstanding);
   }
 
-  /** Runs one request once `after` (the earlier work it must not overtake) has settled. */
-  private async execute(req: ClientRequest, after: Promise<unknown>): Promise<unknown> {
+  /** Runs one request; `done` is called once, at once or when the driver completes it. */
+  private run(req: ClientRequest, done: Completion<unknown>): void {
+    const { driver } = this.opts;
+    switch (req.op) {
+      case 'set':
+        return driver.propose(withSession({ op: 'set', key: req.key, value: req.value }, req), done);
+      case 'del':
+        return driver.propose(withSession({ op: 'del', keys: req.keys }, req), done);
+      case 'cas':
+        return driver.propose(withSession({ op: 'cas', key: req.key, expected: req.expected, value: req.value }, req), done);
+      case 'get':
+      case 'exists':
+      case 'keys':
+        if (req.consistency === 'stale') return done(null, this.read(req));
+        return driver.readBarrier((err) => (err ? done(err) : done(null, this.read(req))));
+    }
+    done(null, this.answerLocally(req));
+  }
+
+  /** Reads the local state machine (after a read barrier, unless the client asked for stale). */
+  private read(req: ReadRequest): unknown {
+    const { sm } = this.opts;
+    switch (req.op) {
+      case 'get':
+        return sm.get(req.key);
+      case 'exists':
+        return sm.exists(req.keys);
+      case 'keys':
+        return sm.keys(req.pattern);
+    }
+  }
+
+  /** Requests about the node itself, answered without the log. */
+  private answerLocally(req: ClientRequest): unknown {
     const { driver, sm } = this.opts;
-    if (isWrite(req)) {
-      await after;
-      const session = req.clientId !== undefined && req.seq !== undefined ? { clientId: req.clientId, seq: req.seq } : {};
-      switch (req.op) {
-        case 'set':
-          return driver.propose({ op: 'set', key: req.key, value: req.value, ...session });
-        case 'del':
-          return driver.propose({ op: 'del', keys: req.keys, ...session });
-        case 'cas':
-          return driver.propose({ op: 'cas', key: req.key, expected: req.expected, value: req.value, ...session });
-      }
-    }
-    if (isRead(req)) {
-      await after;
-      if (req.consistency !== 'stale') await driver.readBarrier();
-      switch (req.op) {
-        case 'get':
-          return sm.get(req.key);
-        case 'exists':
-          return sm.exists(req.keys);
-        case 'keys':
-          return sm.keys(req.pattern);
-      }
-    }
     switch (req.op) {
       case 'ping':
         return req.message ?? 'PONG';
@@ -248,4 +129,13 @@ export class ClientServer {
     }
     throw new RaftKvError('UNKNOWN_OP', `unsupported op ${(req as { op: string }).op}`);
   }
+}
+
+/** Exactly-once session fields travel with the command when the client sent them. */
+function withSession<C extends KvCommand>(cmd: C, req: WriteSession): C {
+  if (req.clientId !== undefined && req.seq !== undefined) {
+    cmd.clientId = req.clientId;
+    cmd.seq = req.seq;
+  }
+  return cmd;
 }

@@ -52,9 +52,15 @@ export interface RaftDriverOptions {
   onFatal: (err: Error) => void;
 }
 
+/**
+ * How a client request hears its outcome: called once, with an error or the result. Callbacks,
+ * not promises: the hot path would otherwise pay for a promise, its reactions and a microtask hop
+ * per request, while a Ready completes a whole batch of them in one loop.
+ */
+export type Completion<T> = (err: RaftKvError | null, value?: T) => void;
+
 interface Waiter<T> {
-  resolve: (v: T) => void;
-  reject: (e: RaftKvError) => void;
+  done: Completion<T>;
   deadline: number;
   /** A write this node forwarded to that leader (its outcome arrives only if it is applied). */
   forwardedTo?: number;
@@ -139,24 +145,23 @@ export class RaftDriver {
     this.schedule();
   }
 
-  /** Replicate a write; resolves with the state machine's result once it is applied here. */
-  propose(cmd: KvCommand): Promise<KvResult> {
-    if (this.stopped) return Promise.reject(new RaftKvError('SHUTTING_DOWN', 'the node is shutting down'));
-    const reqId = `${this.opts.nodeId}.${this.boot}.${++this.reqSeq}`;
-    return new Promise<KvResult>((resolve, reject) => {
-      this.writeWaiters.set(reqId, { resolve, reject, deadline: Date.now() + this.opts.requestTimeoutMs });
-      this.pendingProposals.push({ ...cmd, reqId });
-      this.schedule();
-    });
+  /**
+   * Replicate a write; `done` gets the state machine's result once it is applied here. `cmd` must
+   * be a fresh object: the driver stamps its reqId on it and puts it in the log as it is.
+   */
+  propose(cmd: KvCommand, done: Completion<KvResult>): void {
+    if (this.stopped) return done(new RaftKvError('SHUTTING_DOWN', 'the node is shutting down'));
+    cmd.reqId = `${this.opts.nodeId}.${this.boot}.${++this.reqSeq}`;
+    this.writeWaiters.set(cmd.reqId, { done, deadline: Date.now() + this.opts.requestTimeoutMs });
+    this.pendingProposals.push(cmd);
+    this.schedule();
   }
 
-  /** Resolves when a linearizable read may be served from the local state machine (ReadIndex). */
-  readBarrier(): Promise<void> {
-    if (this.stopped) return Promise.reject(new RaftKvError('SHUTTING_DOWN', 'the node is shutting down'));
-    return new Promise<void>((resolve, reject) => {
-      this.pendingReads.push({ resolve, reject, deadline: Date.now() + this.opts.requestTimeoutMs });
-      this.schedule();
-    });
+  /** `done` is called when a linearizable read may be served from the local state machine. */
+  readBarrier(done: Completion<void>): void {
+    if (this.stopped) return done(new RaftKvError('SHUTTING_DOWN', 'the node is shutting down'));
+    this.pendingReads.push({ done, deadline: Date.now() + this.opts.requestTimeoutMs });
+    this.schedule();
   }
 
   status() {
@@ -175,10 +180,11 @@ export class RaftDriver {
     while (this.inFlight) await new Promise((r) => setImmediate(r));
     // A write already handed to the core may still commit: its outcome is unknown, not refused.
     const unknown = new RaftKvError('TIMEOUT', 'the node stopped before the write was confirmed; it may or may not have been applied');
-    for (const w of this.writeWaiters.values()) w.reject(unknown);
+    const writes = [...this.writeWaiters.values()];
     this.writeWaiters.clear();
+    for (const w of writes) w.done(unknown);
     const refused = new RaftKvError('SHUTTING_DOWN', 'the node is shutting down');
-    for (const w of this.allReadWaiters()) w.reject(refused);
+    for (const w of this.allReadWaiters()) w.done(refused);
   }
 
   // ------------------------------------------------------------------ the Ready loop
@@ -311,8 +317,8 @@ export class RaftDriver {
       const w = this.writeWaiters.get(out.reqId);
       if (!w) continue;
       this.writeWaiters.delete(out.reqId);
-      if (isKvError(out.result)) w.reject(new RaftKvError('BAD_REQUEST', out.result.error.message, { reason: out.result.error.code }));
-      else w.resolve(out.result);
+      if (isKvError(out.result)) w.done(new RaftKvError('BAD_REQUEST', out.result.error.message, { reason: out.result.error.code }));
+      else w.done(null, out.result);
     }
     if (rd.committedEntries.length > 0) this.serveAppliedReads();
   }
@@ -324,7 +330,7 @@ export class RaftDriver {
       this.readRounds.delete(rs.ctx);
       if (rs.index < 0) {
         const err = new RaftKvError('NO_LEADER', 'leadership changed while confirming the read, try again');
-        for (const w of waiters) w.reject(err);
+        for (const w of waiters) w.done(err);
         continue;
       }
       this.readsAwaitingApply.push({ index: rs.index, waiters });
@@ -337,7 +343,7 @@ export class RaftDriver {
     const applied = this.opts.sm.lastApplied;
     let n = 0;
     while (n < this.readsAwaitingApply.length && this.readsAwaitingApply[n]!.index <= applied) {
-      for (const w of this.readsAwaitingApply[n]!.waiters) w.resolve();
+      for (const w of this.readsAwaitingApply[n]!.waiters) w.done(null);
       n++;
     }
     if (n > 0) this.readsAwaitingApply = this.readsAwaitingApply.slice(n);
@@ -371,7 +377,7 @@ export class RaftDriver {
     for (const [reqId, w] of this.writeWaiters) {
       if (w.forwardedTo === undefined || w.forwardedTo === newLeader) continue;
       this.writeWaiters.delete(reqId);
-      w.reject(
+      w.done(
         new RaftKvError('TIMEOUT', `the leader changed (node ${w.forwardedTo} -> node ${newLeader}) while the write was forwarded; it may or may not have been applied`),
       );
     }
@@ -381,7 +387,7 @@ export class RaftDriver {
     const w = this.writeWaiters.get(reqId);
     if (!w) return;
     this.writeWaiters.delete(reqId);
-    w.reject(err);
+    w.done(err);
   }
 
   private *allReadWaiters(): Iterable<ReadWaiter> {
@@ -395,12 +401,12 @@ export class RaftDriver {
     for (const [id, w] of this.writeWaiters) {
       if (w.deadline <= now) {
         this.writeWaiters.delete(id);
-        w.reject(new RaftKvError('TIMEOUT', 'the write was not confirmed in time; it may or may not have been applied'));
+        w.done(new RaftKvError('TIMEOUT', 'the write was not confirmed in time; it may or may not have been applied'));
       }
     }
     const expired = (ws: ReadWaiter[]) => ws.filter((w) => {
       if (w.deadline > now) return true;
-      w.reject(new RaftKvError('TIMEOUT', 'the read could not be confirmed in time (no quorum reachable?)'));
+      w.done(new RaftKvError('TIMEOUT', 'the read could not be confirmed in time (no quorum reachable?)'));
       return false;
     });
     for (const [ctx, ws] of this.readRounds) {
