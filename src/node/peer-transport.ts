@@ -13,6 +13,7 @@
  */
 import net from 'node:net';
 import split2 from 'split2';
+import { stringifyWithEntries } from '../protocol/entries-json.js';
 import type { Message, NodeId } from '../protocol/raft-messages.js';
 import { validatePeerMessage } from '../protocol/raft-validate.js';
 import type { Logger } from './logger.js';
@@ -177,7 +178,9 @@ export class PeerTransport {
     if (messages.length === 0) return;
     const byPeer = new Map<NodeId, string>();
     for (const m of messages) {
-      byPeer.set(m.to, (byPeer.get(m.to) ?? '') + JSON.stringify(m) + '\n');
+      // Appends to several followers (and the WAL) share one serialisation of their entries.
+      const line = m.type === 'append' ? stringifyWithEntries(m) : JSON.stringify(m);
+      byPeer.set(m.to, (byPeer.get(m.to) ?? '') + line + '\n');
     }
     for (const [to, lines] of byPeer) this.out.get(to)?.send(lines);
   }

@@ -17,6 +17,7 @@
  * raw 0x00 byte (JSON.stringify escapes control characters) while every length below 16 MiB does.
  */
 import { crc32 } from 'node:zlib';
+import { stringifyWithEntries } from '../../protocol/entries-json.js';
 import type { Entry } from '../../protocol/raft-messages.js';
 
 export const RECORD_HEADER_BYTES = 8;
@@ -55,7 +56,8 @@ export type WalRecord = HardStateRecord | EntriesRecord | SnapshotRecord;
 
 /** The JSON text stored as a record's payload. */
 export function serializeRecord(record: WalRecord): string {
-  return JSON.stringify(record);
+  // Entries usually were just serialised for the followers too (entries-json.ts).
+  return record.type === 'entries' ? stringifyWithEntries(record) : JSON.stringify(record);
 }
 
 /**
