@@ -94,7 +94,7 @@ t.test('bench --suite --quick: its own cluster, one table, nothing left behind',
   tt.match(out, /\ncluster: 3 nodes on 127\.0\.0\.1 .*election timeout 150-300 ms, heartbeat 50 ms/);
   const table = out.slice(out.indexOf('\ntest ') + 1).trimEnd().split('\n');
   tt.match(table[0], /^test\s+clients\s+req\/s\s+p50 ms\s+p99 ms\s+max ms\s+errors$/);
-  // The label may be two words ("GET (lease)"): read the six numeric columns from the right.
+  // The label may be several words ("GET (lease) -P 16"): read the six numeric columns from the right.
   const rows = table.slice(1).map((l) => {
     const words = l.trim().split(/\s+/);
     return [words.slice(0, -6).join(' '), ...words.slice(-6)];
@@ -102,11 +102,11 @@ t.test('bench --suite --quick: its own cluster, one table, nothing left behind',
   tt.same(
     rows.map((r) => [r[0], r[1]]),
     [
-      ['SET', '1'], ['SET', '16'], ['SET', '64'],
+      ['SET', '1'], ['SET', '16'], ['SET', '64'], ['SET -P 16', '64'],
       ['GET', '1'], ['GET', '16'], ['GET', '64'],
-      ['GET (lease)', '1'], ['GET (lease)', '16'], ['GET (lease)', '64'],
+      ['GET (lease)', '1'], ['GET (lease)', '16'], ['GET (lease)', '64'], ['GET (lease) -P 16', '64'],
     ],
-    'SET and GET (ReadIndex and lease) at 1, 16 and 64 clients',
+    'SET and GET (ReadIndex and lease) at 1, 16 and 64 clients, and pipelined',
   );
   for (const r of rows) {
     tt.ok(Number(r[2]) > 0, `${r[0]} c=${r[1]}: ${r[2]} req/s`);

@@ -20,14 +20,21 @@ export interface SuiteEntry {
   label: string;
   test: TestName;
   clients: number;
+  /** Requests in flight per client; default: the suite's -P (1). */
+  pipeline?: number;
   clusterOverrides?: ClusterOverrides;
 }
 
-/** Writes and reads (ReadIndex, then leases) at 1, 16 and 64 clients, one request in flight per client. */
+/**
+ * Writes and reads (ReadIndex, then leases) at 1, 16 and 64 clients, one request in flight per
+ * client; then 64 clients pipelining 16 requests each (redis-benchmark -P 16), where per-request
+ * costs (a socket read and write each) no longer hide what batching in the node can do.
+ */
 export const DEFAULT_SUITE: readonly SuiteEntry[] = [
   { label: 'SET', test: 'set', clients: 1 },
   { label: 'SET', test: 'set', clients: 16 },
   { label: 'SET', test: 'set', clients: 64 },
+  { label: 'SET -P 16', test: 'set', clients: 64, pipeline: 16 },
   { label: 'GET', test: 'get', clients: 1 },
   { label: 'GET', test: 'get', clients: 16 },
   { label: 'GET', test: 'get', clients: 64 },
@@ -35,6 +42,7 @@ export const DEFAULT_SUITE: readonly SuiteEntry[] = [
   { label: 'GET (lease)', test: 'get', clients: 1, clusterOverrides: { readMode: 'lease' } },
   { label: 'GET (lease)', test: 'get', clients: 16, clusterOverrides: { readMode: 'lease' } },
   { label: 'GET (lease)', test: 'get', clients: 64, clusterOverrides: { readMode: 'lease' } },
+  { label: 'GET (lease) -P 16', test: 'get', clients: 64, pipeline: 16, clusterOverrides: { readMode: 'lease' } },
 ];
 
 /** Each run's length: long enough for a stable number, short enough for the suite to take about a minute. */
@@ -109,7 +117,7 @@ export async function runSuite(options: BenchOptions, ctx: SuiteContext, entries
         const e = entries[i]!;
         const label = `${e.label} c=${e.clients}`;
         try {
-          results[i] = await runTest({ ...common, test: e.test, clients: e.clients, size, onTick: (p) => progress.update(p, label) });
+          results[i] = await runTest({ ...common, test: e.test, clients: e.clients, pipeline: e.pipeline ?? options.pipeline, size, onTick: (p) => progress.update(p, label) });
         } finally {
           progress.clear();
         }
