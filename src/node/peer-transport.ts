@@ -31,6 +31,12 @@ export interface PeerTransportOptions {
   maxQueuedBytes?: number;
   /** Longest accepted line (a large AppendEntries). */
   maxLineBytes?: number;
+  /** Longest line a connection may send before its hello. */
+  maxHelloBytes?: number;
+  /** How long an incoming connection may take to say hello. */
+  helloTimeoutMs?: number;
+  /** Incoming connections waiting for their hello at once; one more closes the oldest. */
+  maxPendingConnections?: number;
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
 }
@@ -146,6 +152,10 @@ export class PeerTransport {
     this.opts = {
       maxQueuedBytes: 16 * 1024 * 1024,
       maxLineBytes: 64 * 1024 * 1024,
+      // A hello is about 30 bytes; a real peer says it at once, and a cluster has few members.
+      maxHelloBytes: 1024,
+      helloTimeoutMs: 5000,
+      maxPendingConnections: 8,
       reconnectMinMs: 50,
       reconnectMaxMs: 1000,
       ...opts,
@@ -156,6 +166,9 @@ export class PeerTransport {
       log: this.opts.log,
       onMessage: this.opts.onMessage,
       maxLineBytes: this.opts.maxLineBytes,
+      maxHelloBytes: this.opts.maxHelloBytes,
+      helloTimeoutMs: this.opts.helloTimeoutMs,
+      maxPendingConnections: this.opts.maxPendingConnections,
     });
     this.server = net.createServer((s) => this.inbound.accept(s));
   }
