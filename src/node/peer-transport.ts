@@ -3,8 +3,8 @@
  *
  * Each node dials one persistent outgoing connection to every peer and sends its messages there;
  * it only reads from connections peers dialled to it. The first line on a connection is a hello
- * naming the sender; anything else first, or any malformed line later, gets the connection closed
- * with a logged reason: the peer port is open to the network and must survive strangers.
+ * naming the sender. This file is the sending side; the accepting side, which must survive
+ * strangers on the network, is peer-inbound.ts.
  *
  * Raft tolerates lost messages, so the transport may drop: while a peer is disconnected its
  * messages are discarded, and when its socket pushes back (write() === false) messages queue up to
@@ -12,11 +12,10 @@
  * without bound. Reconnects back off exponentially.
  */
 import net from 'node:net';
-import split2 from 'split2';
 import { stringifyWithEntries } from '../protocol/entries-json.js';
-import type { Message, NodeId } from '../protocol/raft-messages.js';
-import { validatePeerMessage } from '../protocol/raft-validate.js';
+import type { Hello, Message, NodeId } from '../protocol/raft-messages.js';
 import type { Logger } from './logger.js';
+import { PeerInbound } from './peer-inbound.js';
 
 export interface PeerAddress {
   id: NodeId;
@@ -33,12 +32,14 @@ export interface PeerTransportOptions {
   maxQueuedBytes?: number;
   /** Longest accepted line (a large AppendEntries). */
   maxLineBytes?: number;
+  /** Longest line a connection may send before its hello. */
+  maxHelloBytes?: number;
+  /** How long an incoming connection may take to say hello. */
+  helloTimeoutMs?: number;
+  /** Incoming connections waiting for their hello at once; one more closes the oldest. */
+  maxPendingConnections?: number;
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
-}
-
-interface Hello {
-  hello: { from: NodeId; to: NodeId };
 }
 
 export interface PeerStats {
@@ -145,18 +146,32 @@ class OutgoingPeer {
 export class PeerTransport {
   private readonly server: net.Server;
   private readonly out = new Map<NodeId, OutgoingPeer>();
-  private readonly incoming = new Set<net.Socket>();
+  private readonly inbound: PeerInbound;
   private readonly opts: Required<PeerTransportOptions>;
 
   constructor(opts: PeerTransportOptions) {
     this.opts = {
       maxQueuedBytes: 16 * 1024 * 1024,
       maxLineBytes: 64 * 1024 * 1024,
+      // A hello is about 30 bytes; a real peer says it at once, and a cluster has few members.
+      maxHelloBytes: 1024,
+      helloTimeoutMs: 5000,
+      maxPendingConnections: 8,
       reconnectMinMs: 50,
       reconnectMaxMs: 1000,
       ...opts,
     };
-    this.server = net.createServer((s) => this.accept(s));
+    this.inbound = new PeerInbound({
+      self: this.opts.self.id,
+      members: this.opts.peers.map((p) => p.id).filter((id) => id !== this.opts.self.id),
+      log: this.opts.log,
+      onMessage: this.opts.onMessage,
+      maxLineBytes: this.opts.maxLineBytes,
+      maxHelloBytes: this.opts.maxHelloBytes,
+      helloTimeoutMs: this.opts.helloTimeoutMs,
+      maxPendingConnections: this.opts.maxPendingConnections,
+    });
+    this.server = net.createServer((s) => this.inbound.accept(s));
   }
 
   /** Listen on our peer port and start dialling peers. */
@@ -191,55 +206,9 @@ export class PeerTransport {
     return r;
   }
 
-  private accept(socket: net.Socket): void {
-    this.incoming.add(socket);
-    const remote = `${socket.remoteAddress}:${socket.remotePort}`;
-    let from: NodeId | null = null;
-    const refuse = (reason: string) => {
-      this.opts.log.warn(`peer port: closing connection from ${remote}${from ? ` (node ${from})` : ''}: ${reason}`);
-      socket.end(JSON.stringify({ error: { code: 'BAD_PEER_MESSAGE', message: reason } }) + '\n');
-      socket.destroySoon?.();
-      setTimeout(() => socket.destroy(), 1000).unref();
-    };
-    const lines = socket.pipe(split2({ maxLength: this.opts.maxLineBytes }));
-    lines.on('error', () => refuse(`line longer than ${this.opts.maxLineBytes} bytes`));
-    lines.on('data', (line: string) => {
-      if (socket.destroyed || socket.writableEnded) return;
-      let raw: unknown;
-      try {
-        raw = JSON.parse(line);
-      } catch {
-        refuse('not JSON');
-        return;
-      }
-      if (from === null) {
-        const h = (raw as Partial<Hello> | null)?.hello;
-        const known = this.opts.peers.some((p) => p.id === h?.from && p.id !== this.opts.self.id);
-        if (!h || !known || h.to !== this.opts.self.id) {
-          refuse('expected a hello from a cluster member first');
-          return;
-        }
-        from = h.from;
-        return;
-      }
-      const m = validatePeerMessage(raw);
-      if (typeof m === 'string') {
-        refuse(m);
-        return;
-      }
-      if (m.from !== from || m.to !== this.opts.self.id) {
-        refuse(`message from ${m.from} to ${m.to} on the connection of node ${from}`);
-        return;
-      }
-      this.opts.onMessage(m);
-    });
-    socket.on('error', () => {});
-    socket.on('close', () => this.incoming.delete(socket));
-  }
-
   async close(): Promise<void> {
     for (const p of this.out.values()) p.close();
-    for (const s of this.incoming) s.destroy();
+    this.inbound.close();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }

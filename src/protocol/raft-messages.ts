@@ -145,6 +145,14 @@ export type Message =
   | ReadIndexResponse
   | TimeoutNow;
 
+/**
+ * The first line on every peer connection: the dialler names itself and the node it meant to reach.
+ * It is an introduction, not authentication: whoever can reach a peer port can claim any id.
+ */
+export interface Hello {
+  hello: { from: NodeId; to: NodeId };
+}
+
 export type MessageType = Message['type'];
 
 export const MESSAGE_TYPES: readonly MessageType[] = [

@@ -3,7 +3,7 @@
  * network, so every field is checked before the consensus core sees it: a malformed message is
  * refused with a reason (the transport logs it and drops the connection), never stepped.
  */
-import { MESSAGE_TYPES, type Entry, type Message } from './raft-messages.js';
+import { MESSAGE_TYPES, type Entry, type Message, type NodeId } from './raft-messages.js';
 
 type Obj = Record<string, unknown>;
 
@@ -57,6 +57,18 @@ export function validatePeerMessage(raw: unknown): Message | string {
       break;
   }
   return err ?? (raw as unknown as Message);
+}
+
+/**
+ * Checks the first line of an incoming peer connection (a Hello): it must come from another member
+ * of the cluster and be meant for us. Returns the sender, or a string saying what is wrong.
+ */
+export function validateHello(raw: unknown, self: NodeId, members: readonly NodeId[]): NodeId | string {
+  const hello = isObj(raw) ? raw.hello : undefined;
+  if (!isObj(hello) || !isNat(hello.from) || !isNat(hello.to)) return 'expected a hello from a cluster member first';
+  if (hello.from === self || !members.includes(hello.from)) return `expected a hello from a cluster member first, not from node ${hello.from}`;
+  if (hello.to !== self) return `hello for node ${hello.to}, but this is node ${self}`;
+  return hello.from;
 }
 
 function optionalString(raw: Obj, field: string): string | null {

@@ -1,9 +1,10 @@
 /**
  * Peer message validation: well-formed messages pass untouched, each malformed field is refused
- * with a reason naming it. Focus: the optional `sentTick` of leader leases (thesis §6.4.1).
+ * with a reason naming it. Focus: the optional `sentTick` of leader leases (thesis §6.4.1), and
+ * the hello that opens every peer connection.
  */
 import t from 'tap';
-import { validatePeerMessage } from '../../src/protocol/raft-validate.js';
+import { validateHello, validatePeerMessage } from '../../src/protocol/raft-validate.js';
 
 const base = { from: 1, to: 2, term: 3 };
 const GOOD: Record<string, unknown>[] = [
@@ -37,4 +38,21 @@ t.test('other garbage still names its field', async (t) => {
   t.equal(validatePeerMessage({ ...base, type: 'appendResp', success: 'yes', index: 1, hintIndex: 0, hintTerm: 0 }), 'appendResp.success must be a boolean');
   t.equal(validatePeerMessage({ ...base, type: 'bogus' }), 'unknown message type "bogus"');
   t.equal(validatePeerMessage('heartbeat'), 'message must be a JSON object');
+});
+
+t.test('a hello must come from another member and be meant for this node', async (t) => {
+  const members = [2, 3];
+  const cases: [unknown, number | string][] = [
+    [{ hello: { from: 2, to: 1 } }, 2],
+    [{ hello: { from: 3, to: 1, extra: true } }, 3],
+    [{ hello: { from: 9, to: 1 } }, 'expected a hello from a cluster member first, not from node 9'],
+    [{ hello: { from: 1, to: 1 } }, 'expected a hello from a cluster member first, not from node 1'],
+    [{ hello: { from: 2, to: 3 } }, 'hello for node 3, but this is node 1'],
+    [{ hello: { from: '2', to: 1 } }, 'expected a hello from a cluster member first'],
+    [{ hello: null }, 'expected a hello from a cluster member first'],
+    [{ type: 'heartbeat', from: 2, to: 1, term: 1, commit: 0 }, 'expected a hello from a cluster member first'],
+    [[], 'expected a hello from a cluster member first'],
+    [null, 'expected a hello from a cluster member first'],
+  ];
+  for (const [raw, want] of cases) t.equal(validateHello(raw, 1, members), want, JSON.stringify(raw));
 });
