@@ -5,6 +5,13 @@
 import type { Role } from './raft-messages.js';
 import { RAFTKV_VERSION, REDIS_VERSION } from './server-version.js';
 
+/** Where a node takes client requests, as cluster.json says. */
+export interface NodeClientAddress {
+  id: number;
+  host: string;
+  port: number;
+}
+
 /** What INFO reports; the node fills it from its raft status and state machine. */
 export interface InfoFacts {
   nodeId: number;
@@ -12,8 +19,6 @@ export interface InfoFacts {
   term: number;
   /** 0 when unknown. */
   leader: number;
-  /** The leader's client address `host:port`, when known. */
-  leaderAddress?: string;
   commitIndex: number;
   lastApplied: number;
   lastLogIndex: number;
@@ -23,11 +28,55 @@ export interface InfoFacts {
   uptimeSeconds?: number;
   connectedClients?: number;
   processId?: number;
+  /** Every node's client address (cluster.json): how the Replication section names the leader and followers. */
+  nodes?: readonly NodeClientAddress[];
+  /** Per peer id: whether this node's connection to that peer is up (the peer transport's stats). */
+  peerLinks?: Readonly<Record<string, { connected: boolean }>>;
+  /** Leader only: replication progress per node id, its own included (the core's status). */
+  progress?: Readonly<Record<string, { state: 'probe' | 'replicate'; match: number }>>;
   /** More sections or fields: `{raft: {pre_vote: 'yes'}, stats: {...}}`; names lower case. */
   extra?: Record<string, Record<string, string | number>>;
 }
 
 type InfoFields = Array<[string, string | number | undefined]>;
+
+/**
+ * Redis's Replication section with the leader as master and followers as its replicas.
+ * Leader: `connected_slaves:N` and a `slaveK:ip=..,port=..,state=..,offset=..` line per follower
+ * whose peer link is up, `state=online` once the leader knows where its log matches (replicate),
+ * `state=probe` while it is still searching; offset is the follower's matched log index. (Raft's
+ * "heard from recently" flag is cleared every election timeout, so counting by it would flicker.)
+ * Follower (or candidate): the leader's client address and `master_link_status:up` while a leader
+ * is known and the link to it is up; no master_host/master_port while no leader is known.
+ */
+function replicationFields(f: InfoFacts): InfoFields {
+  const address = (id: number) => f.nodes?.find((n) => n.id === id);
+  const linkUp = (id: number) => f.peerLinks?.[String(id)]?.connected === true;
+  if (f.role === 'leader') {
+    const replicas = Object.entries(f.progress ?? {})
+      .flatMap(([id, pr]) => {
+        const node = address(Number(id));
+        return node !== undefined && node.id !== f.nodeId && linkUp(node.id) ? [{ node, pr }] : [];
+      })
+      .sort((a, b) => a.node.id - b.node.id);
+    return [
+      ['role', 'master'],
+      ['connected_slaves', replicas.length],
+      ...replicas.map(({ node, pr }, k): [string, string] => [
+        `slave${k}`,
+        `ip=${node.host},port=${node.port},state=${pr.state === 'replicate' ? 'online' : 'probe'},offset=${pr.match}`,
+      ]),
+    ];
+  }
+  const leader = f.leader !== 0 ? address(f.leader) : undefined;
+  return [
+    ['role', 'slave'],
+    ['master_host', leader?.host],
+    ['master_port', leader?.port],
+    ['master_link_status', leader !== undefined && linkUp(leader.id) ? 'up' : 'down'],
+    ['connected_slaves', 0],
+  ];
+}
 
 function infoSections(f: InfoFacts): Map<string, InfoFields> {
   const sections = new Map<string, InfoFields>();
@@ -41,16 +90,7 @@ function infoSections(f: InfoFacts): Map<string, InfoFields> {
     ['uptime_in_seconds', f.uptimeSeconds],
   ]);
   sections.set('clients', [['connected_clients', f.connectedClients]]);
-  const replication: InfoFields = [['role', f.role === 'leader' ? 'master' : 'slave']];
-  if (f.role !== 'leader' && f.leaderAddress !== undefined) {
-    const colon = f.leaderAddress.lastIndexOf(':');
-    replication.push(
-      ['master_host', colon === -1 ? f.leaderAddress : f.leaderAddress.slice(0, colon)],
-      ['master_port', colon === -1 ? undefined : f.leaderAddress.slice(colon + 1)],
-    );
-  }
-  if (f.role !== 'leader') replication.push(['master_link_status', f.leader !== 0 ? 'up' : 'down']);
-  sections.set('replication', replication);
+  sections.set('replication', replicationFields(f));
   sections.set('raft', [
     ['raft_node_id', f.nodeId],
     ['raft_role', f.role],

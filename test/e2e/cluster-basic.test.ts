@@ -1,10 +1,47 @@
 /**
  * A real 3-node cluster: leader election, writes through every node in every dialect read back
- * from every node, a killed leader replaced, a killed follower catching up, and the whole cluster
- * restarted with its data. Real processes, sockets and files.
+ * from every node, INFO replication naming the leader, a killed leader replaced, a killed
+ * follower catching up, and the whole cluster restarted with its data. Real processes, sockets
+ * and files.
  */
 import t from 'tap';
-import { jsonRequest, rawExchange, startCluster, waitFor } from './harness.js';
+import { jsonRequest, rawExchange, redisInfo, startCluster, waitFor, type TestCluster } from './harness.js';
+
+/** The part of a tap test expectReplicationInfo uses. */
+interface Same {
+  same(found: unknown, wanted: unknown, message: string): unknown;
+}
+
+/**
+ * INFO replication as Redis users read it: every follower names `leader`'s client address as its
+ * master with the link up; the leader lists exactly `followers` (by client port, in id order) as
+ * online slaves.
+ */
+async function expectReplicationInfo(t: Same, c: TestCluster, leader: number, followers: number[]): Promise<void> {
+  for (const id of followers) {
+    // Right after an election a follower may still be dialling the leader: wait for the link.
+    const repl = await waitFor(`node ${id}'s INFO to show its link to node ${leader} up`, async () => {
+      const r = (await redisInfo(c.node(id).port, 'replication')).get('replication');
+      return r?.get('master_link_status') === 'up' ? r : null;
+    });
+    t.same(
+      Object.fromEntries(repl),
+      { role: 'slave', master_host: '127.0.0.1', master_port: String(c.node(leader).port), master_link_status: 'up', connected_slaves: '0' },
+      `INFO replication through follower ${id} names leader ${leader}'s client port`,
+    );
+  }
+  // A follower is "online" once the leader knows where its log matches; wait for every one.
+  const slaves = await waitFor(`leader ${leader}'s INFO to list ${followers.length} online slaves`, async () => {
+    const r = (await redisInfo(c.node(leader).port, 'replication')).get('replication');
+    const lines = [...(r?.entries() ?? [])].filter(([field]) => /^slave\d+$/.test(field)).map(([, v]) => v);
+    return r?.get('connected_slaves') === String(followers.length) && lines.every((v) => v.includes(',state=online,')) ? lines : null;
+  });
+  t.same(
+    slaves.map((v) => /^ip=127\.0\.0\.1,port=(\d+),state=online,offset=\d+$/.exec(v)?.[1]),
+    [...followers].sort((x, y) => x - y).map((id) => String(c.node(id).port)),
+    `leader ${leader} lists followers ${followers.join(',')} by client port`,
+  );
+}
 
 t.test('3 nodes: election, every dialect through every node, kill -9, restart', async (t) => {
   const c = await startCluster(t, { nodes: 3 });
@@ -31,6 +68,15 @@ t.test('3 nodes: election, every dialect through every node, kill -9, restart', 
     t.equal(got.data, '$11\r\nhello world\r\n');
   }
 
+  // INFO as redis-cli reads it: a follower names the leader's client port as its master, and the
+  // whole reply parses (CRLF lines, `# Section` headers, `field:value`).
+  const followers = c.nodes.map((n) => n.id).filter((id) => id !== leader);
+  await expectReplicationInfo(t, c, leader, followers);
+  const info = await redisInfo(c.node(followers[0]!).port);
+  t.same([...info.keys()], ['server', 'clients', 'replication', 'raft', 'keyspace'], 'INFO through a follower: every section parses');
+  t.equal(info.get('server')?.get('tcp_port'), String(c.node(followers[0]!).port), 'tcp_port is the follower\'s own');
+  t.equal(info.get('raft')?.get('raft_leader'), String(leader), 'raft_leader names the leader');
+
   // kill -9 the leader: a new one is elected and writes continue; nothing acknowledged is lost.
   const killedAt = Date.now();
   await c.kill(leader, 'SIGKILL');
@@ -40,6 +86,8 @@ t.test('3 nodes: election, every dialect through every node, kill -9, restart', 
   t.comment(`kill -9 of the leader to first successful write: ${Date.now() - killedAt} ms`);
   const newLeader = await c.waitForLeader(others);
   t.not(newLeader, leader);
+  // The new leader lists only the follower still alive; that follower names the new leader.
+  await expectReplicationInfo(t, c, newLeader, others.filter((id) => id !== newLeader));
   for (const n of c.nodes) {
     if (n.id === leader) continue;
     t.equal((await jsonRequest(n.port, { op: 'get', key: `json-${n.id}` }, 10_000)).value, `v${n.id}`, 'acknowledged write survives');
