@@ -223,6 +223,17 @@ export async function startCluster(t: Tap, opts: ClusterOptions = {}): Promise<T
   return c;
 }
 
+/**
+ * The last two lines of a supervised node's log after a clean stop: the node's own "stopped"
+ * (it handled SIGTERM), then the supervisor's note of a zero exit (not the SIGKILL after the
+ * stop deadline). Match against lastLogLines(file, 2).
+ */
+export const CLEAN_STOP_LOG_TAIL = [/\[node \d+\] stopped$/, /supervisor: node \d+ \(pid \d+\) exited, code 0$/];
+
+export function lastLogLines(file: string, n: number): string[] {
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n);
+}
+
 /** Pids of processes (other than this one) whose command line mentions `text` (Linux /proc). */
 export function processesMentioning(text: string): number[] {
   const pids: number[] = [];
