@@ -124,6 +124,9 @@ export class ClientServer {
           uptimeSeconds: Math.floor((extra.uptimeMs as number) / 1000),
           connectedClients: this.sockets.size,
           processId: process.pid,
+          nodes: extra.nodes as Array<{ id: number; host: string; port: number }>,
+          peerLinks: extra.peers as Record<string, { connected: boolean }>,
+          progress: s.progress,
         });
       }
     }

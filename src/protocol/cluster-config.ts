@@ -8,7 +8,9 @@
  *
  * Invariants of a ClusterConfig returned from here:
  *   - nodes is non-empty; ids are unique positive integers; nodes are in file order;
- *   - on any one host, no two ports (client or peer, of any node) are equal;
+ *   - no two listeners (client or peer port, of any node) share a port on hosts that may be the
+ *     same: one name or address (case and IPv6 spelling aside), two loopback names or addresses,
+ *     or a wildcard (0.0.0.0, ::) and anything (listen-address.ts; no DNS);
  *   - 0 < electionTimeoutMs.min <= electionTimeoutMs.max and 0 < heartbeatIntervalMs < min;
  *   - readMode is 'readindex' (the default) or 'lease'; 0 <= maxClockDrift < 0.5 (default 0.1);
  *   - dataDir and logDir are absolute.
@@ -16,6 +18,7 @@
 import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { RaftKvError } from './errors.js';
+import { listenClash, showHostPort } from './listen-address.js';
 
 /** Where one node listens. */
 export interface NodeAddress {
@@ -130,8 +133,8 @@ export function parseClusterConfig(raw: unknown, baseDir: string, source = 'clus
 
   const nodes: NodeAddress[] = [];
   const idOwner = new Map<number, number>();
-  /** `${host} ${port}` -> description of its first user, to name both sides of a clash. */
-  const portOwner = new Map<string, string>();
+  /** Every listener so far (client and peer ports), to name both sides of a clash. */
+  const listeners: Array<{ field: string; host: string; port: number }> = [];
   nodesRaw.forEach((n: unknown, i: number) => {
     const at = `nodes[${i}]`;
     const obj = c.object(n, at, NODE_FIELDS);
@@ -143,10 +146,13 @@ export function parseClusterConfig(raw: unknown, baseDir: string, source = 'clus
     if (firstWithId !== undefined) c.fail(`${at}.id`, `duplicate id ${id} (also nodes[${firstWithId}].id)`);
     idOwner.set(id, i);
     for (const [field, p] of [['port', port], ['peerPort', peerPort]] as const) {
-      const key = `${host} ${p}`;
-      const owner = portOwner.get(key);
-      if (owner !== undefined) c.fail(`${at}.${field}`, `port ${p} on ${host} is already used by ${owner}`);
-      portOwner.set(key, `${at}.${field}`);
+      for (const other of listeners) {
+        const why = other.port === p ? listenClash(host, other.host) : null;
+        if (why !== null) {
+          c.fail(`${at}.${field}`, `port ${p} on ${host} is already used by ${other.field} (${showHostPort(other.host, p)})${why ? `: ${why}` : ''}`);
+        }
+      }
+      listeners.push({ field: `${at}.${field}`, host, port: p });
     }
     nodes.push({ id, host, port, peerPort });
   });

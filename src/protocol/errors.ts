@@ -4,7 +4,7 @@
  * (messages are for humans and may change; codes are a contract, see DESIGN.md).
  *
  * Nothing here does I/O; the JSON dialect sends `{code, message, details?}` (see `toJSON`), the
- * RESP dialects map the code to an error prefix (redis-commands.ts).
+ * RESP dialects map the code to an error prefix (resp-errors.ts).
  */
 
 /**

@@ -1,7 +1,8 @@
 /**
  * The Redis face of the client port: maps a command's argv (from the RESP or inline dialect) to a
  * ClientRequest for the node, or answers it locally (PING, ECHO, COMMAND, CONFIG GET, SELECT,
- * CLIENT, HELLO, QUIT, ...); encodes results and errors as Redis would reply.
+ * CLIENT, HELLO, QUIT, ...). Replies to requests are encoded in redis-replies.ts, error replies in
+ * resp-errors.ts, INFO's text in redis-info.ts.
  *
  * Outside tools depend on the exact bytes (DESIGN.md): redis-cli needs `COMMAND DOCS` to be an
  * array or an error and `INFO SERVER` a bulk string containing "\r\nredis_version:";
@@ -9,9 +10,9 @@
  * any error reply. Error texts match Redis 7's wording.
  */
 import type { ClientRequest } from './client-requests.js';
-import { type ErrorCode, RaftKvError, toRaftKvError } from './errors.js';
+import { RaftKvError } from './errors.js';
 import { globMatch } from './glob.js';
-import type { Role } from './raft-messages.js';
+import type { RespReplyShape } from './redis-replies.js';
 import {
   encodeBulk,
   encodeBulkArray,
@@ -23,18 +24,13 @@ import {
   RESP_OK,
   RESP_PONG,
 } from './resp.js';
+import { encodeRespError } from './resp-errors.js';
+import { REDIS_VERSION } from './server-version.js';
 
-/** What INFO SERVER reports as redis_version (redis-cli parses it; keep it plain x.y.z). */
-export const REDIS_VERSION = '7.0.0';
-export const RAFTKV_VERSION = '0.1.0';
-
-/**
- * How to encode the result of a request made for a Redis command when the op's default encoding
- * (encodeRespResult) is not what that command replies:
- * - `set-nx`: SET k v NX is a cas(expected null); true -> +OK, false -> $-1 (Redis's nil);
- * - `count`: DBSIZE is keys('*'); reply with the number of keys.
- */
-export type RespReplyShape = 'default' | 'set-nx' | 'count';
+// client-server.ts takes the whole Redis face (dispatch, reply and error encoding, INFO) from here.
+export { encodeRespResult, type RespReplyShape } from './redis-replies.js';
+export { encodeRespError } from './resp-errors.js';
+export { renderInfo } from './redis-info.js';
 
 export type RedisDispatch =
   /** Send `req` to the node; encode its result with encodeRespResult(req, result, shape). */
@@ -58,56 +54,6 @@ export type RedisDispatch =
     };
 
 type Dispatch = RedisDispatch;
-
-/**
- * RESP error prefix per code. Codes that Redis would report as a plain `ERR` use it; the rest get
- * a distinct first word so clients can tell retryable failures apart (as Redis's MOVED, TRYAGAIN,
- * WRONGTYPE do). Each non-ERR prefix belongs to exactly one code (errorFromResp relies on it).
- */
-export const RESP_ERROR_PREFIX: Readonly<Record<ErrorCode, string>> = Object.freeze({
-  BAD_REQUEST: 'ERR',
-  UNKNOWN_OP: 'ERR',
-  WRONG_TYPE: 'WRONGTYPE',
-  TOO_LARGE: 'ERR',
-  PROTOCOL_ERROR: 'ERR',
-  NOT_LEADER: 'NOTLEADER',
-  NO_LEADER: 'NOLEADER',
-  TIMEOUT: 'TIMEOUT',
-  UNAVAILABLE: 'UNAVAILABLE',
-  PROPOSAL_DROPPED: 'TRYAGAIN',
-  SHUTTING_DOWN: 'SHUTTINGDOWN',
-  CONNECTION_LOST: 'ERR',
-  BAD_CONFIG: 'ERR',
-  BAD_FLAG: 'ERR',
-  CORRUPT_LOG: 'ERR',
-  INTERNAL: 'ERR',
-});
-
-/** `-<PREFIX> <message>\r\n` for any thrown value (non-RaftKvErrors count as INTERNAL). */
-export function encodeRespError(err: unknown): string {
-  const e = toRaftKvError(err);
-  return encodeError(`${RESP_ERROR_PREFIX[e.code]} ${e.message}`);
-}
-
-/**
- * Client side: the RaftKvError for a RESP error reply's text (without the leading '-').
- * Non-ERR prefixes map back to their code; `ERR` maps to UNKNOWN_OP, PROTOCOL_ERROR or
- * BAD_REQUEST by its wording; an unknown prefix is kept whole as a BAD_REQUEST message.
- */
-export function errorFromResp(text: string): RaftKvError {
-  const space = text.indexOf(' ');
-  const prefix = space === -1 ? text : text.slice(0, space);
-  const rest = space === -1 ? '' : text.slice(space + 1);
-  if (prefix === 'ERR') {
-    if (rest.startsWith('unknown command') || rest.startsWith('unknown subcommand')) return new RaftKvError('UNKNOWN_OP', rest);
-    if (rest.startsWith('Protocol error')) return new RaftKvError('PROTOCOL_ERROR', rest);
-    return new RaftKvError('BAD_REQUEST', rest);
-  }
-  for (const [code, p] of Object.entries(RESP_ERROR_PREFIX)) {
-    if (p === prefix && p !== 'ERR') return new RaftKvError(code as ErrorCode, rest);
-  }
-  return new RaftKvError('BAD_REQUEST', text, { resp: text });
-}
 
 function errorReply(name: string, err: RaftKvError, close = false): Dispatch {
   return { kind: 'reply', name, reply: encodeRespError(err), close, error: err };
@@ -342,133 +288,4 @@ export function parseRedisCommand(argv: readonly string[]): RedisDispatch {
   if (spec === undefined) return unknownCommand(argv);
   if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return arityError(name);
   return spec.run(argv, name);
-}
-
-function expect<T>(ok: boolean, value: unknown, what: string): T {
-  if (!ok) throw new RaftKvError('INTERNAL', `result of ${what} has the wrong type: ${JSON.stringify(value)}`);
-  return value as T;
-}
-
-/**
- * The RESP reply for a successful request's result (OpResults in client-requests.ts):
- * get -> bulk or $-1; set -> +OK; del/exists -> integer; cas -> :1/:0; keys -> array of bulks;
- * ping -> +PONG or the message as bulk; info -> bulk; status/entries -> their JSON as a bulk.
- * A result of the wrong type is a bug: throws INTERNAL (reply with encodeRespError).
- */
-export function encodeRespResult(req: ClientRequest, value: unknown, shape: RespReplyShape = 'default'): string {
-  if (shape === 'set-nx') return expect<boolean>(typeof value === 'boolean', value, 'SET NX') ? RESP_OK : RESP_NULL_BULK;
-  if (shape === 'count') {
-    const count = Array.isArray(value) ? value.length : value;
-    return encodeInteger(expect<number>(Number.isSafeInteger(count), count, 'a count'));
-  }
-  switch (req.op) {
-    case 'get':
-      return encodeBulk(expect<string | null>(value === null || typeof value === 'string', value, 'get'));
-    case 'set':
-      return value === undefined || value === null ? RESP_OK : encodeSimple(expect<string>(typeof value === 'string', value, 'set'));
-    case 'del':
-    case 'exists':
-      return encodeInteger(expect<number>(Number.isSafeInteger(value), value, req.op));
-    case 'cas':
-      return encodeInteger(expect<boolean>(typeof value === 'boolean', value, 'cas') ? 1 : 0);
-    case 'keys': {
-      const ok = Array.isArray(value) && value.every((k) => typeof k === 'string');
-      return encodeBulkArray(expect<string[]>(ok, value, 'keys'));
-    }
-    case 'ping':
-      if (req.message === undefined) return RESP_PONG;
-      return encodeBulk(expect<string>(typeof value === 'string', value, 'ping'));
-    case 'info':
-      return encodeBulk(expect<string>(typeof value === 'string', value, 'info'));
-    case 'status':
-    case 'entries':
-      return encodeBulk(JSON.stringify(value ?? null));
-  }
-}
-
-/** What INFO reports; the node fills it from its raft status and state machine. */
-export interface InfoFacts {
-  nodeId: number;
-  role: Role;
-  term: number;
-  /** 0 when unknown. */
-  leader: number;
-  /** The leader's client address `host:port`, when known. */
-  leaderAddress?: string;
-  commitIndex: number;
-  lastApplied: number;
-  lastLogIndex: number;
-  /** Number of keys in the state machine (Keyspace section; omitted when absent or 0, as Redis does). */
-  keys?: number;
-  tcpPort?: number;
-  uptimeSeconds?: number;
-  connectedClients?: number;
-  processId?: number;
-  /** More sections or fields: `{raft: {pre_vote: 'yes'}, stats: {...}}`; names lower case. */
-  extra?: Record<string, Record<string, string | number>>;
-}
-
-type InfoFields = Array<[string, string | number | undefined]>;
-
-function infoSections(f: InfoFacts): Map<string, InfoFields> {
-  const sections = new Map<string, InfoFields>();
-  sections.set('server', [
-    ['redis_version', REDIS_VERSION],
-    ['raftkv_version', RAFTKV_VERSION],
-    ['redis_mode', 'standalone'],
-    ['arch_bits', 64],
-    ['process_id', f.processId],
-    ['tcp_port', f.tcpPort],
-    ['uptime_in_seconds', f.uptimeSeconds],
-  ]);
-  sections.set('clients', [['connected_clients', f.connectedClients]]);
-  const replication: InfoFields = [['role', f.role === 'leader' ? 'master' : 'slave']];
-  if (f.role !== 'leader' && f.leaderAddress !== undefined) {
-    const colon = f.leaderAddress.lastIndexOf(':');
-    replication.push(
-      ['master_host', colon === -1 ? f.leaderAddress : f.leaderAddress.slice(0, colon)],
-      ['master_port', colon === -1 ? undefined : f.leaderAddress.slice(colon + 1)],
-    );
-  }
-  if (f.role !== 'leader') replication.push(['master_link_status', f.leader !== 0 ? 'up' : 'down']);
-  sections.set('replication', replication);
-  sections.set('raft', [
-    ['raft_node_id', f.nodeId],
-    ['raft_role', f.role],
-    ['raft_term', f.term],
-    ['raft_leader', f.leader],
-    ['raft_commit_index', f.commitIndex],
-    ['raft_last_applied', f.lastApplied],
-    ['raft_last_log_index', f.lastLogIndex],
-  ]);
-  sections.set('keyspace', f.keys ? [['db0', `keys=${f.keys},expires=0,avg_ttl=0`]] : []);
-  for (const [name, fields] of Object.entries(f.extra ?? {})) {
-    const key = name.toLowerCase();
-    const list = sections.get(key) ?? [];
-    list.push(...Object.entries(fields));
-    sections.set(key, list);
-  }
-  return sections;
-}
-
-/**
- * Redis INFO text: `# Server\r\nredis_version:7.0.0\r\n...`, sections separated by an empty line.
- * `section`: blank-separated names, case-insensitive; absent, `default`, `all` or `everything`
- * means every section. Unknown names contribute nothing (Redis replies an empty bulk for them).
- */
-export function renderInfo(section: string | undefined, facts: InfoFacts): string {
-  const sections = infoSections(facts);
-  const asked = (section ?? '').toLowerCase().split(/\s+/).filter((s) => s.length > 0);
-  const everything = asked.length === 0 || asked.some((s) => s === 'default' || s === 'all' || s === 'everything');
-  const chosen = everything ? [...sections.keys()] : [...sections.keys()].filter((s) => asked.includes(s));
-  const parts: string[] = [];
-  for (const name of chosen) {
-    let text = `# ${name[0]!.toUpperCase()}${name.slice(1)}\r\n`;
-    for (const [field, value] of sections.get(name)!) {
-      // Values are one-line by contract; strip CR/LF so a stray one cannot break the format.
-      if (value !== undefined) text += `${field}:${String(value).replace(/[\r\n]/g, ' ')}\r\n`;
-    }
-    parts.push(text);
-  }
-  return parts.join('\r\n');
 }

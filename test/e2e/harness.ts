@@ -14,6 +14,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import split2 from 'split2';
 import { findFreePorts } from '../../src/cluster/free-ports.js';
+import { encodeCommand, RespReplyParser } from '../../src/protocol/resp.js';
+import { parseInfo } from '../lib/parse-info.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** dist/test/e2e -> dist/src/cli/raftkv.js */
@@ -60,7 +62,37 @@ export function jsonRequest(port: number, req: Record<string, unknown>, timeoutM
   });
 }
 
-/** Raw bytes in, everything the server says until it closes or `idleMs` passes without data. */
+/**
+ * `INFO [section]` as a RESP command on a fresh connection; the bulk reply parsed the way
+ * redis-cli reads it (parseInfo throws on a line that breaks the layout).
+ */
+export function redisInfo(port: number, section?: string, timeoutMs = 3000): Promise<Map<string, Map<string, string>>> {
+  return new Promise((resolvePromise, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    const parser = new RespReplyParser();
+    const finish = (settle: () => void) => {
+      clearTimeout(timer);
+      socket.destroy();
+      settle();
+    };
+    const timer = setTimeout(() => finish(() => reject(new Error(`no INFO reply from :${port} within ${timeoutMs} ms`))), timeoutMs);
+    socket.on('error', (e) => finish(() => reject(e)));
+    socket.on('data', (chunk) => {
+      const [reply] = parser.feed(chunk);
+      if (reply === undefined) return;
+      finish(() => {
+        try {
+          if (reply.type !== 'bulk' || reply.value === null) throw new Error(`INFO answered ${JSON.stringify(reply)}, not a bulk string`);
+          resolvePromise(parseInfo(reply.value));
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+    socket.write(encodeCommand(section === undefined ? ['INFO'] : ['INFO', section]));
+  });
+}
+
 /** Sends `payload` raw and collects what comes back until the server is idle or closes; `end` half-closes after sending. */
 export function rawExchange(port: number, payload: string | Buffer, { idleMs = 300, timeoutMs = 5000, end = false } = {}): Promise<{ data: string; closed: boolean }> {
   return new Promise((resolvePromise, reject) => {
@@ -189,6 +221,17 @@ export async function startCluster(t: Tap, opts: ClusterOptions = {}): Promise<T
   });
   for (const node of nodes) c.start(node.id);
   return c;
+}
+
+/**
+ * The last two lines of a supervised node's log after a clean stop: the node's own "stopped"
+ * (it handled SIGTERM), then the supervisor's note of a zero exit (not the SIGKILL after the
+ * stop deadline). Match against lastLogLines(file, 2).
+ */
+export const CLEAN_STOP_LOG_TAIL = [/\[node \d+\] stopped$/, /supervisor: node \d+ \(pid \d+\) exited, code 0$/];
+
+export function lastLogLines(file: string, n: number): string[] {
+  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n);
 }
 
 /** Pids of processes (other than this one) whose command line mentions `text` (Linux /proc). */

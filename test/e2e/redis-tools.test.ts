@@ -6,6 +6,7 @@
  */
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
+import { parseInfo } from '../lib/parse-info.js';
 import { startCluster, waitFor } from './harness.js';
 
 interface Run {
@@ -66,6 +67,13 @@ t.test('nc, redis-cli and redis-benchmark work against any node', async (t) => {
   t.equal((await cli(follower.port, 'CAS', 'k', 'v 1', 'x')).stdout, '0\n');
   t.equal((await cli(follower.port, 'KEYS', '*')).stdout, 'k\n');
   t.equal((await cli(follower.port, 'PING')).stdout, 'PONG\n');
+  // INFO through a follower, which redis-cli without a terminal prints exactly as received:
+  // Redis's layout (CRLF lines, `# Section`, `field:value`), the leader's client address as master.
+  const info = await cli(follower.port, 'INFO', 'replication');
+  const replication = parseInfo(info.stdout).get('replication');
+  t.equal(replication?.get('role'), 'slave', 'INFO replication through a follower: role:slave');
+  t.equal(replication?.get('master_host'), '127.0.0.1');
+  t.equal(replication?.get('master_port'), String(c.node(leader).port), "master_port is the leader's client port");
   const wrong = await cli(follower.port, 'GET');
   t.match(wrong.stdout, /ERR wrong number of arguments for 'get' command/);
 

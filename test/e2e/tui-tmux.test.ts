@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findFreePorts } from '../../src/cluster/free-ports.js';
-import { startCluster, waitFor } from './harness.js';
+import { CLEAN_STOP_LOG_TAIL, lastLogLines, startCluster, waitFor } from './harness.js';
 
 const BIN = fileURLToPath(new URL('../../src/tui/main.js', import.meta.url));
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -100,9 +100,10 @@ function tempDir(t: Teardown): string {
   return dir;
 }
 
-const leaderIn = (screen: string): number | undefined => {
-  const m = /leader: node (\d+) \(term \d+\)/.exec(screen.split('\n')[0] ?? '');
-  return m ? Number(m[1]) : undefined;
+/** The leader and its term from the header line (`leader: node 3 (term 2)`). */
+const leaderIn = (screen: string): { id: number; term: number } | undefined => {
+  const m = /leader: node (\d+) \(term (\d+)\)/.exec(screen.split('\n')[0] ?? '');
+  return m ? { id: Number(m[1]), term: Number(m[2]) } : undefined;
 };
 
 t.test('raft-tui in tmux: leader, K, new leader, SET/GET in the shell, quit stops the cluster', { skip: !hasTmux && 'tmux is not installed' }, async (t) => {
@@ -131,10 +132,10 @@ t.test('raft-tui in tmux: leader, K, new leader, SET/GET in the shell, quit stop
   term.press('K');
   const second = await term.see('a different leader', (s) => {
     const l = leaderIn(s);
-    return l !== undefined && l !== first ? l : undefined;
+    return l !== undefined && l.id !== first.id ? l : undefined;
   }, 30_000);
-  t.not(second, first);
-  t.match(term.screen(), new RegExp(`node ${first} \\(pid \\d+\\) exited: signal SIGKILL|node ${first} down`), 'the timeline tells');
+  t.ok(second.term > first.term, `§5.2: the new leader, node ${second.id}, leads a later term (${first.term} -> ${second.term})`);
+  t.match(term.screen(), new RegExp(`node ${first.id} \\(pid \\d+\\) exited: signal SIGKILL|node ${first.id} down`), 'the timeline tells');
 
   term.press('Tab');
   await term.see('the shell focused', (s) => s.includes('[shell]'), 5000);
@@ -157,7 +158,9 @@ t.test('raft-tui in tmux: leader, K, new leader, SET/GET in the shell, quit stop
   t.match(term.screen(), /raft-tui: cluster stopped/);
   // The supervisor (`raftkv.js up`) and the nodes (`raftkv.js node`); not the pane's own shell.
   await waitFor('supervisor and nodes gone', () => pidsMentioning(dir, 'raftkv.js').length === 0, 20_000, 100);
-  t.pass('no process of the cluster is left');
+  for (const id of [1, 2, 3].filter((id) => id !== first.id)) {
+    t.match(lastLogLines(join(dir, 'logs', `node-${id}.log`), 2), CLEAN_STOP_LOG_TAIL, `quitting stopped node ${id} cleanly`);
+  }
 });
 
 t.test('raft-tui in tmux: a bad cluster file gets a clear message and exit 1', { skip: !hasTmux && 'tmux is not installed' }, async (t) => {

@@ -52,6 +52,15 @@ t.test('a good file parses; directories resolve against its folder', async (tt) 
   shared.nodes[1].host = '10.0.0.2';
   shared.nodes[1].port = 7001;
   tt.doesNotThrow(() => parseClusterConfig(shared, '/x'), 'the same port on different hosts is fine');
+  const loopbackAndOther = good();
+  loopbackAndOther.nodes[0].host = 'localhost';
+  loopbackAndOther.nodes[1].host = '10.0.0.2';
+  loopbackAndOther.nodes[1].port = 7001;
+  tt.doesNotThrow(() => parseClusterConfig(loopbackAndOther, '/x'), 'loopback and another address may share a port');
+  const mixedLoopback = good();
+  mixedLoopback.nodes[1].host = 'localhost';
+  mixedLoopback.nodes[2].host = '::1';
+  tt.doesNotThrow(() => parseClusterConfig(mixedLoopback, '/x'), 'loopback spellings on distinct ports are fine');
 });
 
 t.test('the repo root cluster.json is valid and matches DESIGN.md', async (tt) => {
@@ -86,6 +95,37 @@ const BAD: Array<[string, (c: Record<string, any>) => unknown, RegExp]> = [
   ['duplicate client port', (c) => ((c.nodes[1].port = 7001), c), /nodes\[1\]\.port: port 7001 on 127\.0\.0\.1 is already used by nodes\[0\]\.port/],
   ['peer port equal to a client port', (c) => ((c.nodes[2].peerPort = 7002), c), /nodes\[2\]\.peerPort: port 7002 .* nodes\[1\]\.port/],
   ['peer port equal to its own client port', (c) => ((c.nodes[0].peerPort = 7001), c), /nodes\[0\]\.peerPort: port 7001/],
+  // Two spellings of one host: the clash names both entries and says why they are one host.
+  [
+    'localhost and 127.0.0.1 on one port',
+    (c) => ((c.nodes[1].host = 'localhost'), (c.nodes[1].port = 7001), c),
+    /nodes\[1\]\.port: port 7001 on localhost is already used by nodes\[0\]\.port \(127\.0\.0\.1:7001\): localhost and 127\.0\.0\.1 are both this machine's loopback$/,
+  ],
+  [
+    '127.0.0.2 and 127.0.0.1 on one port',
+    (c) => ((c.nodes[2].host = '127.0.0.2'), (c.nodes[2].peerPort = 7102), c),
+    /nodes\[2\]\.peerPort: port 7102 on 127\.0\.0\.2 is already used by nodes\[1\]\.peerPort \(127\.0\.0\.1:7102\): .*both this machine's loopback$/,
+  ],
+  [
+    '::1 and 127.0.0.1 on one port',
+    (c) => ((c.nodes[1].host = '::1'), (c.nodes[1].peerPort = 7101), c),
+    /nodes\[1\]\.peerPort: port 7101 on ::1 is already used by nodes\[0\]\.peerPort \(127\.0\.0\.1:7101\): ::1 and 127\.0\.0\.1 are both/,
+  ],
+  [
+    'a wildcard after a specific address',
+    (c) => ((c.nodes[2].host = '0.0.0.0'), (c.nodes[2].port = 7002), c),
+    /nodes\[2\]\.port: port 7002 on 0\.0\.0\.0 is already used by nodes\[1\]\.port \(127\.0\.0\.1:7002\): 0\.0\.0\.0 listens on every address$/,
+  ],
+  [
+    'a specific address after a wildcard',
+    (c) => ((c.nodes[0].host = '::'), (c.nodes[1].host = '10.0.0.2'), (c.nodes[1].port = 7001), c),
+    /nodes\[1\]\.port: port 7001 on 10\.0\.0\.2 is already used by nodes\[0\]\.port \(\[::\]:7001\): :: listens on every address$/,
+  ],
+  [
+    'two spellings of one IPv6 address',
+    (c) => ((c.nodes[0].host = 'fd00::1'), (c.nodes[1].host = 'FD00:0:0::1'), (c.nodes[1].port = 7001), c),
+    /nodes\[1\]\.port: port 7001 on FD00:0:0::1 is already used by nodes\[0\]\.port \(\[fd00::1\]:7001\): FD00:0:0::1 and fd00::1 are the same host$/,
+  ],
   ['empty host', (c) => ((c.nodes[0].host = ''), c), /nodes\[0\]\.host: must be a non-empty string, got ""/],
   ['blank host', (c) => ((c.nodes[0].host = '   '), c), /nodes\[0\]\.host: must be a non-empty string/],
   ['host a number', (c) => ((c.nodes[0].host = 127), c), /nodes\[0\]\.host: must be a non-empty string, got 127/],

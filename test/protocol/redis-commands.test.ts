@@ -1,16 +1,5 @@
 import t from 'tap';
-import {
-  encodeRespError,
-  encodeRespResult,
-  errorFromResp,
-  parseRedisCommand,
-  renderInfo,
-  RESP_ERROR_PREFIX,
-  type InfoFacts,
-  type RedisDispatch,
-} from '../../src/protocol/redis-commands.js';
-import { ERROR_CODES, RaftKvError } from '../../src/protocol/errors.js';
-import type { ClientRequest } from '../../src/protocol/client-requests.js';
+import { parseRedisCommand, type RedisDispatch } from '../../src/protocol/redis-commands.js';
 
 /** Local replies as [reply, close]; requests as the request (+ shape when not default). */
 function show(d: RedisDispatch): unknown {
@@ -100,101 +89,6 @@ t.test('unknown command: args truncated at 128 bytes like Redis', async (t) => {
   const long = parseRedisCommand(['n'.repeat(300)]);
   t.equal(long.kind === 'reply' && long.reply, `-ERR unknown command '${'n'.repeat(128)}', with args beginning with: \r\n`);
   t.throws(() => parseRedisCommand([]), { code: 'INTERNAL' });
-});
-
-t.test('results encode per op', async (t) => {
-  const cases: Array<[ClientRequest, unknown, string, ('set-nx' | 'count')?]> = [
-    [{ op: 'get', key: 'k' }, 'bar', '$3\r\nbar\r\n'],
-    [{ op: 'get', key: 'k' }, null, '$-1\r\n'],
-    [{ op: 'get', key: 'k' }, 'é', '$2\r\né\r\n'],
-    [{ op: 'set', key: 'k', value: 'v' }, 'OK', '+OK\r\n'],
-    [{ op: 'set', key: 'k', value: 'v' }, undefined, '+OK\r\n'],
-    [{ op: 'del', keys: ['a'] }, 2, ':2\r\n'],
-    [{ op: 'exists', keys: ['a'] }, 0, ':0\r\n'],
-    [{ op: 'cas', key: 'k', expected: 'a', value: 'b' }, true, ':1\r\n'],
-    [{ op: 'cas', key: 'k', expected: 'a', value: 'b' }, false, ':0\r\n'],
-    [{ op: 'cas', key: 'k', expected: null, value: 'b' }, true, '+OK\r\n', 'set-nx'],
-    [{ op: 'cas', key: 'k', expected: null, value: 'b' }, false, '$-1\r\n', 'set-nx'],
-    [{ op: 'keys', pattern: '*' }, ['a', 'é'], '*2\r\n$1\r\na\r\n$2\r\né\r\n'],
-    [{ op: 'keys', pattern: '*' }, [], '*0\r\n'],
-    [{ op: 'keys', pattern: '*' }, ['a', 'b', 'c'], ':3\r\n', 'count'],
-    [{ op: 'ping' }, 'PONG', '+PONG\r\n'],
-    [{ op: 'ping', message: 'yo' }, 'yo', '$2\r\nyo\r\n'],
-    [{ op: 'info' }, '# Server\r\n', '$10\r\n# Server\r\n\r\n'],
-    [{ op: 'status' }, { id: 1 }, '$8\r\n{"id":1}\r\n'],
-    [{ op: 'entries', limit: 1 }, [], '$2\r\n[]\r\n'],
-  ];
-  for (const [req, value, want, shape] of cases) {
-    t.equal(encodeRespResult(req, value, shape), want, `${req.op} ${JSON.stringify(value)} ${shape ?? ''}`);
-  }
-  t.throws(() => encodeRespResult({ op: 'get', key: 'k' }, 5), { code: 'INTERNAL' });
-  t.throws(() => encodeRespResult({ op: 'del', keys: ['k'] }, '1'), { code: 'INTERNAL' });
-  t.throws(() => encodeRespResult({ op: 'keys', pattern: '*' }, [1]), { code: 'INTERNAL' });
-});
-
-t.test('errors: prefix per code, CR/LF flattened, round trip through errorFromResp', async (t) => {
-  const want: Array<[string, string]> = [
-    [encodeRespError(new RaftKvError('NO_LEADER', 'no leader is known, try again')), '-NOLEADER no leader is known, try again\r\n'],
-    [encodeRespError(new RaftKvError('NOT_LEADER', 'leader is 2 at 127.0.0.1:7002')), '-NOTLEADER leader is 2 at 127.0.0.1:7002\r\n'],
-    [encodeRespError(new RaftKvError('BAD_REQUEST', 'bad\r\nthing')), '-ERR bad  thing\r\n'],
-    [encodeRespError(new RaftKvError('WRONG_TYPE', 'Operation against a key holding the wrong kind of value')), '-WRONGTYPE Operation against a key holding the wrong kind of value\r\n'],
-    [encodeRespError(new Error('x')), '-ERR x\r\n'],
-  ];
-  for (const [got, expected] of want) t.equal(got, expected);
-  const prefixes = new Map<string, string>();
-  for (const code of ERROR_CODES) {
-    const prefix = RESP_ERROR_PREFIX[code];
-    t.match(prefix, /^[A-Z]+$/, code);
-    if (prefix !== 'ERR') {
-      t.notOk(prefixes.has(prefix), `${prefix} belongs to one code`);
-      prefixes.set(prefix, code);
-      const back = errorFromResp(encodeRespError(new RaftKvError(code, 'why')).slice(1, -2));
-      t.equal(back.code, code, `${code} round trip`);
-      t.equal(back.message, 'why');
-    }
-  }
-  t.equal(errorFromResp("ERR unknown command 'x', with args beginning with: ").code, 'UNKNOWN_OP');
-  t.equal(errorFromResp('ERR Protocol error: too big inline request').code, 'PROTOCOL_ERROR');
-  t.equal(errorFromResp('ERR syntax error').code, 'BAD_REQUEST');
-  t.equal(errorFromResp('MOVED 3999 127.0.0.1:6381').code, 'BAD_REQUEST');
-  t.equal(errorFromResp('MOVED 3999 127.0.0.1:6381').message, 'MOVED 3999 127.0.0.1:6381');
-  t.equal(errorFromResp('').code, 'BAD_REQUEST');
-});
-
-const FACTS: InfoFacts = {
-  nodeId: 2,
-  role: 'follower',
-  term: 3,
-  leader: 1,
-  leaderAddress: '127.0.0.1:7001',
-  commitIndex: 42,
-  lastApplied: 41,
-  lastLogIndex: 43,
-  keys: 5,
-  tcpPort: 7002,
-  extra: { raft: { pre_vote: 'yes' }, stats: { total_commands_processed: 9 } },
-};
-
-t.test('INFO text', async (t) => {
-  const all = renderInfo(undefined, FACTS);
-  t.ok(all.startsWith('# Server\r\nredis_version:7.0.0\r\n'));
-  t.match(all, /\r\nredis_version:7\.0\.0\r\n/, 'redis-cli finds "\\nredis_version:"');
-  t.match(all, /\r\n\r\n# Replication\r\nrole:slave\r\nmaster_host:127\.0\.0\.1\r\nmaster_port:7001\r\nmaster_link_status:up\r\n/);
-  t.match(all, /# Raft\r\nraft_node_id:2\r\nraft_role:follower\r\nraft_term:3\r\nraft_leader:1\r\nraft_commit_index:42\r\nraft_last_applied:41\r\nraft_last_log_index:43\r\npre_vote:yes\r\n/);
-  t.match(all, /# Keyspace\r\ndb0:keys=5,expires=0,avg_ttl=0\r\n/);
-  t.match(all, /# Stats\r\ntotal_commands_processed:9\r\n$/);
-  t.notMatch(all, /connected_clients/, 'unknown facts are left out');
-  t.equal(renderInfo('default', FACTS), all);
-  t.equal(renderInfo('ALL', FACTS), all);
-  const server = renderInfo('SERVER', FACTS);
-  t.ok(server.startsWith('# Server\r\n'));
-  t.notMatch(server, /# Raft/);
-  t.match(renderInfo('server raft', FACTS), /^# Server\r\n[^#]*\r\n\r\n# Raft\r\n/);
-  t.equal(renderInfo('nosuch', FACTS), '');
-  const leader = renderInfo('replication', { ...FACTS, role: 'leader', leaderAddress: undefined, keys: 0 });
-  t.equal(leader, '# Replication\r\nrole:master\r\n');
-  t.match(renderInfo('keyspace', { ...FACTS, keys: 0 }), /^# Keyspace\r\n$/);
-  t.match(renderInfo('replication', { ...FACTS, leader: 0, leaderAddress: undefined }), /master_link_status:down/);
 });
 
 t.test('READONLY / READWRITE switch the connection read consistency, as on a Redis Cluster replica', async (t) => {
