@@ -18,7 +18,9 @@ import type net from 'node:net';
 import { ClientRequestDecoder, type DecodedRequest } from '../protocol/client-decoder.js';
 import { encodeJsonError, encodeJsonReply, isRead, isWrite, parseJsonRequest, type ClientRequest, type RequestId } from '../protocol/client-requests.js';
 import { RaftKvError } from '../protocol/errors.js';
-import { encodeRespError, encodeRespResult, parseRedisCommand, type RespReplyShape } from '../protocol/redis-commands.js';
+import { parseRedisCommand } from '../protocol/redis-commands.js';
+import { encodeRespResult, type RespReplyShape } from '../protocol/redis-replies.js';
+import { encodeRespError } from '../protocol/resp-errors.js';
 import type { Logger } from './logger.js';
 import type { Completion } from './raft-driver.js';
 

@@ -8,7 +8,7 @@
 import net from 'node:net';
 import type { ClientRequest, ReadRequest, WriteSession } from '../protocol/client-requests.js';
 import { RaftKvError } from '../protocol/errors.js';
-import { renderInfo } from '../protocol/redis-commands.js';
+import { renderInfo } from '../protocol/redis-info.js';
 import { ClientConnection, type RequestRunner } from './client-connection.js';
 import type { KvCommand } from './kv-command.js';
 import type { KvStateMachine } from './kv-state-machine.js';

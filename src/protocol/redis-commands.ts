@@ -27,11 +27,6 @@ import {
 import { encodeRespError } from './resp-errors.js';
 import { REDIS_VERSION } from './server-version.js';
 
-// client-server.ts takes the whole Redis face (dispatch, reply and error encoding, INFO) from here.
-export { encodeRespResult, type RespReplyShape } from './redis-replies.js';
-export { encodeRespError } from './resp-errors.js';
-export { renderInfo } from './redis-info.js';
-
 export type RedisDispatch =
   /** Send `req` to the node; encode its result with encodeRespResult(req, result, shape). */
   | { kind: 'request'; name: string; req: ClientRequest; shape: RespReplyShape }

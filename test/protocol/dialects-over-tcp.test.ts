@@ -8,7 +8,9 @@ import net from 'node:net';
 import { once } from 'node:events';
 import { ClientRequestDecoder } from '../../src/protocol/client-decoder.js';
 import { encodeJsonError, encodeJsonReply, parseJsonRequest, type ClientRequest } from '../../src/protocol/client-requests.js';
-import { encodeRespError, encodeRespResult, parseRedisCommand } from '../../src/protocol/redis-commands.js';
+import { parseRedisCommand } from '../../src/protocol/redis-commands.js';
+import { encodeRespResult } from '../../src/protocol/redis-replies.js';
+import { encodeRespError } from '../../src/protocol/resp-errors.js';
 import { encodeCommand, RespReplyParser, type RespReply } from '../../src/protocol/resp.js';
 import { compileGlob } from '../../src/protocol/glob.js';
 
