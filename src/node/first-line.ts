@@ -4,7 +4,7 @@
  * split2's maxLength is fixed per stream, and after the hello a line may be as long as the largest
  * AppendEntries (64 MiB). A stranger who never sends a newline must not make us buffer that much,
  * so the first line is read here with its own bound, and only then does the caller set up the
- * large-line framing for the rest of the stream (and the hot path stays plain split2).
+ * large-line framing for the rest of the stream (line-splitter.ts).
  */
 import type { Readable } from 'node:stream';
 
@@ -14,8 +14,7 @@ export type FirstLine = { line: string; rest: Buffer } | { tooLong: true };
 /**
  * Calls `done` once: with the first line, or with `tooLong` as soon as more than `maxBytes` arrive
  * without a newline. At most `maxBytes` are ever buffered. When `done` runs the stream is paused
- * and our listener is gone, so no byte is lost before the caller pipes the stream on (pipe()
- * resumes it). If the stream ends or fails first, `done` is not called: the caller's 'close'
+ * and our listener is gone, so no byte is lost before the caller listens and resumes it. If the stream ends or fails first, `done` is not called: the caller's 'close'
  * handler owns that case.
  */
 export function readFirstLine(stream: Readable, maxBytes: number, done: (first: FirstLine) => void): void {

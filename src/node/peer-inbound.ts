@@ -21,10 +21,10 @@
  * as that member (and, by the rule above, bump its real connection until it reconnects).
  */
 import type net from 'node:net';
-import split2 from 'split2';
 import type { Message, NodeId } from '../protocol/raft-messages.js';
 import { validateHello, validatePeerMessage } from '../protocol/raft-validate.js';
 import { readFirstLine } from './first-line.js';
+import { LineSplitter } from './line-splitter.js';
 import type { Logger } from './logger.js';
 
 export interface PeerInboundOptions {
@@ -124,9 +124,8 @@ export class PeerInbound {
 
   /** The hot path: one Raft message per line, from the member that said hello, to us. */
   private readMessages(socket: net.Socket, from: NodeId, rest: Buffer, refuse: Refuse): void {
-    const lines = split2({ maxLength: this.opts.maxLineBytes });
-    lines.on('error', () => refuse(`line longer than ${this.opts.maxLineBytes} bytes`));
-    lines.on('data', (line: string) => {
+    const splitter = new LineSplitter(this.opts.maxLineBytes);
+    const onLine = (line: string) => {
       if (socket.destroyed || socket.writableEnded) return;
       let raw: unknown;
       try {
@@ -145,10 +144,15 @@ export class PeerInbound {
         return;
       }
       this.opts.onMessage(m);
-    });
-    // The bytes that followed the hello in its chunk go first; pipe() then resumes the socket.
-    if (rest.length > 0) lines.write(rest);
-    socket.pipe(lines);
+    };
+    const onData = (chunk: Buffer) => {
+      if (socket.destroyed || socket.writableEnded) return;
+      if (!splitter.push(chunk, onLine)) refuse(`line longer than ${this.opts.maxLineBytes} bytes`);
+    };
+    // The bytes that followed the hello in its chunk go first; readFirstLine left the socket paused.
+    if (rest.length > 0) onData(rest);
+    socket.on('data', onData);
+    socket.resume();
   }
 }
 
