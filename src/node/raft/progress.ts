@@ -25,6 +25,8 @@ export class Progress {
    * it heard from the leader at or after that leader tick; -Infinity until it echoes one.
    */
   leaseAckTick = Number.NEGATIVE_INFINITY;
+  /** The commit index the last append to this follower carried (see Raft.announceCommit). */
+  sentCommit = 0;
 
   constructor(next: number, private readonly maxInflight: number) {
     this.next = next;

@@ -51,9 +51,11 @@ export class RawNode {
     this.raft.readIndex(ctx);
   }
 
+  /** Whether ready() has something. Flushes the leader's deferred commit announcement first. */
   hasReady(): boolean {
     if (this.pending.length >= this.maxPending) return false;
     const r = this.raft;
+    r.announceCommit();
     if (r.msgs.length > 0 || r.readStates.length > 0) return true;
     if (this.firstNewEntry() <= r.log.lastIndex()) return true;
     if (r.log.committed > this.handedApplied) return true;
@@ -64,6 +66,7 @@ export class RawNode {
   ready(): Ready {
     assert(this.pending.length < this.maxPending, `ready() called with ${this.pending.length} Readies not yet advanced`);
     const r = this.raft;
+    r.announceCommit();
     const hard = this.hardState();
     const soft = this.softState();
     const from = this.firstNewEntry();
