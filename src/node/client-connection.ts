@@ -22,7 +22,7 @@ import { parseRedisCommand } from '../protocol/redis-commands.js';
 import { encodeRespResult, type RespReplyShape } from '../protocol/redis-replies.js';
 import { encodeRespError } from '../protocol/resp-errors.js';
 import type { Logger } from './logger.js';
-import type { Completion } from './raft-driver.js';
+import type { Completion } from './client-waiters.js';
 
 /** Runs one request and calls `done` exactly once (possibly synchronously). */
 export type RequestRunner = (req: ClientRequest, done: Completion<unknown>) => void;

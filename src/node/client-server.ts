@@ -13,7 +13,8 @@ import { ClientConnection, type RequestRunner } from './client-connection.js';
 import type { KvCommand } from './kv-command.js';
 import type { KvStateMachine } from './kv-state-machine.js';
 import type { Logger } from './logger.js';
-import type { Completion, RaftDriver } from './raft-driver.js';
+import type { Completion } from './client-waiters.js';
+import type { RaftDriver } from './raft-driver.js';
 
 export interface ClientServerOptions {
   host: string;

@@ -5,21 +5,15 @@
  * pile up and go into the core together on the next round (group commit at every stage: one
  * propose() call, one WAL write + fsync and one AppendEntries per follower per round).
  *
- * Client work is tracked here, not in the core:
- *  - a write carries a node-unique reqId; it completes when an entry with that reqId is applied
- *    (whichever node proposed it: followers forward proposals to the leader), fails at once when
- *    the core drops it, fails as PROPOSAL_DROPPED when its index is applied with an entry of
- *    another term (it was overwritten), and times out otherwise (outcome unknown);
- *  - a linearizable read joins the next ReadIndex round; it is served once the state machine has
- *    applied the index the round returned.
- * Timeouts are swept by one interval timer, not a timer per request.
+ * Client work (writes waiting to be applied, reads waiting for a ReadIndex round, deadlines) is
+ * tracked in client-waiters.ts, not in the core.
  */
 import { RaftKvError } from '../protocol/errors.js';
 import type { HardState, Message } from '../protocol/raft-messages.js';
 import type { RawNode } from './raft/raw-node.js';
-import type { ReadState, Ready, SoftState } from './raft/types.js';
+import type { Ready, SoftState } from './raft/types.js';
+import { ClientWaiters, type Completion } from './client-waiters.js';
 import type { KvCommand, KvResult } from './kv-command.js';
-import { isKvError } from './kv-command.js';
 import type { KvStateMachine } from './kv-state-machine.js';
 import type { Logger } from './logger.js';
 
@@ -52,21 +46,6 @@ export interface RaftDriverOptions {
   onFatal: (err: Error) => void;
 }
 
-/**
- * How a client request hears its outcome: called once, with an error or the result. Callbacks,
- * not promises: the hot path would otherwise pay for a promise, its reactions and a microtask hop
- * per request, while a Ready completes a whole batch of them in one loop.
- */
-export type Completion<T> = (err: RaftKvError | null, value?: T) => void;
-
-interface Waiter<T> {
-  done: Completion<T>;
-  deadline: number;
-  /** A write this node forwarded to that leader (its outcome arrives only if it is applied). */
-  forwardedTo?: number;
-}
-
-interface ReadWaiter extends Waiter<void> {}
 
 export class RaftDriver {
   private readonly raw: RawNode;
@@ -84,20 +63,7 @@ export class RaftDriver {
   /** Monotonic time (ms) the tick count stands for: ticks are owed for the time since. */
   private lastTickAt = 0;
   private sweepTimer: NodeJS.Timeout | null = null;
-  /** Unique per process start, so reqIds never collide with those of an earlier life. */
-  private readonly boot = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
-  private reqSeq = 0;
-  private readSeq = 0;
-
-  private pendingProposals: KvCommand[] = [];
-  private readonly writeWaiters = new Map<string, Waiter<KvResult>>();
-  /** index -> (term, reqId) of proposals this node appended as leader, to detect overwrites. */
-  private readonly appendedAt = new Map<number, { term: number; reqId: string }>();
-
-  private pendingReads: ReadWaiter[] = [];
-  private readonly readRounds = new Map<string, ReadWaiter[]>();
-  /** Confirmed reads waiting for the state machine to reach their index; ascending by index. */
-  private readsAwaitingApply: { index: number; waiters: ReadWaiter[] }[] = [];
+  private readonly waiters: ClientWaiters;
 
   soft: SoftState;
   /** The last vote logged, so a restarted node does not log the vote it recovered as new. */
@@ -111,6 +77,7 @@ export class RaftDriver {
     this.opts = { requestTimeoutMs: 3000, pipelineDepth: 1, maxCatchUpTicks: 1000, ...opts };
     this.raw = opts.raw;
     this.pipelineDepth = this.opts.pipelineDepth;
+    this.waiters = new ClientWaiters(opts.nodeId, this.opts.requestTimeoutMs);
     // Start from what was recovered, so the first log lines after a restart are real changes.
     const st = this.raw.status();
     this.soft = { role: st.role, leader: st.leader, term: st.term };
@@ -151,21 +118,19 @@ export class RaftDriver {
    */
   propose(cmd: KvCommand, done: Completion<KvResult>): void {
     if (this.stopped) return done(new RaftKvError('SHUTTING_DOWN', 'the node is shutting down'));
-    cmd.reqId = `${this.opts.nodeId}.${this.boot}.${++this.reqSeq}`;
-    this.writeWaiters.set(cmd.reqId, { done, deadline: Date.now() + this.opts.requestTimeoutMs });
-    this.pendingProposals.push(cmd);
+    this.waiters.addWrite(cmd, done);
     this.schedule();
   }
 
   /** `done` is called when a linearizable read may be served from the local state machine. */
   readBarrier(done: Completion<void>): void {
     if (this.stopped) return done(new RaftKvError('SHUTTING_DOWN', 'the node is shutting down'));
-    this.pendingReads.push({ done, deadline: Date.now() + this.opts.requestTimeoutMs });
+    this.waiters.addRead(done);
     this.schedule();
   }
 
   status() {
-    return { ...this.raw.status(), counters: { ...this.counters, waitingWrites: this.writeWaiters.size } };
+    return { ...this.raw.status(), counters: { ...this.counters, waitingWrites: this.waiters.waitingWrites } };
   }
 
   recentEntries(limit: number) {
@@ -180,11 +145,7 @@ export class RaftDriver {
     while (this.inFlight) await new Promise((r) => setImmediate(r));
     // A write already handed to the core may still commit: its outcome is unknown, not refused.
     const unknown = new RaftKvError('TIMEOUT', 'the node stopped before the write was confirmed; it may or may not have been applied');
-    const writes = [...this.writeWaiters.values()];
-    this.writeWaiters.clear();
-    for (const w of writes) w.done(unknown);
-    const refused = new RaftKvError('SHUTTING_DOWN', 'the node is shutting down');
-    for (const w of this.allReadWaiters()) w.done(refused);
+    this.waiters.failAll(unknown, new RaftKvError('SHUTTING_DOWN', 'the node is shutting down'));
   }
 
   // ------------------------------------------------------------------ the Ready loop
@@ -222,7 +183,7 @@ export class RaftDriver {
     // *new* entries: that wait would put a second fsync on every write's path. Read states only
     // depend on heartbeat acknowledgements, not on our disk.
     this.apply(rd);
-    this.onReadStates(rd.readStates);
+    this.waiters.readStates(rd.readStates, this.opts.sm.lastApplied);
     let persisted: Promise<void> | null = null;
     // A commit-index-only change is not worth an fsync; it rides along with the next entries.
     if (rd.mustSync) {
@@ -275,28 +236,17 @@ export class RaftDriver {
   private feedCore(): void {
     // A lease read is judged by the core's tick count: it must not lag real time (types.ts).
     this.catchUpTicks();
-    if (this.pendingProposals.length > 0) {
-      const batch = this.pendingProposals;
-      this.pendingProposals = [];
+    const batch = this.waiters.takeProposals();
+    if (batch.length > 0) {
       this.counters.proposals += batch.length;
       this.counters.proposeBatches++;
       const res = this.raw.propose(batch);
-      if (res.status === 'appended') {
-        batch.forEach((cmd, i) => this.appendedAt.set(res.index + i, { term: res.term, reqId: cmd.reqId! }));
-      } else if (res.status === 'dropped') {
-        const err = new RaftKvError('NO_LEADER', 'no leader is known, try again', res.leader ? { leader: res.leader } : undefined);
-        for (const cmd of batch) this.failWrite(cmd.reqId!, err);
-      } else {
-        for (const cmd of batch) {
-          const w = this.writeWaiters.get(cmd.reqId!);
-          if (w) w.forwardedTo = res.leader;
-        }
-      }
+      if (res.status === 'appended') this.waiters.appended(batch, res.index, res.term);
+      else if (res.status === 'dropped') this.waiters.dropped(batch, res.leader);
+      else this.waiters.forwarded(batch, res.leader);
     }
-    if (this.pendingReads.length > 0) {
-      const ctx = `${this.boot}.r${++this.readSeq}`;
-      this.readRounds.set(ctx, this.pendingReads);
-      this.pendingReads = [];
+    const ctx = this.waiters.takeReadRound();
+    if (ctx !== null) {
       this.counters.readRounds++;
       this.raw.readIndex(ctx);
     }
@@ -304,49 +254,10 @@ export class RaftDriver {
 
   private apply(rd: Ready): void {
     for (const e of rd.committedEntries) {
-      const mine = this.appendedAt.get(e.index);
-      if (mine) {
-        this.appendedAt.delete(e.index);
-        if (mine.term !== e.term) {
-          this.failWrite(mine.reqId, new RaftKvError('PROPOSAL_DROPPED', 'leadership changed before the write committed; it was not applied'));
-        }
-      }
-      const out = this.opts.sm.applyEntry(e);
+      this.waiters.applied(e, this.opts.sm.applyEntry(e));
       this.counters.applied++;
-      if (!out?.reqId) continue;
-      const w = this.writeWaiters.get(out.reqId);
-      if (!w) continue;
-      this.writeWaiters.delete(out.reqId);
-      if (isKvError(out.result)) w.done(new RaftKvError('BAD_REQUEST', out.result.error.message, { reason: out.result.error.code }));
-      else w.done(null, out.result);
     }
-    if (rd.committedEntries.length > 0) this.serveAppliedReads();
-  }
-
-  private onReadStates(states: ReadState[]): void {
-    for (const rs of states) {
-      const waiters = this.readRounds.get(rs.ctx);
-      if (!waiters) continue;
-      this.readRounds.delete(rs.ctx);
-      if (rs.index < 0) {
-        const err = new RaftKvError('NO_LEADER', 'leadership changed while confirming the read, try again');
-        for (const w of waiters) w.done(err);
-        continue;
-      }
-      this.readsAwaitingApply.push({ index: rs.index, waiters });
-    }
-    this.readsAwaitingApply.sort((a, b) => a.index - b.index);
-    this.serveAppliedReads();
-  }
-
-  private serveAppliedReads(): void {
-    const applied = this.opts.sm.lastApplied;
-    let n = 0;
-    while (n < this.readsAwaitingApply.length && this.readsAwaitingApply[n]!.index <= applied) {
-      for (const w of this.readsAwaitingApply[n]!.waiters) w.done(null);
-      n++;
-    }
-    if (n > 0) this.readsAwaitingApply = this.readsAwaitingApply.slice(n);
+    if (rd.committedEntries.length > 0) this.waiters.serveAppliedReads(this.opts.sm.lastApplied);
   }
 
   /** Votes are worth a log line: they explain who won an election and why another did not. */
@@ -364,61 +275,11 @@ export class RaftDriver {
     if (s.role !== prev.role) this.opts.log.info(`role ${prev.role} -> ${s.role} (term ${s.term})`);
     if (s.leader !== prev.leader) {
       this.opts.log.info(s.leader ? `leader is now node ${s.leader} (term ${s.term})` : `no leader known (term ${s.term})`);
-      if (s.leader) this.failForwardedWrites(s.leader);
+      if (s.leader) this.waiters.failForwardedWrites(s.leader);
     }
-  }
-
-  /**
-   * A new leader was elected: writes forwarded to an earlier one may or may not commit, and their
-   * clients should not wait out the whole request timeout to hear it (etcd answers "leader
-   * changed" too). With a session (client id + seq) a retry is applied at most once.
-   */
-  private failForwardedWrites(newLeader: number): void {
-    for (const [reqId, w] of this.writeWaiters) {
-      if (w.forwardedTo === undefined || w.forwardedTo === newLeader) continue;
-      this.writeWaiters.delete(reqId);
-      w.done(
-        new RaftKvError('TIMEOUT', `the leader changed (node ${w.forwardedTo} -> node ${newLeader}) while the write was forwarded; it may or may not have been applied`),
-      );
-    }
-  }
-
-  private failWrite(reqId: string, err: RaftKvError): void {
-    const w = this.writeWaiters.get(reqId);
-    if (!w) return;
-    this.writeWaiters.delete(reqId);
-    w.done(err);
-  }
-
-  private *allReadWaiters(): Iterable<ReadWaiter> {
-    yield* this.pendingReads;
-    for (const ws of this.readRounds.values()) yield* ws;
-    for (const r of this.readsAwaitingApply) yield* r.waiters;
   }
 
   private sweepTimeouts(): void {
-    const now = Date.now();
-    for (const [id, w] of this.writeWaiters) {
-      if (w.deadline <= now) {
-        this.writeWaiters.delete(id);
-        w.done(new RaftKvError('TIMEOUT', 'the write was not confirmed in time; it may or may not have been applied'));
-      }
-    }
-    const expired = (ws: ReadWaiter[]) => ws.filter((w) => {
-      if (w.deadline > now) return true;
-      w.done(new RaftKvError('TIMEOUT', 'the read could not be confirmed in time (no quorum reachable?)'));
-      return false;
-    });
-    for (const [ctx, ws] of this.readRounds) {
-      const left = expired(ws);
-      if (left.length === 0) this.readRounds.delete(ctx);
-      else this.readRounds.set(ctx, left);
-    }
-    this.readsAwaitingApply = this.readsAwaitingApply.map((r) => ({ index: r.index, waiters: expired(r.waiters) })).filter((r) => r.waiters.length > 0);
-    // appendedAt entries below the applied index can never be matched again.
-    if (this.appendedAt.size > 100_000) {
-      const applied = this.opts.sm.lastApplied;
-      for (const idx of this.appendedAt.keys()) if (idx <= applied) this.appendedAt.delete(idx);
-    }
+    this.waiters.sweep(Date.now(), this.opts.sm.lastApplied);
   }
 }

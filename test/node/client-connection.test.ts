@@ -11,7 +11,7 @@ import { ClientConnection, type RequestRunner } from '../../src/node/client-conn
 import type { ClientRequest } from '../../src/protocol/client-requests.js';
 import { RaftKvError } from '../../src/protocol/errors.js';
 import { encodeCommand, RespReplyParser, type RespReply } from '../../src/protocol/resp.js';
-import type { Completion } from '../../src/node/raft-driver.js';
+import type { Completion } from '../../src/node/client-waiters.js';
 import { waitFor } from '../lib/wait-for.js';
 
 const silentLog = { info() {}, warn() {}, error() {} };
