@@ -133,6 +133,37 @@ export interface TimeoutNow extends MessageBase {
   type: 'timeoutNow';
 }
 
+/**
+ * InstallSnapshot (§7), as the consensus core sees it: "replace your log up to `index` with the
+ * snapshot that ends at (`index`, `snapshotTerm`)". The core never holds snapshot bytes. A leader's
+ * core emits it when a follower needs entries it has compacted away; the node then streams the
+ * snapshot file as `snapshotChunk` lines and, once the receiver has the whole file verified, the
+ * receiver steps its core with this message. The follower answers with an `appendResp`
+ * (success, index = the snapshot's index) once the snapshot is installed and durable.
+ */
+export interface InstallSnapshot extends MessageBase {
+  type: 'snapshot';
+  /** Last log index the snapshot covers. */
+  index: number;
+  /** Term of the entry at `index`. */
+  snapshotTerm: number;
+}
+
+/**
+ * One piece of a snapshot file on the wire (never stepped into the core). `offset` is the byte
+ * offset of `data` (base64) in the file; `done` marks the last chunk, which carries the file's
+ * total size. `term` is the sending leader's term, `index`/`snapshotTerm` identify the snapshot
+ * so that a receiver can tell one transfer from the next.
+ */
+export interface SnapshotChunk extends MessageBase {
+  type: 'snapshotChunk';
+  index: number;
+  snapshotTerm: number;
+  offset: number;
+  data: string;
+  done: boolean;
+}
+
 export type Message =
   | VoteRequest
   | VoteResponse
@@ -143,7 +174,9 @@ export type Message =
   | ProposeForward
   | ReadIndexRequest
   | ReadIndexResponse
-  | TimeoutNow;
+  | TimeoutNow
+  | InstallSnapshot
+  | SnapshotChunk;
 
 /**
  * The first line on every peer connection: the dialler names itself and the node it meant to reach.
@@ -166,6 +199,8 @@ export const MESSAGE_TYPES: readonly MessageType[] = [
   'readIndex',
   'readIndexResp',
   'timeoutNow',
+  'snapshot',
+  'snapshotChunk',
 ];
 
 export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';

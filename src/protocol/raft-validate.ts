@@ -7,6 +7,10 @@ import { MESSAGE_TYPES, type Entry, type Message, type NodeId } from './raft-mes
 
 type Obj = Record<string, unknown>;
 
+/** Snapshot chunks carry at most this much base64 (1 MiB of file per line). */
+export const MAX_SNAPSHOT_CHUNK_BASE64 = 4 * Math.ceil((1024 * 1024) / 3);
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
 const isNat = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -54,6 +58,17 @@ export function validatePeerMessage(raw: unknown): Message | string {
       err = need(['ctx'], (v) => typeof v === 'string', 'a string') ?? (Number.isSafeInteger(raw.index) && (raw.index as number) >= -1 ? null : 'readIndexResp.index must be an integer >= -1');
       break;
     case 'timeoutNow':
+      break;
+    case 'snapshot':
+      // Only the node itself makes these, from a whole, verified file (snapshot-receiver.ts): a
+      // bare one from the wire would make the core drop its log for a state it never received.
+      err = 'snapshot must arrive as snapshotChunk lines, not as a bare snapshot message';
+      break;
+    case 'snapshotChunk':
+      err =
+        need(['index', 'snapshotTerm', 'offset'], isNat, 'a non-negative integer') ??
+        need(['done'], bool, 'a boolean') ??
+        (typeof raw.data === 'string' && raw.data.length <= MAX_SNAPSHOT_CHUNK_BASE64 && BASE64.test(raw.data) ? null : `snapshotChunk.data must be base64 of at most ${MAX_SNAPSHOT_CHUNK_BASE64} characters`);
       break;
   }
   return err ?? (raw as unknown as Message);

@@ -33,7 +33,7 @@ export interface InfoFacts {
   /** Per peer id: whether this node's connection to that peer is up (the peer transport's stats). */
   peerLinks?: Readonly<Record<string, { connected: boolean }>>;
   /** Leader only: replication progress per node id, its own included (the core's status). */
-  progress?: Readonly<Record<string, { state: 'probe' | 'replicate'; match: number }>>;
+  progress?: Readonly<Record<string, { state: 'probe' | 'replicate' | 'snapshot'; match: number }>>;
   /** More sections or fields: `{raft: {pre_vote: 'yes'}, stats: {...}}`; names lower case. */
   extra?: Record<string, Record<string, string | number>>;
 }
@@ -44,7 +44,8 @@ type InfoFields = Array<[string, string | number | undefined]>;
  * Redis's Replication section with the leader as master and followers as its replicas.
  * Leader: `connected_slaves:N` and a `slaveK:ip=..,port=..,state=..,offset=..` line per follower
  * whose peer link is up, `state=online` once the leader knows where its log matches (replicate),
- * `state=probe` while it is still searching; offset is the follower's matched log index. (Raft's
+ * `state=probe` while it is still searching, `state=send_bulk` while a snapshot streams to it (as Redis's
+ * full sync); offset is the follower's matched log index. (Raft's
  * "heard from recently" flag is cleared every election timeout, so counting by it would flicker.)
  * Follower (or candidate): the leader's client address and `master_link_status:up` while a leader
  * is known and the link to it is up; no master_host/master_port while no leader is known.
@@ -64,7 +65,7 @@ function replicationFields(f: InfoFacts): InfoFields {
       ['connected_slaves', replicas.length],
       ...replicas.map(({ node, pr }, k): [string, string] => [
         `slave${k}`,
-        `ip=${node.host},port=${node.port},state=${pr.state === 'replicate' ? 'online' : 'probe'},offset=${pr.match}`,
+        `ip=${node.host},port=${node.port},state=${pr.state === 'replicate' ? 'online' : pr.state === 'snapshot' ? 'send_bulk' : 'probe'},offset=${pr.match}`,
       ]),
     ];
   }

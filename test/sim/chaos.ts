@@ -283,9 +283,14 @@ export function runSeed(options: SeedOptions): SeedResult {
   // Half the seeds drive the cores as the node process does (pipelined Readies, apply before
   // fsync); drawn from a stream of its own so the other draws of a seed stay as they were.
   const pipelined = root.fork('driver-style').chance(0.5);
+  // Snapshots and compaction at small thresholds on most seeds, also from a stream of its own.
+  const snapPrng = root.fork('snapshots');
+  const snapshotEvery = snapPrng.pick([0, 2, 3, 5, 10, 25]);
+  const snapshots = snapshotEvery > 0 ? { every: snapshotEvery, trailing: snapPrng.pick([0, 0, 2, 10]) } : null;
   const c = new SimCluster({
     ...clusterOptions,
     pipelined,
+    snapshots,
     readMode,
     ...(lease ? { maxClockDrift: lease.maxClockDrift } : {}),
     trace: options.trace ?? null,
@@ -294,7 +299,7 @@ export function runSeed(options: SeedOptions): SeedResult {
   const faultPrng = root.fork('faults');
   const crashPrng = root.fork('mid-ready-crashes');
   const profile =
-    `driver=${pipelined ? 'pipelined' : 'classic'} read=${readMode} election=${clusterOptions.electionTicksMin}-${clusterOptions.electionTicksMax} hb=${clusterOptions.heartbeatTicks} ` +
+    `driver=${pipelined ? 'pipelined' : 'classic'} read=${readMode} snapshots=${snapshots ? `${snapshots.every}/${snapshots.trailing}` : 'off'} election=${clusterOptions.electionTicksMin}-${clusterOptions.electionTicksMax} hb=${clusterOptions.heartbeatTicks} ` +
     `inflight=${clusterOptions.maxInflight} batch=${clusterOptions.maxEntriesPerMessage} eager=${clusterOptions.eagerReadyRate} ` +
     `net=${JSON.stringify(clusterOptions.network)} faults=${JSON.stringify(faults)}${lease ? ` lease=${JSON.stringify(lease)}` : ''}`;
   c.traceEvent(`seed ${options.seed} nodes=${options.nodes} ${profile}`);

@@ -15,7 +15,7 @@
  * - A down node has raw === null and receives nothing; its store is untouched while down.
  * - At most one Ready per node is outstanding, and it is always advanced or dropped by a crash.
  */
-import type { Entry, Message, NodeId, Role } from '../../src/protocol/raft-messages.js';
+import type { Entry, InstallSnapshot, Message, NodeId, Role } from '../../src/protocol/raft-messages.js';
 import { RawNode } from '../../src/node/raft/raw-node.js';
 import type { ProposeResult, RaftConfig, RaftStatus, Ready } from '../../src/node/raft/types.js';
 import { Prng } from '../lib/prng.js';
@@ -26,8 +26,21 @@ import { describeEntries, describeMessage } from './trace-format.js';
 import { wireCopy } from './wire-copy.js';
 
 /** Where inside one Ready's processing a crash may strike. */
-export type CrashPoint = 'after-ready' | 'after-persist' | 'after-send' | 'after-apply';
-export const CRASH_POINTS: readonly CrashPoint[] = ['after-ready', 'after-persist', 'after-send', 'after-apply'];
+export type CrashPoint = 'after-ready' | 'after-persist' | 'after-send' | 'after-apply' | 'during-snapshot';
+export const CRASH_POINTS: readonly CrashPoint[] = ['after-ready', 'after-persist', 'after-send', 'after-apply', 'during-snapshot'];
+
+/**
+ * Snapshots and log compaction: a node snapshots its state machine once `every` entries were
+ * applied since its last snapshot (only entries durable in its own log), then compacts its log
+ * to `trailing` entries before the snapshot.
+ */
+export interface SnapshotOptions {
+  every: number;
+  trailing: number;
+}
+
+/** On the simulated wire a snapshot travels whole, with the state machine it carries. */
+type SimInstallSnapshot = InstallSnapshot & { state: Entry[] };
 
 export interface ClusterOptions {
   /** Number of nodes; ids are 1..nodes. */
@@ -67,6 +80,8 @@ export interface ClusterOptions {
    * election timeout: unsafe).
    */
   sabotage?: Sabotage | null;
+  /** Take snapshots and compact logs (default: never). */
+  snapshots?: SnapshotOptions | null;
 }
 
 export type ReadMode = 'readindex' | 'lease';
@@ -123,6 +138,8 @@ export class SimNode {
   writing: { rd: Ready; doneAt: number } | null = null;
   /** Pipelined driver: Readies taken whose writes have not completed, oldest first. */
   writes: { rd: Ready; doneAt: number }[] = [];
+  /** Snapshots received from a leader and handed to the core, by "index/term" (memory only). */
+  receivedSnapshots = new Map<string, Entry[]>();
 
   constructor(readonly id: NodeId) {}
 
@@ -164,10 +181,13 @@ export class SimCluster {
   diskLatency: ((id: NodeId) => number) | null = null;
   /** How many times node `id` ticks this tick (0, 1 or 2: clock drift); default 1. */
   tickMultiplier: ((id: NodeId) => number) | null = null;
+  /** Scenarios that forge impossible messages on purpose set this; otherwise a refusal is a bug. */
+  allowRefused = false;
   /** Whether restarts keep the state machine (applied > 0) or replay it; default: replay. */
   restartKeepsApplied: (id: NodeId) => boolean = () => false;
 
-  private readonly opts: Required<Omit<ClusterOptions, 'network' | 'trace' | 'sabotage' | 'pipelined'>>;
+  private readonly opts: Required<Omit<ClusterOptions, 'network' | 'trace' | 'sabotage' | 'pipelined' | 'snapshots'>>;
+  readonly snapshots: SnapshotOptions | null;
   /** Leader lease length forced by the 'long-lease' sabotage (0: the core's safe default). */
   private readonly unsafeLeaseTicks: number;
   private readonly trace: ((line: string) => void) | null;
@@ -202,6 +222,7 @@ export class SimCluster {
     this.trace = options.trace ?? null;
     this.sabotage = options.sabotage ?? null;
     this.pipelined = options.pipelined ?? false;
+    this.snapshots = options.snapshots ?? null;
     this.unsafeLeaseTicks = this.sabotage === 'long-lease' ? 2 * this.opts.electionTicksMax : 0;
     this.rootPrng = new Prng(options.seed);
     this.driverPrng = this.rootPrng.fork('driver');
@@ -224,7 +245,7 @@ export class SimCluster {
     for (const id of this.ids) this.start(id, false);
   }
 
-  get config(): Readonly<Required<Omit<ClusterOptions, 'network' | 'trace' | 'sabotage' | 'pipelined'>>> {
+  get config(): Readonly<Required<Omit<ClusterOptions, 'network' | 'trace' | 'sabotage' | 'pipelined' | 'snapshots'>>> {
     return this.opts;
   }
 
@@ -352,6 +373,7 @@ export class SimCluster {
     n.missedTicks = 0;
     n.writing = null;
     n.writes = [];
+    n.receivedSnapshots.clear();
     this.stats.crashes++;
     if (this.trace) this.log(`crash ${id} (${why}) store: term=${n.store.hardState.term} vote=${n.store.hardState.vote} commit=${n.store.hardState.commit} last=${n.store.lastIndex}/${n.store.lastTerm}`);
     this.noteRole(n, 'down', n.lastTerm, 0);
@@ -502,7 +524,17 @@ export class SimCluster {
       }
       this.stats.delivered++;
       if (this.trace) this.log(`deliver ${describeMessage(m)}`);
-      this.guard(n.id, `step ${m.type}`, () => n.raw!.step(m));
+      let input: Message = m;
+      if (m.type === 'snapshot') {
+        // The node received the whole snapshot (the real node assembles and verifies its chunks
+        // first); the core sees only which snapshot it is.
+        const { state, ...meta } = m as SimInstallSnapshot;
+        n.receivedSnapshots.set(`${meta.index}/${meta.snapshotTerm}`, state);
+        // Keep the last few only: one being installed, maybe a newer one arriving meanwhile.
+        if (n.receivedSnapshots.size > 4) n.receivedSnapshots.delete(n.receivedSnapshots.keys().next().value!);
+        input = meta;
+      }
+      this.guard(n.id, `step ${m.type}`, () => n.raw!.step(input));
       if (this.driverPrng.chance(this.opts.eagerReadyRate)) this.processReadies(n);
     }
   }
@@ -528,7 +560,7 @@ export class SimCluster {
     }
     const id = n.id;
     const raw = n.raw!;
-    const rd: Ready = this.guard(id, 'ready', () => raw.ready());
+    const rd: Ready = this.takeReady(n);
     if (rd.softState) {
       n.readyRole = rd.softState.role;
       n.readyTerm = rd.softState.term;
@@ -552,7 +584,7 @@ export class SimCluster {
    */
   private processReadyPipelined(n: SimNode): void {
     const id = n.id;
-    const rd: Ready = this.guard(id, 'ready', () => n.raw!.ready());
+    const rd: Ready = this.takeReady(n);
     if (rd.softState) {
       n.readyRole = rd.softState.role;
       n.readyTerm = rd.softState.term;
@@ -581,7 +613,21 @@ export class SimCluster {
         if (this.maybeCrash(n, 'after-send')) return;
       }
       this.guard(n.id, 'advance', () => n.raw!.advance(rd));
+      this.maybeSnapshot(n);
     }
+  }
+
+  /**
+   * ready(), checked: the simulated peers are all correct, so a message the core refused as
+   * impossible is a core bug (unless a scenario forged it on purpose: allowRefused).
+   */
+  private takeReady(n: SimNode): Ready {
+    const rd: Ready = this.guard(n.id, 'ready', () => n.raw!.ready());
+    for (const r of rd.refused) {
+      if (this.trace) this.log(`refused ${n.id} ${r.type} from ${r.from}: ${r.reason}`);
+      if (!this.allowRefused) this.checker.fail('CORE_REFUSED', `node ${n.id} refused a ${r.type} from node ${r.from}: ${r.reason}`);
+    }
+    return rd;
   }
 
   /** Finish every asynchronous write due by now (all of them with `all`), then their follow-ups. */
@@ -624,6 +670,7 @@ export class SimCluster {
     if (this.maybeCrash(n, 'after-apply')) return;
 
     this.guard(id, 'advance', () => raw.advance(rd));
+    this.maybeSnapshot(n);
   }
 
   /**
@@ -633,6 +680,14 @@ export class SimCluster {
    */
   private applyAndRead(n: SimNode, rd: Ready, early: boolean): void {
     const id = n.id;
+    if (rd.snapshot) {
+      // InstallSnapshot: the state machine becomes the leader's snapshot before anything after it.
+      const state = this.receivedState(n, rd.snapshot.index, rd.snapshot.term);
+      this.checker.observeSnapshot(id, 'installed', rd.snapshot.index, state);
+      n.store.appliedLog = state.map((e) => wireCopy(e));
+      n.store.applied = rd.snapshot.index;
+      if (this.trace) this.log(`install ${id} snapshot ${rd.snapshot.index}/${rd.snapshot.term} into the state machine`);
+    }
     for (const e of rd.committedEntries) {
       this.checker.observeApply(id, n.store, e, n.store.applied, early);
       n.store.recordApplied(e);
@@ -655,6 +710,13 @@ export class SimCluster {
     const store = n.store;
     const commitBefore = store.hardState.commit;
     if (rd.hardState) this.checker.observeHardState(id, store.hardState, rd.hardState);
+    if (rd.snapshot) {
+      const state = this.receivedState(n, rd.snapshot.index, rd.snapshot.term);
+      const dropped = store.installSnapshot(rd.snapshot.index, rd.snapshot.term, state);
+      // Entries at or below the old commit index agree with the snapshot; only the rest is news.
+      this.checker.observeAppend(id, store, [], dropped.filter((e) => e.index > commitBefore), commitBefore);
+      if (this.trace) this.log(`disk ${id} installed snapshot ${rd.snapshot.index}/${rd.snapshot.term} (log of ${dropped.length} entries dropped)`);
+    }
     let removed: Entry[] = [];
     try {
       removed = store.append(rd.entries).removed;
@@ -680,8 +742,47 @@ export class SimCluster {
   private send(n: SimNode, rd: Ready): void {
     for (const m of rd.messages) {
       this.checker.observeSent(n.id, m);
+      if (m.type === 'snapshot') {
+        // As the node does: send the newest snapshot on disk, which covers at least what the core
+        // named (its compaction point).
+        const snap = n.store.snapshot;
+        if (!snap || snap.index < m.index) this.checker.fail('CORE_THREW', `node ${n.id} asked to send snapshot ${m.index} but holds ${snap ? snap.index : 'none'}`);
+        const wire: SimInstallSnapshot = { ...m, index: snap.index, snapshotTerm: snap.term, state: snap.state };
+        this.network.send(wire, this.now);
+        continue;
+      }
       this.network.send(m, this.now);
     }
+  }
+
+  /** The state a received snapshot carried (it must have arrived before the core accepted it). */
+  private receivedState(n: SimNode, index: number, term: number): Entry[] {
+    const state = n.receivedSnapshots.get(`${index}/${term}`);
+    if (!state) this.checker.fail('CORE_THREW', `node ${n.id} installs snapshot ${index}/${term}, which it never received`);
+    return state;
+  }
+
+  /**
+   * Snapshot + compaction, as the node does after a Ready: only entries applied AND durable in
+   * this node's own log go into a snapshot (the pipelined driver applies before its fsync).
+   */
+  private maybeSnapshot(n: SimNode): void {
+    const opts = this.snapshots;
+    if (!opts || !n.raw || n.paused) return;
+    const st = this.guard(n.id, 'status', () => n.raw!.status());
+    const store = n.store;
+    const index = Math.min(st.lastApplied, st.stableIndex, store.applied, store.lastIndex);
+    if (index - (store.snapshot?.index ?? 0) < opts.every || index < store.firstIndex) return;
+    const term = store.termAt(index);
+    if (store.appliedLog[index - 1]?.term !== term) return; // its log no longer holds what it applied
+    if (this.maybeCrash(n, 'during-snapshot')) return; // the temp file dies with the process
+    const state = store.appliedLog.slice(0, index);
+    this.checker.observeSnapshot(n.id, 'taken', index, state);
+    store.saveSnapshot(index, term, state);
+    const compactTo = Math.max(store.firstIndex - 1, index - opts.trailing);
+    store.compactTo(compactTo);
+    this.guard(n.id, 'compact', () => n.raw!.compact(compactTo));
+    if (this.trace) this.log(`snapshot ${n.id} at ${index}/${term}, log compacted to ${compactTo}`);
   }
 
   private serveReads(n: SimNode): void {

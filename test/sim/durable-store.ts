@@ -8,6 +8,10 @@
  *   and the store never changes an object the core still holds.
  * - Writing a batch whose first index is at or below the last stored index replaces everything
  *   from that index on (a follower's log being corrected, §5.3), exactly as Ready.entries says.
+ * - Snapshots (§7): `snapshot.state` is the state machine at `snapshot.index` (for the simulated
+ *   state machine, the list of entries applied through it). The log may be compacted up to
+ *   `firstIndex - 1 <= snapshot.index`; entries below firstIndex are then read from the snapshot,
+ *   so checks that ask "which entry does this disk hold at i" see committed history either way.
  */
 import type { Entry, HardState } from '../../src/protocol/raft-messages.js';
 import { EMPTY_HARD_STATE } from '../../src/protocol/raft-messages.js';
@@ -35,11 +39,20 @@ function cloneEntry(e: Entry): Entry {
   return wireCopy(e);
 }
 
+/** A durable snapshot: the state machine (entries applied through `index`) and where it ends. */
+export interface SimSnapshot {
+  index: number;
+  term: number;
+  state: Entry[];
+}
+
 export class DurableStore {
   hardState: HardState = { ...EMPTY_HARD_STATE };
-  /** Index of the first stored entry; 1 for a log that never had a snapshot. */
-  readonly firstIndex = 1;
+  /** Index of the first stored log entry; 1 for a log that was never compacted. */
+  firstIndex = 1;
   private log: Entry[] = [];
+  /** The newest durable snapshot, or null. */
+  snapshot: SimSnapshot | null = null;
   /**
    * The node's state machine: appliedLog[k] is the entry applied at index k + 1, applied ===
    * appliedLog.length. It lives here so that a restart may keep it (RaftInitialState.applied =
@@ -54,11 +67,12 @@ export class DurableStore {
   }
 
   get lastTerm(): number {
-    return this.log.length ? this.log[this.log.length - 1]!.term : 0;
+    return this.log.length ? this.log[this.log.length - 1]!.term : this.termAt(this.firstIndex - 1);
   }
 
-  /** The stored entry at `index`, or undefined when out of range. */
+  /** The stored entry at `index` (from the log, or below it from the snapshot), or undefined. */
   entryAt(index: number): Entry | undefined {
+    if (index < this.firstIndex) return this.snapshot && index >= 1 && index <= this.snapshot.index ? this.snapshot.state[index - 1] : undefined;
     return this.log[index - this.firstIndex];
   }
 
@@ -108,20 +122,50 @@ export class DurableStore {
     this.applied = e.index;
   }
 
-  /** Forget the state machine: a restart that replays every committed entry from index 1. */
+  /**
+   * Forget the state machine: a restart that rebuilds it from the snapshot (if any) and replays
+   * every committed entry after it.
+   */
   resetStateMachine(): void {
-    this.appliedLog = [];
-    this.applied = 0;
+    this.appliedLog = this.snapshot ? this.snapshot.state.map(cloneEntry) : [];
+    this.applied = this.snapshot ? this.snapshot.index : 0;
   }
 
-  /** What a restarted node is built from; `keepApplied` false means replay from scratch. */
+  /** A snapshot of this node's own state machine through `index` became durable. */
+  saveSnapshot(index: number, term: number, state: readonly Entry[]): void {
+    if (state.length !== index || (this.snapshot && index < this.snapshot.index)) {
+      throw new StoreError('STORE_BAD_ENTRY', `snapshot at ${index} with ${state.length} entries (current ${this.snapshot?.index ?? 0})`);
+    }
+    this.snapshot = { index, term, state: state.map(cloneEntry) };
+  }
+
+  /** Log compaction: entries up to `index` (covered by the snapshot) leave the log. */
+  compactTo(index: number): void {
+    if (index < this.firstIndex) return;
+    if (!this.snapshot || index > this.snapshot.index || index > this.lastIndex) {
+      throw new StoreError('STORE_GAP', `compact to ${index}: snapshot ${this.snapshot?.index ?? 0}, log [${this.firstIndex}, ${this.lastIndex}]`);
+    }
+    this.log.splice(0, index - this.firstIndex + 1);
+    this.firstIndex = index + 1;
+  }
+
+  /** InstallSnapshot made durable: the snapshot replaces the whole log. */
+  installSnapshot(index: number, term: number, state: readonly Entry[]): Entry[] {
+    this.saveSnapshot(index, term, state);
+    const removed = this.log;
+    this.log = [];
+    this.firstIndex = index + 1;
+    return removed;
+  }
+
+  /** What a restarted node is built from; `keepApplied` false means replay from the snapshot. */
   initialState(keepApplied: boolean): RaftInitialState {
     return {
       hardState: { ...this.hardState },
       entries: this.log.map(cloneEntry),
-      snapshotIndex: 0,
-      snapshotTerm: 0,
-      applied: keepApplied ? this.applied : 0,
+      snapshotIndex: this.firstIndex - 1,
+      snapshotTerm: this.termAt(this.firstIndex - 1),
+      applied: keepApplied ? this.applied : (this.snapshot?.index ?? 0),
     };
   }
 }

@@ -20,6 +20,8 @@
  * - TERM_DECREASED / VOTE_CHANGED / COMMIT_DECREASED: durable hard state only moves forward; a vote
  *   once on disk is never changed within its term (a double vote breaks election safety).
  * - APPLY_*: entries are applied in order, each once, only when committed and present in the log.
+ * - SNAPSHOT_*: a snapshot (taken or installed) holds exactly the committed entries through its index.
+ * - CORE_REFUSED: the core refused a message as impossible although only correct nodes sent it.
  * - STALE_READ: a read index is at least the index of every write applied anywhere before the read
  *   was issued (linearizable reads, thesis §6.4).
  */
@@ -44,6 +46,9 @@ export type ViolationCode =
   | 'APPLY_UNCOMMITTED'
   | 'APPLY_NOT_IN_LOG'
   | 'STALE_READ'
+  | 'SNAPSHOT_MISMATCH'
+  | 'SNAPSHOT_UNCOMMITTED'
+  | 'CORE_REFUSED'
   | 'READ_UNKNOWN'
   | 'BAD_MESSAGE'
   | 'BAD_STATUS'
@@ -261,6 +266,24 @@ export class InvariantChecker {
       const e = store.entryAt(i);
       if (!e || e.term !== c.term) {
         this.fail('LEADER_COMPLETENESS', `node ${id} became leader of term ${term} without committed entry ${i}/${c.term} (committed by term ${c.commitTerm}); it holds ${e ? `${e.index}/${e.term}` : 'nothing'} there`);
+      }
+    }
+  }
+
+  /**
+   * Node `id` took (or installed) a snapshot of its state machine through `index`: state machine
+   * safety for snapshots. Every entry in it must be the one committed at its index; a snapshot
+   * may hold only committed state.
+   */
+  observeSnapshot(id: NodeId, how: 'taken' | 'installed', index: number, state: readonly Entry[]): void {
+    if (state.length !== index) this.fail('SNAPSHOT_MISMATCH', `node ${id} ${how} a snapshot at ${index} holding ${state.length} entries`);
+    for (let i = 1; i <= index; i++) {
+      const e = state[i - 1]!;
+      const c = this.committed[i];
+      if (e.index !== i) this.fail('SNAPSHOT_MISMATCH', `node ${id} ${how} a snapshot whose entry ${i} says index ${e.index}`);
+      if (!c) this.fail('SNAPSHOT_UNCOMMITTED', `node ${id} ${how} a snapshot through ${index}, but index ${i} was never seen committed`);
+      if (c.term !== e.term || c.key !== entryKey(e)) {
+        this.fail('STATE_MACHINE_SAFETY', `node ${id} ${how} a snapshot holding ${i}/${e.term} (${entryKey(e)}) but ${i}/${c.term} (${c.key}) was committed`);
       }
     }
   }

@@ -35,6 +35,10 @@ export function describeMessage(m: Message): string {
       return `${head} ctx=${m.ctx} i=${m.index}`;
     case 'timeoutNow':
       return head;
+    case 'snapshot':
+      return `${head} snap=${m.index}/${m.snapshotTerm}`;
+    case 'snapshotChunk':
+      return `${head} snap=${m.index}/${m.snapshotTerm} @${m.offset}${m.done ? ' done' : ''}`;
     default:
       return `${head} ?`;
   }

@@ -31,8 +31,40 @@ export class RaftLog {
     this.unstableFrom = this.lastIndex() + 1;
     // A persisted commit index can be ahead of a log whose tail was torn off: clamp it. Committed
     // entries lost that way are still on a majority, and the leader will send them again.
-    this.committed = Math.min(Math.max(committed, snapshotIndex), this.lastIndex());
+    // The state machine the driver restored (a snapshot) is committed state: commit covers it even
+    // when the hard state's commit index, synced lazily, is older.
+    this.committed = Math.min(Math.max(committed, snapshotIndex, applied), this.lastIndex());
     this.applied = Math.min(Math.max(applied, snapshotIndex), this.committed);
+  }
+
+  /**
+   * Log compaction (§7): forget entries up to and including `index`; the state machine has them
+   * in a snapshot. Only applied, durable entries may go: a snapshot never covers an entry this
+   * node could still lose (a torn WAL tail) or has not applied.
+   */
+  compact(index: number): void {
+    if (index <= this.snapshotIndex) return;
+    assert(index <= this.applied, `log: compact to ${index} beyond applied ${this.applied}`);
+    assert(index <= this.stableIndex(), `log: compact to ${index} beyond durable ${this.stableIndex()}`);
+    const term = this.term(index)!;
+    this.entries.splice(0, index - this.snapshotIndex);
+    this.snapshotIndex = index;
+    this.snapshotTerm = term;
+  }
+
+  /**
+   * InstallSnapshot (§7): the log is replaced by a snapshot ending at (index, term), which is
+   * committed by definition. Everything we held is discarded: the caller checked that our log does
+   * not contain that entry, so by log matching nothing after it agrees with the leader either.
+   */
+  restore(index: number, term: number): void {
+    assert(index > this.committed, `log: restore to ${index} at or below commit ${this.committed}`);
+    this.entries = [];
+    this.snapshotIndex = index;
+    this.snapshotTerm = term;
+    this.committed = index;
+    this.applied = index;
+    this.unstableFrom = index + 1;
   }
 
   firstIndex(): number {

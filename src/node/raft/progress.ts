@@ -6,6 +6,9 @@
  *            follower's hint on rejection.
  * replicate: the follower matched at `match`; stream entries optimistically, up to `maxInflight`
  *            unacknowledged messages, advancing `next` as we send.
+ * snapshot:  the follower needs entries we compacted away; a snapshot ending at `pendingSnapshot`
+ *            is on its way (the node streams it). Nothing else is sent until the follower
+ *            acknowledges it, the node reports the transfer failed, or `snapshotTicks` runs out.
  *
  * Invariants: match < next; in replicate state every in-flight message's last index is in
  * (match, next - 1], ascending.
@@ -13,7 +16,11 @@
 export class Progress {
   match = 0;
   next: number;
-  state: 'probe' | 'replicate' = 'probe';
+  state: 'probe' | 'replicate' | 'snapshot' = 'probe';
+  /** snapshot state: the index of the snapshot being sent. */
+  pendingSnapshot = 0;
+  /** snapshot state: ticks since the snapshot was sent (a lost transfer must not stall forever). */
+  snapshotTicks = 0;
   /** probe state: an append was sent and its answer is awaited. */
   probeSent = false;
   /** Last index of each AppendEntries in flight (replicate state), oldest first. */
@@ -34,6 +41,7 @@ export class Progress {
 
   /** Can we send another AppendEntries carrying entries now? */
   isPaused(): boolean {
+    if (this.state === 'snapshot') return true;
     return this.state === 'probe' ? this.probeSent : this.inflight.length >= this.maxInflight;
   }
 
@@ -59,7 +67,10 @@ export class Progress {
     if (this.next < index + 1) this.next = index + 1;
     while (this.inflight.length > 0 && this.inflight[0]! <= index) this.inflight.shift();
     this.probeSent = false;
-    if (this.state === 'probe' && updated) this.becomeReplicate();
+    if (this.state === 'snapshot') {
+      // Installed (or the follower got there another way): replicate from what it has.
+      if (this.match >= this.pendingSnapshot) this.becomeReplicate();
+    } else if (this.state === 'probe' && updated) this.becomeReplicate();
     return updated;
   }
 
@@ -68,6 +79,8 @@ export class Progress {
    * Returns false for stale rejections that must be ignored.
    */
   rejected(rejectedIndex: number, next: number): boolean {
+    // An answer to an append sent before the snapshot: the snapshot decides what comes next.
+    if (this.state === 'snapshot') return false;
     if (this.state === 'replicate') {
       // A rejection of something below what is already matched is an old, reordered reply.
       if (rejectedIndex <= this.match) return false;
@@ -85,8 +98,18 @@ export class Progress {
     if (this.state === 'replicate' && this.inflight.length >= this.maxInflight) this.inflight.shift();
   }
 
+  /** The follower needs a snapshot; `index` is the one being sent. */
+  becomeSnapshot(index: number): void {
+    this.state = 'snapshot';
+    this.pendingSnapshot = index;
+    this.snapshotTicks = 0;
+    this.probeSent = false;
+    this.inflight = [];
+  }
+
   becomeProbe(): void {
     this.state = 'probe';
+    this.pendingSnapshot = 0;
     this.probeSent = false;
     this.inflight = [];
     this.next = this.match + 1;
@@ -94,6 +117,7 @@ export class Progress {
 
   becomeReplicate(): void {
     this.state = 'replicate';
+    this.pendingSnapshot = 0;
     this.probeSent = false;
     this.inflight = [];
     this.next = this.match + 1;

@@ -13,6 +13,7 @@ import {
   type Entry,
   type HeartbeatRequest,
   type HeartbeatResponse,
+  type InstallSnapshot,
   type Message,
   type NodeId,
   type Role,
@@ -23,7 +24,7 @@ import { RaftLog, assert } from './log.js';
 import { Progress, quorumIndex, quorumSize } from './progress.js';
 import { leaseTicksFor, leaseTicksLeft } from './lease.js';
 import { ReadIndexQueue } from './read-index.js';
-import type { ProposeResult, RaftConfig, RaftInitialState, RaftStatus, ReadState } from './types.js';
+import type { ProposeResult, RaftConfig, RaftInitialState, RaftStatus, ReadState, Ready, SnapshotMeta } from './types.js';
 
 type MessageBody<T> = T extends Message ? Omit<T, 'from' | 'to' | 'term'> & { term?: number } : never;
 
@@ -42,6 +43,10 @@ export class Raft {
   /** Outbox, drained by RawNode.ready(). */
   msgs: Message[] = [];
   readStates: ReadState[] = [];
+  /** Messages refused as impossible (see Ready.refused); drained by RawNode.ready(). */
+  refused: Ready['refused'] = [];
+  /** Follower: a snapshot accepted from the leader that the driver has yet to install (Ready.snapshot). */
+  pendingInstall: SnapshotMeta | null = null;
 
   /**
    * This node's clock: ticks since this incarnation started. Monotonic, never reset; leases are
@@ -75,6 +80,7 @@ export class Raft {
       readMode: 'readindex',
       maxClockDrift: 0.1,
       unsafeLeaseTicks: 0,
+      snapshotTimeoutTicks: 10 * config.electionTicksMax,
       ...config,
     };
     validateConfig(this.cfg);
@@ -123,6 +129,13 @@ export class Raft {
 
   step(m: Message): void {
     if (m.to !== this.id) return;
+    const impossible = this.impossible(m);
+    if (impossible !== null) {
+      // Judged before any state changes (etcd drops such messages in Step): a faulty or forged
+      // peer must not move our term, our log or a follower's progress.
+      this.refused.push({ from: m.from, type: m.type, reason: impossible });
+      return;
+    }
     // Forwarded client work is not part of the term protocol (like etcd's local MsgProp).
     if (m.type === 'propose') {
       if (this.role === 'leader') this.appendEntries(m.data);
@@ -142,7 +155,7 @@ export class Raft {
       }
       const preVoteTraffic = (m.type === 'vote' && m.pre) || (m.type === 'voteResp' && m.pre && m.granted);
       if (!preVoteTraffic) {
-        const fromLeader = m.type === 'append' || m.type === 'heartbeat';
+        const fromLeader = m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot';
         this.becomeFollower(m.term, fromLeader ? m.from : NO_NODE);
       }
     } else if (m.term < this.term) {
@@ -242,6 +255,10 @@ export class Raft {
   private tickLeader(): void {
     this.heartbeatElapsed++;
     this.electionElapsed++;
+    for (const pr of this.prs.values()) {
+      // A transfer lost without the driver noticing must not leave the follower stranded.
+      if (pr.state === 'snapshot' && ++pr.snapshotTicks >= this.cfg.snapshotTimeoutTicks) pr.becomeProbe();
+    }
     if (this.electionElapsed >= this.cfg.electionTicksMin) {
       this.electionElapsed = 0;
       if (this.cfg.checkQuorum && !this.quorumActive()) {
@@ -339,7 +356,7 @@ export class Raft {
 
   /** A message from an older term. */
   private stepStale(m: Message): void {
-    if (m.type === 'append' || m.type === 'heartbeat') {
+    if (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') {
       // A deposed leader that missed the election: tell it the new term so it steps down. With
       // pre-vote and check-quorum it may never see a higher-term vote request otherwise.
       this.send(m.from, { type: 'appendResp', success: false, index: 0, hintIndex: 0, hintTerm: 0 });
@@ -359,7 +376,9 @@ export class Raft {
         break;
       case 'append':
       case 'heartbeat':
-        assert(false, `two leaders in term ${this.term}: ${this.id} and ${m.from}`);
+      case 'snapshot':
+        // Election safety (§5.2) says this cannot come from a correct peer: refuse, change nothing.
+        this.refused.push({ from: m.from, type: m.type, reason: `claims to lead term ${this.term}, which this node leads` });
         break;
       default:
         break; // votes were handled above; late vote responses are irrelevant now
@@ -370,6 +389,7 @@ export class Raft {
     switch (m.type) {
       case 'append':
       case 'heartbeat':
+      case 'snapshot':
         // A leader of our term exists (§5.2): give up the campaign.
         this.becomeFollower(this.term, m.from);
         this.stepFollower(m);
@@ -396,6 +416,11 @@ export class Raft {
         this.leader = m.from;
         this.handleHeartbeat(m);
         break;
+      case 'snapshot':
+        this.electionElapsed = 0;
+        this.leader = m.from;
+        this.handleSnapshot(m);
+        break;
       case 'readIndexResp':
         if (this.forwardedReads.delete(m.ctx)) this.readStates.push({ ctx: m.ctx, index: m.index });
         break;
@@ -420,6 +445,11 @@ export class Raft {
       // Everything up to our commit index already matches the leader (§5.4 leader completeness).
       resp = { type: 'appendResp', success: true, index: this.log.committed, hintIndex: 0, hintTerm: 0 };
     } else if (this.log.matchTerm(m.prevLogIndex, m.prevLogTerm)) {
+      const conflict = this.conflictWithCommitted(m);
+      if (conflict !== null) {
+        this.refused.push({ from: m.from, type: m.type, reason: conflict });
+        return;
+      }
       const lastNew = this.log.appendFromLeader(m.prevLogIndex, m.entries);
       // Commit only what is known to match the leader, never a stale tail beyond it.
       this.log.commitTo(Math.min(m.commit, lastNew));
@@ -431,6 +461,42 @@ export class Raft {
     // Even a rejection says "I heard from you now": it counts toward the leader's lease.
     if (m.sentTick !== undefined) resp.sentTick = m.sentTick;
     this.send(m.from, resp);
+  }
+
+  /**
+   * An append that would replace a committed entry contradicts Leader Completeness (§5.4): no
+   * correct leader sends it. Returns why, or null.
+   */
+  private conflictWithCommitted(m: AppendRequest): string | null {
+    for (const e of m.entries) {
+      if (e.index > this.log.committed) break;
+      const t = this.log.term(e.index);
+      if (t !== undefined && t !== e.term) return `would replace committed entry ${e.index} (term ${t}) with one of term ${e.term}`;
+    }
+    return null;
+  }
+
+  /**
+   * InstallSnapshot (§7), once the node holds the whole snapshot. Answered like an append: the
+   * leader learns the follower now matches through the snapshot's index.
+   */
+  private handleSnapshot(m: InstallSnapshot): void {
+    const reply = (index: number) => this.send(m.from, { type: 'appendResp', success: true, index, hintIndex: 0, hintTerm: 0 });
+    if (m.index <= this.log.committed) {
+      // Old news (a retransmission, or we caught up meanwhile): nothing to install.
+      reply(this.log.committed);
+      return;
+    }
+    if (this.log.matchTerm(m.index, m.snapshotTerm)) {
+      // We hold that entry: the snapshot only tells us it is committed; keep our log (etcd does too).
+      this.log.commitTo(m.index);
+      reply(m.index);
+      return;
+    }
+    this.log.restore(m.index, m.snapshotTerm);
+    this.pendingInstall = { index: m.index, term: m.snapshotTerm };
+    // The reply goes out with this Ready, after the driver made the snapshot durable.
+    reply(m.index);
   }
 
   private handleHeartbeat(m: HeartbeatRequest): void {
@@ -500,9 +566,14 @@ export class Raft {
     if (!pr || pr.isPaused()) return;
     const prevLogIndex = pr.next - 1;
     const prevLogTerm = this.log.term(prevLogIndex);
-    // Without compaction every index the leader needs is in its log. Snapshots will send
-    // InstallSnapshot here instead.
-    assert(prevLogTerm !== undefined, `leader ${this.id} has no term for index ${prevLogIndex} (first ${this.log.firstIndex()})`);
+    if (prevLogTerm === undefined) {
+      // The follower needs entries we compacted away (§7): it gets a snapshot instead. Any
+      // snapshot the node holds covers at least our compaction point, so that is what we name.
+      assert(prevLogIndex < this.log.snapshotIndex, `leader ${this.id} has no term for index ${prevLogIndex} (last ${this.log.lastIndex()})`);
+      this.send(to, { type: 'snapshot', index: this.log.snapshotIndex, snapshotTerm: this.log.snapshotTerm });
+      pr.becomeSnapshot(this.log.snapshotIndex);
+      return;
+    }
     const entries = this.log.slice(pr.next, this.log.lastIndex() + 1, this.cfg.maxEntriesPerMessage);
     if (entries.length === 0 && !allowEmpty) return;
     const msg: MessageBody<AppendRequest> = { type: 'append', prevLogIndex, prevLogTerm, entries, commit: this.log.committed };
@@ -632,6 +703,56 @@ export class Raft {
     this.forwardedReads.clear();
   }
 
+  // ---------------------------------------------------------------- snapshots (§7)
+
+  /** The driver holds a durable snapshot through at least `index`: drop the log up to it. */
+  compact(index: number): void {
+    this.log.compact(index);
+  }
+
+  /**
+   * The driver's word on a snapshot transfer to `to`: on failure the follower goes back to
+   * probing (the next heartbeat answer sends a new snapshot); on success its acknowledgement,
+   * already on its way, moves it on.
+   */
+  reportSnapshot(to: NodeId, ok: boolean): void {
+    const pr = this.prs.get(to);
+    if (this.role !== 'leader' || !pr || pr.state !== 'snapshot' || ok) return;
+    pr.becomeProbe();
+  }
+
+  // ---------------------------------------------------------------- untrusted input
+
+  /**
+   * Why no correct member could have sent `m`, or null. Only what Raft itself rules out: an
+   * acknowledgement beyond our log, a log position that contradicts its own term, entries whose
+   * terms run backwards or exceed the sender's term.
+   */
+  private impossible(m: Message): string | null {
+    switch (m.type) {
+      case 'appendResp':
+        if (m.term === this.term && this.role === 'leader' && m.success && m.index > this.log.lastIndex()) {
+          return `acknowledges index ${m.index}, beyond this leader's last index ${this.log.lastIndex()}`;
+        }
+        return null;
+      case 'vote':
+        return m.lastLogTerm > m.term ? `last log term ${m.lastLogTerm} above its campaign term ${m.term}` : null;
+      case 'append': {
+        if (m.prevLogTerm > m.term) return `prevLogTerm ${m.prevLogTerm} above its term ${m.term}`;
+        let t = m.prevLogTerm;
+        for (const e of m.entries) {
+          if (e.term < t || e.term > m.term) return `entry ${e.index} has term ${e.term}, out of order (previous ${t}, sender's term ${m.term})`;
+          t = e.term;
+        }
+        return null;
+      }
+      case 'snapshot':
+        return m.snapshotTerm > m.term ? `snapshot term ${m.snapshotTerm} above its term ${m.term}` : null;
+      default:
+        return null;
+    }
+  }
+
   // ---------------------------------------------------------------- plumbing
 
   private send(to: NodeId, body: MessageBody<Message>): void {
@@ -649,6 +770,9 @@ export class Raft {
       commitIndex: this.log.committed,
       lastApplied: this.log.applied,
       firstIndex: this.log.firstIndex(),
+      snapshotIndex: this.log.snapshotIndex,
+      snapshotTerm: this.log.snapshotTerm,
+      stableIndex: this.log.stableIndex(),
       lastLogIndex: this.log.lastIndex(),
       lastLogTerm: this.log.lastTerm(),
     };

@@ -56,7 +56,7 @@ export class RawNode {
     if (this.pending.length >= this.maxPending) return false;
     const r = this.raft;
     r.announceCommit();
-    if (r.msgs.length > 0 || r.readStates.length > 0) return true;
+    if (r.msgs.length > 0 || r.readStates.length > 0 || r.refused.length > 0 || r.pendingInstall) return true;
     if (this.firstNewEntry() <= r.log.lastIndex()) return true;
     if (r.log.committed > this.handedApplied) return true;
     if (!sameHard(this.hardState(), this.prevHard)) return true;
@@ -69,6 +69,13 @@ export class RawNode {
     r.announceCommit();
     const hard = this.hardState();
     const soft = this.softState();
+    const snapshot = r.pendingInstall;
+    if (snapshot) {
+      // The log now starts after the snapshot: nothing before it is handed out again.
+      r.pendingInstall = null;
+      this.handedOut = { index: snapshot.index, term: snapshot.term };
+      this.handedApplied = snapshot.index;
+    }
     const from = this.firstNewEntry();
     const entries: Entry[] = from <= r.log.lastIndex() ? r.log.slice(from, r.log.lastIndex() + 1) : [];
     const committedEntries = r.log.committed > this.handedApplied ? r.log.slice(this.handedApplied + 1, r.log.committed + 1) : [];
@@ -82,11 +89,14 @@ export class RawNode {
       // node's disk (in `entries` or an earlier pending Ready), which does not stop applying them.
       committedEntries,
       readStates: r.readStates,
-      mustSync: termOrVoteChanged || entries.length > 0,
+      snapshot,
+      refused: r.refused,
+      mustSync: termOrVoteChanged || entries.length > 0 || snapshot !== null,
       sendBeforePersist: r.role === 'leader' && !termOrVoteChanged,
     };
     r.msgs = [];
     r.readStates = [];
+    r.refused = [];
     if (rd.hardState) this.prevHard = hard;
     if (rd.softState) this.prevSoft = soft;
     const last = entries[entries.length - 1];
@@ -101,6 +111,7 @@ export class RawNode {
   advance(rd: Ready): void {
     assert(rd === this.pending[0], 'advance() must get the oldest Ready that ready() returned');
     this.pending.shift();
+    if (rd.snapshot) this.raft.onPersisted(rd.snapshot.index, rd.snapshot.term);
     const last = rd.entries[rd.entries.length - 1];
     if (last) this.raft.onPersisted(last.index, last.term);
     const applied = rd.committedEntries[rd.committedEntries.length - 1];
@@ -122,6 +133,19 @@ export class RawNode {
       return log.unstableFrom;
     }
     return h.index + 1;
+  }
+
+  /**
+   * The driver made a snapshot through at least `index` durable (and the WAL through it): the core
+   * forgets the log up to `index`. `index` must be applied and durable here (status().stableIndex).
+   */
+  compact(index: number): void {
+    this.raft.compact(index);
+  }
+
+  /** Outcome of streaming a snapshot to `to` (see Raft.reportSnapshot). */
+  reportSnapshot(to: number, ok: boolean): void {
+    this.raft.reportSnapshot(to, ok);
   }
 
   status(): RaftStatus {

@@ -62,6 +62,18 @@ export interface RaftConfig {
    * simulator's `long-lease` sabotage uses it to show that its checker catches a lease bug.
    */
   unsafeLeaseTicks?: number;
+  /**
+   * A follower in snapshot state (a transfer under way) goes back to probing after this many
+   * ticks without an acknowledgement, in case the transfer was lost without the driver noticing.
+   * Default 10 * electionTicksMax.
+   */
+  snapshotTimeoutTicks?: number;
+}
+
+/** Which snapshot: the last index it covers and that entry's term. */
+export interface SnapshotMeta {
+  index: number;
+  term: number;
 }
 
 /** What was durable at the last crash or shutdown; a fresh node passes an empty one. */
@@ -111,6 +123,19 @@ export interface Ready {
   /** Reads that became safe to serve (once applied >= index). */
   readStates: ReadState[];
   /**
+   * Non-null when this node accepted a snapshot from its leader (InstallSnapshot, §7): before
+   * applying `committedEntries` (which follow it) the driver must replace its state machine with
+   * that snapshot, and before sending `messages` make it durable (the snapshot file in place,
+   * then a WAL marker that supersedes the log up to `snapshot.index`).
+   */
+  snapshot: SnapshotMeta | null;
+  /**
+   * Messages the core refused because no correct peer could have sent them (an acknowledgement
+   * of entries never sent, a second leader in one term, ...). Nothing changed because of them; the
+   * driver logs them, naming the sender.
+   */
+  refused: { from: NodeId; type: string; reason: string }[];
+  /**
    * True when `entries` is non-empty or term/vote changed: then the write must be fsynced before
    * `messages` go out. A change of `commit` alone need not be synced (a stale commit index is
    * safe; it is re-learned from the leader) and may be written with the next batch.
@@ -136,7 +161,7 @@ export type ProposeResult =
 export interface ProgressStatus {
   match: number;
   next: number;
-  state: 'probe' | 'replicate';
+  state: 'probe' | 'replicate' | 'snapshot';
   inflight: number;
   recentActive: boolean;
 }
@@ -151,6 +176,11 @@ export interface RaftStatus {
   commitIndex: number;
   lastApplied: number;
   firstIndex: number;
+  /** The log's compaction point: entries up to here live only in snapshots. */
+  snapshotIndex: number;
+  snapshotTerm: number;
+  /** Last entry durable in this node's own log (a snapshot may cover at most this far). */
+  stableIndex: number;
   lastLogIndex: number;
   lastLogTerm: number;
   /** Only on a leader: replication progress per follower. */
