@@ -58,7 +58,10 @@ export class ClientWaiters {
   /** A write to propose; `cmd` must be fresh: its reqId is stamped on it and it goes in the log. */
   addWrite(cmd: KvCommand, done: Completion<KvResult>): void {
     cmd.reqId = `${this.nodeId}.${this.boot}.${++this.reqSeq}`;
-    this.writes.set(cmd.reqId, { done, deadline: Date.now() + this.timeoutMs });
+    const now = Date.now();
+    // Log time for session expiry (kv-command.ts `at`): only writes with a session need it.
+    if (cmd.clientId !== undefined) cmd.at = now;
+    this.writes.set(cmd.reqId, { done, deadline: now + this.timeoutMs });
     this.pendingProposals.push(cmd);
   }
 
@@ -115,8 +118,9 @@ export class ClientWaiters {
     const w = this.writes.get(out.reqId);
     if (!w) return;
     this.writes.delete(out.reqId);
-    if (isKvError(out.result)) w.done(new RaftKvError('BAD_REQUEST', out.result.error.message, { reason: out.result.error.code }));
-    else w.done(null, out.result);
+    if (!isKvError(out.result)) return w.done(null, out.result);
+    const { code, message } = out.result.error;
+    w.done(code === 'SESSION_EXPIRED' ? new RaftKvError('SESSION_EXPIRED', message) : new RaftKvError('BAD_REQUEST', message, { reason: code }));
   }
 
   /** ReadIndex rounds answered by the core; reads are served once `applied` reaches their index. */

@@ -20,6 +20,11 @@ export interface KvCommandBase {
   seq?: number;
   /** Opaque to the state machine; returned with the result so the node can wake the waiting client. */
   reqId?: string;
+  /**
+   * When the node that took the request proposed it (ms since the epoch, its own clock). Sessions
+   * expire by this log time, never by a replica's clock, so every replica expires the same ones.
+   */
+  at?: number;
 }
 
 export interface KvSetCommand extends KvCommandBase {
@@ -44,7 +49,7 @@ export interface KvCasCommand extends KvCommandBase {
 
 export type KvCommand = KvSetCommand | KvDelCommand | KvCasCommand;
 
-export type KvErrorCode = 'BAD_REQUEST' | 'STALE_SEQ';
+export type KvErrorCode = 'BAD_REQUEST' | 'STALE_SEQ' | 'SESSION_EXPIRED';
 
 export interface KvErrorResult {
   error: { code: KvErrorCode; message: string };
@@ -99,6 +104,10 @@ export function parseKvCommand(data: unknown): ParsedKvCommand {
     }
     base.clientId = data.clientId;
     base.seq = data.seq;
+  }
+  if (data.at !== undefined) {
+    if (typeof data.at !== 'number' || !Number.isSafeInteger(data.at) || data.at < 0) return bad('at must be a non-negative integer');
+    base.at = data.at;
   }
 
   switch (data.op) {

@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import { loadClusterConfig, type ClusterConfig } from '../protocol/cluster-config.js';
 import { RaftKvError } from '../protocol/errors.js';
 import { ClientServer } from './client-server.js';
-import { KvStateMachine } from './kv-state-machine.js';
 import { fileLogger, type Logger } from './logger.js';
 import { PeerTransport } from './peer-transport.js';
 import { RaftDriver } from './raft-driver.js';
 import { RawNode } from './raft/raw-node.js';
-import { Wal } from './storage/wal.js';
+import { recoverNodeState } from './recover-state.js';
+import { SnapshotReceiver } from './snapshot-receiver.js';
+import { SnapshotSender } from './snapshot-sender.js';
+import { Snapshotter } from './snapshotter.js';
 import { timingFromConfig } from './timing.js';
 
 export interface RunNodeOptions {
@@ -48,15 +50,14 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   log.info(`starting: client ${me.host}:${me.port}, peers ${me.host}:${me.peerPort}, pid ${process.pid}, tick ${timing.tickMs} ms, election ${timing.electionTicksMin}-${timing.electionTicksMax} ticks, heartbeat ${timing.heartbeatTicks} ticks, reads by ${cfg.readMode === 'lease' ? `leader lease (clock drift ±${cfg.maxClockDrift * 100}%)` : 'ReadIndex'}`);
 
   const dataDir = join(cfg.dataDir, `node-${me.id}`);
-  let opened;
+  let recovered;
   try {
-    opened = await Wal.open(dataDir, { log: (line) => log.warn(line) });
+    recovered = await recoverNodeState(dataDir, log);
   } catch (err) {
-    log.error(`cannot open the write-ahead log in ${dataDir}: ${(err as Error).message}`);
+    log.error(`cannot recover the state in ${dataDir}: ${(err as Error).message}`);
     throw err;
   }
-  const { wal, state, recovery } = opened;
-  log.info(`recovered ${state.entries.length} entries (term ${state.hardState.term}, vote ${state.hardState.vote}, commit ${state.hardState.commit}) from ${recovery.records} records${recovery.truncatedBytes ? `, truncated a torn tail of ${recovery.truncatedBytes} bytes` : ''}`);
+  const { wal, initial, sm } = recovered;
 
   const pipelineDepth = pipelineDepthFromEnv(process.env.RAFTKV_PIPELINE_DEPTH);
   const raw = new RawNode(
@@ -71,16 +72,42 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
       // Randomness lives out here; the core only calls it.
       random: Math.random,
     },
-    { hardState: state.hardState, entries: state.entries, snapshotIndex: state.snapshotIndex, snapshotTerm: state.snapshotTerm, applied: 0 },
+    initial,
     { maxPendingReadies: pipelineDepth },
   );
-  const sm = new KvStateMachine();
   let fatal: ((err: Error) => void) | null = null;
   const transport = new PeerTransport({
     self: me,
     peers: cfg.nodes,
     log,
     onMessage: (m) => driver.step(m),
+  });
+  const snapshotter = new Snapshotter({
+    dir: dataDir,
+    sm,
+    raw,
+    wal,
+    log,
+    voters: cfg.nodes.map((n) => n.id),
+    every: cfg.snapshotEvery,
+    trailing: cfg.snapshotTrailing,
+    existing: recovered.snapshots,
+  });
+  const sender = new SnapshotSender({
+    self: me.id,
+    log,
+    newest: () => snapshotter.newest,
+    term: () => raw.status().term,
+    send: (ms) => transport.send(ms),
+    backlog: (to) => transport.backlog(to),
+    onDone: (to, ok) => driver.snapshotSent(to, ok),
+  });
+  const receiver = new SnapshotReceiver({
+    self: me.id,
+    dir: dataDir,
+    log,
+    term: () => raw.status().term,
+    deliver: (m, received) => driver.deliverSnapshot(m, received),
   });
   const driver = new RaftDriver({
     nodeId: me.id,
@@ -93,6 +120,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     log,
     tickMs: timing.tickMs,
     onFatal: (err) => fatal?.(err),
+    snapshots: { dir: dataDir, snapshotter, sender, receiver },
   });
   const startedAt = Date.now();
   const server = new ClientServer({
@@ -124,6 +152,9 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     stopping ??= (async () => {
       log.info(`stopping: ${reason}`);
       await server.close();
+      sender.stop();
+      await receiver.close();
+      await snapshotter.stop();
       await driver.stop();
       await transport.close();
       await wal.close();

@@ -136,6 +136,12 @@ class OutgoingPeer {
     this.stats.queuedBytes = this.queuedBytes;
   }
 
+  /** Bytes waiting to be sent (ours and the socket's), or null while disconnected. */
+  backlog(): number | null {
+    if (!this.connected || !this.socket) return null;
+    return this.queuedBytes + this.socket.writableLength;
+  }
+
   close(): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
@@ -198,6 +204,11 @@ export class PeerTransport {
       byPeer.set(m.to, (byPeer.get(m.to) ?? '') + line + '\n');
     }
     for (const [to, lines] of byPeer) this.out.get(to)?.send(lines);
+  }
+
+  /** Bytes waiting to go to `to`, or null when there is no connection to it (snapshot flow control). */
+  backlog(to: NodeId): number | null {
+    return this.out.get(to)?.backlog() ?? null;
   }
 
   stats(): Record<string, PeerStats> {

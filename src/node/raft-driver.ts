@@ -8,8 +8,13 @@
  * Client work (writes waiting to be applied, reads waiting for a ReadIndex round, deadlines) is
  * tracked in client-waiters.ts, not in the core.
  */
+import { promises as fsp } from 'node:fs';
 import { RaftKvError } from '../protocol/errors.js';
-import type { HardState, Message } from '../protocol/raft-messages.js';
+import type { HardState, InstallSnapshot, Message } from '../protocol/raft-messages.js';
+import type { SnapshotReceiver, ReceivedSnapshot } from './snapshot-receiver.js';
+import type { SnapshotSender } from './snapshot-sender.js';
+import type { Snapshotter } from './snapshotter.js';
+import { publishSnapshotSync } from './storage/snapshot-store.js';
 import type { RawNode } from './raft/raw-node.js';
 import type { Ready, SoftState } from './raft/types.js';
 import { ClientWaiters, type Completion } from './client-waiters.js';
@@ -19,6 +24,17 @@ import type { Logger } from './logger.js';
 
 export interface DriverStorage {
   append(hardState: Ready['hardState'], entries: Ready['entries']): Promise<void>;
+  /** Records a snapshot point; `replacesLog` for an installed snapshot (see Wal.markSnapshot). */
+  markSnapshot(index: number, term: number, opts: { replacesLog: boolean }): Promise<void>;
+}
+
+/** The snapshot machinery (snapshotter.ts, snapshot-sender.ts, snapshot-receiver.ts). */
+export interface DriverSnapshots {
+  /** Where snapshot files live (the node's data directory). */
+  dir: string;
+  snapshotter: Snapshotter;
+  sender: SnapshotSender;
+  receiver: SnapshotReceiver;
 }
 
 export interface DriverTransport {
@@ -44,6 +60,8 @@ export interface RaftDriverOptions {
   maxCatchUpTicks?: number;
   /** Called when durable storage fails: the node must stop (an fsync failure cannot be retried). */
   onFatal: (err: Error) => void;
+  /** Snapshots and InstallSnapshot; without them the log is never compacted. */
+  snapshots?: DriverSnapshots | null;
 }
 
 
@@ -73,8 +91,11 @@ export class RaftDriver {
   /** Counters for status and benchmarks. */
   readonly counters = { proposals: 0, proposeBatches: 0, readRounds: 0, readies: 0, applied: 0 };
 
+  /** A verified snapshot handed to the core and not yet installed (Ready.snapshot). */
+  private received: ReceivedSnapshot | null = null;
+
   constructor(opts: RaftDriverOptions) {
-    this.opts = { requestTimeoutMs: 3000, pipelineDepth: 1, maxCatchUpTicks: 1000, ...opts };
+    this.opts = { requestTimeoutMs: 3000, pipelineDepth: 1, maxCatchUpTicks: 1000, snapshots: null, ...opts };
     this.raw = opts.raw;
     this.pipelineDepth = this.opts.pipelineDepth;
     this.waiters = new ClientWaiters(opts.nodeId, this.opts.requestTimeoutMs);
@@ -94,20 +115,35 @@ export class RaftDriver {
     this.schedule();
   }
 
-  /** A message from a peer (already validated by the transport). */
+  /**
+   * A message from a peer (already validated by the transport). The core refuses what no correct
+   * peer could send (Ready.refused, logged below) and asserts only its own invariants: an
+   * exception from it is a bug in this node and stops the process loudly.
+   */
   step(m: Message): void {
     if (this.stopped) return;
+    if (m.type === 'snapshotChunk') {
+      this.opts.snapshots?.receiver.onChunk(m);
+      return;
+    }
     // A step can answer lease reads (a follower's forwarded read, reads waiting for the term's
     // first commit): the core's clock must be current for every input, not only local reads.
     this.catchUpTicks();
-    try {
-      this.raw.step(m);
-    } catch (err) {
-      // The core asserts Raft's rules (e.g. one leader per term) before changing any state. A
-      // message that breaks them can only come from a faulty or forged peer (the peer port is not
-      // authenticated yet): drop it and keep serving rather than let one line kill the node.
-      this.opts.log.error(`dropped a ${m.type} from node ${m.from} (term ${m.term}) that breaks Raft's rules: ${(err as Error).message}; a faulty or forged peer?`);
-      return;
+    this.raw.step(m);
+    this.schedule();
+  }
+
+  /** The receiver verified a whole snapshot: offer it to the core (which may already be past it). */
+  deliverSnapshot(m: InstallSnapshot, received: ReceivedSnapshot): void {
+    if (this.stopped) return;
+    this.catchUpTicks();
+    this.raw.step(m);
+    const accepted = this.raw.acceptedSnapshot();
+    if (accepted && accepted.index === received.index && accepted.term === received.term) {
+      this.received = received;
+    } else {
+      this.opts.log.info(`snapshot ${received.index} from node ${m.from} not needed (commit index ${this.raw.status().commitIndex}); discarded`);
+      void fsp.unlink(received.tmpPath).catch(() => {});
     }
     this.schedule();
   }
@@ -130,7 +166,20 @@ export class RaftDriver {
   }
 
   status() {
-    return { ...this.raw.status(), counters: { ...this.counters, waitingWrites: this.waiters.waitingWrites } };
+    const st = this.raw.status();
+    const snaps = this.opts.snapshots;
+    const newest = snaps?.snapshotter.newest ?? null;
+    return {
+      ...st,
+      // The newest snapshot file (what a follower would get); the log is compacted to
+      // `compactedIndex`, at or below it, and starts at `firstLogIndex`.
+      snapshotIndex: newest?.index ?? 0,
+      snapshotTerm: newest?.term ?? 0,
+      compactedIndex: st.snapshotIndex,
+      firstLogIndex: st.firstIndex,
+      ...(snaps?.receiver.receiving ? { receivingSnapshot: snaps.receiver.receiving } : {}),
+      counters: { ...this.counters, waitingWrites: this.waiters.waitingWrites },
+    };
   }
 
   recentEntries(limit: number) {
@@ -175,9 +224,16 @@ export class RaftDriver {
     this.counters.readies++;
     if (rd.softState) this.onSoftState(rd.softState);
     if (rd.hardState) this.onHardState(rd.hardState);
+    for (const r of rd.refused) {
+      this.opts.log.warn(`refused a ${r.type} from node ${r.from}: ${r.reason} (a faulty or forged peer?)`);
+    }
+    // Before anything after it is applied or written: the state machine and the disk take the
+    // snapshot the core accepted (the file is renamed into place, then the WAL marker is queued
+    // ahead of this Ready's own writes).
+    const installed = rd.snapshot ? this.installSnapshot(rd.snapshot) : null;
     // A leader's appends go out while its own fsync runs (thesis §10.2.1): the disk writes of
     // leader and followers overlap instead of adding up.
-    if (rd.sendBeforePersist) this.opts.transport.send(rd.messages);
+    if (rd.sendBeforePersist) this.send(rd.messages);
     // Committed entries are durable on a majority already (a leader counts itself only after its
     // own fsync), so applying them and answering clients need not wait for this Ready's fsync of
     // *new* entries: that wait would put a second fsync on every write's path. Read states only
@@ -187,7 +243,8 @@ export class RaftDriver {
     let persisted: Promise<void> | null = null;
     // A commit-index-only change is not worth an fsync; it rides along with the next entries.
     if (rd.mustSync) {
-      persisted = this.opts.storage.append(rd.hardState ?? this.unsyncedHardState, rd.entries);
+      const append = this.opts.storage.append(rd.hardState ?? this.unsyncedHardState, rd.entries);
+      persisted = installed ? Promise.all([installed, append]).then(() => {}) : append;
       this.unsyncedHardState = null;
     } else if (rd.hardState) {
       this.unsyncedHardState = rd.hardState;
@@ -199,7 +256,7 @@ export class RaftDriver {
     })().then(
       () => {
         if (this.failed) return;
-        if (!rd.sendBeforePersist) this.opts.transport.send(rd.messages);
+        if (!rd.sendBeforePersist) this.send(rd.messages);
         this.raw.advance(rd);
         this.inFlight--;
         this.schedule();
@@ -257,7 +314,57 @@ export class RaftDriver {
       this.waiters.applied(e, this.opts.sm.applyEntry(e));
       this.counters.applied++;
     }
-    if (rd.committedEntries.length > 0) this.waiters.serveAppliedReads(this.opts.sm.lastApplied);
+    if (rd.committedEntries.length > 0 || rd.snapshot) this.waiters.serveAppliedReads(this.opts.sm.lastApplied);
+    this.opts.snapshots?.snapshotter.maybeStart();
+  }
+
+  /** Messages to peers; a request to send a snapshot becomes a streamed transfer instead. */
+  private send(messages: Message[]): void {
+    const snaps = this.opts.snapshots;
+    if (!messages.some((m) => m.type === 'snapshot')) {
+      this.opts.transport.send(messages);
+      return;
+    }
+    const rest: Message[] = [];
+    for (const m of messages) {
+      if (m.type !== 'snapshot') rest.push(m);
+      else if (snaps) snaps.sender.start(m.to);
+      else this.raw.reportSnapshot(m.to, false);
+    }
+    this.opts.transport.send(rest);
+  }
+
+  /** A transfer to `to` ended; a failed one sends the follower back to probing. */
+  snapshotSent(to: number, ok: boolean): void {
+    if (this.stopped) return;
+    if (!ok) this.raw.reportSnapshot(to, false);
+    this.schedule();
+  }
+
+  /**
+   * Ready.snapshot: swap the state machine for the received one, publish its file and queue the
+   * WAL marker (synchronously, so no other write can come between them). Returns the marker's
+   * durability.
+   */
+  private installSnapshot(meta: { index: number; term: number }): Promise<void> {
+    const rec = this.received;
+    const snaps = this.opts.snapshots;
+    if (!rec || !snaps || rec.index !== meta.index || rec.term !== meta.term) {
+      throw new Error(`raft-driver: the core installs snapshot ${meta.index}/${meta.term}, which was not received`);
+    }
+    this.received = null;
+    this.opts.sm.replaceWith(rec.sm);
+    const file = publishSnapshotSync(snaps.dir, rec.tmpPath, rec.index, rec.term);
+    const marked = this.opts.storage.markSnapshot(rec.index, rec.term, { replacesLog: true });
+    snaps.snapshotter.installed(file);
+    this.opts.log.info(`installed snapshot ${rec.index} (term ${rec.term}): ${rec.header.keys} keys; the log restarts after it`);
+    return marked;
+  }
+
+  /** SAVE / `ctl snapshot`: a snapshot of the state as of now (see Snapshotter.snapshotNow). */
+  snapshotNow() {
+    const s = this.opts.snapshots;
+    return s ? s.snapshotter.snapshotNow() : Promise.resolve(null);
   }
 
   /** Votes are worth a log line: they explain who won an election and why another did not. */

@@ -13,6 +13,7 @@
  *     or a wildcard (0.0.0.0, ::) and anything (listen-address.ts; no DNS);
  *   - 0 < electionTimeoutMs.min <= electionTimeoutMs.max and 0 < heartbeatIntervalMs < min;
  *   - readMode is 'readindex' (the default) or 'lease'; 0 <= maxClockDrift < 0.5 (default 0.1);
+ *   - snapshotEvery >= 0 (0: only on demand; default 10000), snapshotTrailing >= 0 (default 5000);
  *   - dataDir and logDir are absolute.
  */
 import { readFileSync, writeFileSync, renameSync, mkdirSync } from 'node:fs';
@@ -37,6 +38,10 @@ export type ReadMode = 'readindex' | 'lease';
 export const READ_MODES: readonly ReadMode[] = ['readindex', 'lease'];
 export const DEFAULT_READ_MODE: ReadMode = 'readindex';
 export const DEFAULT_MAX_CLOCK_DRIFT = 0.1;
+/** Applied entries between automatic snapshots (etcd: --snapshot-count). */
+export const DEFAULT_SNAPSHOT_EVERY = 10_000;
+/** As etcd's SnapshotCatchUpEntries. */
+export const DEFAULT_SNAPSHOT_TRAILING = 5_000;
 
 export interface ClusterConfig {
   nodes: NodeAddress[];
@@ -52,13 +57,17 @@ export interface ClusterConfig {
   readMode: ReadMode;
   /** Lease mode: how far (as a fraction, 0.1 = ±10%) any node's clock may run fast or slow. */
   maxClockDrift: number;
+  /** Applied entries between automatic snapshots; 0 = only on demand (SAVE, BGSAVE, ctl snapshot). */
+  snapshotEvery: number;
+  /** Entries kept in the log before a snapshot, so a follower slightly behind catches up from the log. */
+  snapshotTrailing: number;
   /** Absolute; each node stores its WAL under `<dataDir>/node-<id>/`. */
   dataDir: string;
   /** Absolute; node logs and client.log live here. */
   logDir: string;
 }
 
-const TOP_LEVEL_FIELDS = ['nodes', 'electionTimeoutMs', 'heartbeatIntervalMs', 'readMode', 'maxClockDrift', 'dataDir', 'logDir'] as const;
+const TOP_LEVEL_FIELDS = ['nodes', 'electionTimeoutMs', 'heartbeatIntervalMs', 'readMode', 'maxClockDrift', 'snapshotEvery', 'snapshotTrailing', 'dataDir', 'logDir'] as const;
 const NODE_FIELDS = ['id', 'host', 'port', 'peerPort'] as const;
 const ELECTION_FIELDS = ['min', 'max'] as const;
 /** A cluster of more nodes than this is a mistake in the file, not a deployment. */
@@ -180,6 +189,9 @@ export function parseClusterConfig(raw: unknown, baseDir: string, source = 'clus
     maxClockDrift = v;
   }
 
+  const snapshotEvery = Object.hasOwn(top, 'snapshotEvery') ? c.int(top.snapshotEvery, 'snapshotEvery', 0, 1_000_000_000) : DEFAULT_SNAPSHOT_EVERY;
+  const snapshotTrailing = Object.hasOwn(top, 'snapshotTrailing') ? c.int(top.snapshotTrailing, 'snapshotTrailing', 0, 1_000_000_000) : DEFAULT_SNAPSHOT_TRAILING;
+
   const dataDir = c.nonEmptyString(c.present(top, 'dataDir', 'dataDir'), 'dataDir');
   const logDir = c.nonEmptyString(c.present(top, 'logDir', 'logDir'), 'logDir');
 
@@ -189,6 +201,8 @@ export function parseClusterConfig(raw: unknown, baseDir: string, source = 'clus
     heartbeatIntervalMs: heartbeat,
     readMode,
     maxClockDrift,
+    snapshotEvery,
+    snapshotTrailing,
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(baseDir, dataDir),
     logDir: isAbsolute(logDir) ? logDir : resolve(baseDir, logDir),
   };
@@ -225,6 +239,8 @@ export function writeClusterConfig(path: string, cfg: ClusterConfig): void {
     heartbeatIntervalMs: cfg.heartbeatIntervalMs,
     readMode: cfg.readMode,
     maxClockDrift: cfg.maxClockDrift,
+    snapshotEvery: cfg.snapshotEvery,
+    snapshotTrailing: cfg.snapshotTrailing,
     dataDir: cfg.dataDir,
     logDir: cfg.logDir,
   };
@@ -235,6 +251,8 @@ export function writeClusterConfig(path: string, cfg: ClusterConfig): void {
     `  "heartbeatIntervalMs": ${body.heartbeatIntervalMs},\n` +
     `  "readMode": ${JSON.stringify(body.readMode)},\n` +
     `  "maxClockDrift": ${body.maxClockDrift},\n` +
+    `  "snapshotEvery": ${body.snapshotEvery},\n` +
+    `  "snapshotTrailing": ${body.snapshotTrailing},\n` +
     `  "dataDir": ${JSON.stringify(body.dataDir)},\n` +
     `  "logDir": ${JSON.stringify(body.logDir)}\n}\n`;
   mkdirSync(dirname(resolve(path)), { recursive: true });

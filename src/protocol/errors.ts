@@ -39,6 +39,12 @@ export const ERROR_CODE_INFO = {
   SHUTTING_DOWN: { retry: 'safe', summary: 'the node is shutting down' },
   /** The connection closed before the answer came; a write may or may not have happened. */
   CONNECTION_LOST: { retry: 'ambiguous', summary: 'connection lost before the reply' },
+  /**
+   * A write named a client session the cluster no longer holds (expired after a long silence, or
+   * evicted from the bounded table), with a seq past the first: whether an earlier try of it was
+   * applied cannot be known any more. Nothing was applied now; start a new session (a new client id).
+   */
+  SESSION_EXPIRED: { retry: 'never', summary: 'client session expired' },
   /** A configuration file or value is invalid (cluster.json and the like). */
   BAD_CONFIG: { retry: 'never', summary: 'invalid configuration' },
   /** A command-line flag is unknown or has a bad value. */

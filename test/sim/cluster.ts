@@ -480,7 +480,9 @@ export class SimCluster {
     // its fsync, so its state machine can be ahead of both. Such a node replays instead (as the
     // node process always does today); a snapshot must wait for the log's fsync (etcd's rule).
     const store = this.node(id).store;
-    const keepApplied = keepAppliedWanted && store.applied <= Math.min(store.hardState.commit, store.lastIndex);
+    // And one older than the log's start (a snapshot was installed on disk but the process died
+    // before its state machine took it) cannot be caught up from the log: it restores the snapshot.
+    const keepApplied = keepAppliedWanted && store.applied <= Math.min(store.hardState.commit, store.lastIndex) && store.applied >= store.firstIndex - 1;
     const n = this.node(id);
     const config: RaftConfig = {
       id,

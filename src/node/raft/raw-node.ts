@@ -143,6 +143,16 @@ export class RawNode {
     this.raft.compact(index);
   }
 
+  /** A snapshot the core accepted and the next Ready will hand out (Ready.snapshot), or null. */
+  acceptedSnapshot(): { index: number; term: number } | null {
+    return this.raft.pendingInstall;
+  }
+
+  /** Term of the entry at `index` if the log still holds it (or it is the compaction point). */
+  termAt(index: number): number | undefined {
+    return this.raft.log.term(index);
+  }
+
   /** Outcome of streaming a snapshot to `to` (see Raft.reportSnapshot). */
   reportSnapshot(to: number, ok: boolean): void {
     this.raft.reportSnapshot(to, ok);

@@ -52,7 +52,19 @@ export interface SnapshotRecord {
   term: number;
 }
 
-export type WalRecord = HardStateRecord | EntriesRecord | SnapshotRecord;
+/**
+ * The first record of every segment after the first: the log's last index and term when the
+ * segment began. Once older segments are dropped (their entries are all in a snapshot), recovery
+ * starts from the oldest segment left, and this tells it where that segment's log continues.
+ * Replay ignores it unless nothing came before it.
+ */
+export interface SegmentStartRecord {
+  type: 'segmentStart';
+  prevIndex: number;
+  prevTerm: number;
+}
+
+export type WalRecord = HardStateRecord | EntriesRecord | SnapshotRecord | SegmentStartRecord;
 
 /** The JSON text stored as a record's payload. */
 export function serializeRecord(record: WalRecord): string {
@@ -136,6 +148,8 @@ export function checkRecordShape(v: unknown): string | null {
       return isCount(r.term) && isCount(r.vote) && isCount(r.commit) ? null : 'malformed hardState record';
     case 'snapshot':
       return isCount(r.index) && isCount(r.term) ? null : 'malformed snapshot record';
+    case 'segmentStart':
+      return isCount(r.prevIndex) && isCount(r.prevTerm) ? null : 'malformed segmentStart record';
     case 'entries': {
       const es = r.entries;
       if (!Array.isArray(es) || es.length === 0) return 'malformed entries record';

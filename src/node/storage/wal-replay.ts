@@ -22,6 +22,8 @@ export class WalReplay {
   private entries: Entry[] = [];
   private snapshotIndex = 0;
   private snapshotTerm = 0;
+  /** No record applied yet: a segmentStart then says where the surviving log begins. */
+  private empty = true;
 
   lastIndex(): number {
     return this.snapshotIndex + this.entries.length;
@@ -32,7 +34,16 @@ export class WalReplay {
    * checksum was fine, so the log itself is inconsistent: the caller reports corruption).
    */
   apply(record: WalRecord): string | null {
+    const first = this.empty;
+    this.empty = false;
     switch (record.type) {
+      case 'segmentStart':
+        if (first) {
+          // Older segments were dropped after a snapshot covered them: the log resumes here.
+          this.snapshotIndex = record.prevIndex;
+          this.snapshotTerm = record.prevTerm;
+        }
+        return null;
       case 'hardState':
         this.hardState = { term: record.term, vote: record.vote, commit: record.commit };
         return null;
@@ -70,6 +81,11 @@ export class WalReplay {
     }
     this.snapshotIndex = index;
     this.snapshotTerm = term;
+  }
+
+  /** Term of the last entry (or of the snapshot point when the log is empty). */
+  lastTerm(): number {
+    return this.entries.length > 0 ? this.entries[this.entries.length - 1]!.term : this.snapshotTerm;
   }
 
   /** The state so far. The caller takes ownership of the returned arrays. */

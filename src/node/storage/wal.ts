@@ -10,6 +10,12 @@
  * The WAL keeps no entries in memory after open(): the consensus core holds the log. It tracks only
  * the last index (to reject appends that would leave a gap) and the snapshot index.
  *
+ * Segments: once the active segment holds `segmentBytes`, the next batch starts a new one, which
+ * begins with a segmentStart record (where the log stands) and the current hard state, so that it
+ * is readable without its predecessors. After a snapshot, compact() records the new compaction
+ * point and deletes the oldest segments whose entries all lie at or below it: disk use is bounded
+ * by the entries since the compaction point plus at most one segment.
+ *
  * Failure model: a failed write or fsync poisons the WAL (WAL_FAILED) — after a failed fsync the
  * kernel may already have dropped the dirty pages, so the only safe recovery is a restart, which
  * re-reads what really is on disk.
@@ -27,6 +33,21 @@ export type { WalState } from './wal-replay.js';
 export interface WalOptions {
   /** Receives one human-readable line per notable recovery event (the node log). */
   log?: (line: string) => void;
+  /** Start a new segment once the active one holds this many bytes. Default 4 MiB. */
+  segmentBytes?: number;
+}
+
+const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
+
+/** A segment file and the highest entry index ever written to it (0: none). */
+interface SegmentInfo extends Segment {
+  maxIndex: number;
+}
+
+/** Where the durable log ends, as far as the written batches tell. */
+interface LogEnd {
+  index: number;
+  term: number;
 }
 
 export interface WalRecovery {
@@ -57,15 +78,22 @@ export interface WalCounters {
 /** One caller's records, serialized at call time, waiting for the next batch. */
 interface Pending {
   payloads: string[];
+  /** What the records do to the log's end and hard state, applied once they are written. */
+  lastEntry?: LogEnd;
+  hardState?: HardState;
   resolve: () => void;
   reject: (err: Error) => void;
 }
 
 export class Wal {
   readonly dir: string;
-  /** The segment being appended to. */
-  private readonly segment: Segment;
-  private readonly fh: fsp.FileHandle;
+  /** Every segment on disk, oldest first; the last is the one being appended to. */
+  private readonly segments: SegmentInfo[];
+  private fh: fsp.FileHandle;
+  private readonly segmentBytes: number;
+  /** The log's end and the hard state as of the batches written so far (for a segmentStart). */
+  private writtenEnd: LogEnd;
+  private writtenHardState: HardState | null;
   /** Bytes in the active segment that are written (or being written); the next write goes here. */
   private size: number;
   /** Last index once every accepted call is on disk; append() validates against it. */
@@ -81,13 +109,22 @@ export class Wal {
   private failure: StorageError | null = null;
   private readonly stats: WalCounters = { appends: 0, writes: 0, fsyncs: 0, bytes: 0 };
 
-  private constructor(dir: string, segment: Segment, fh: fsp.FileHandle, size: number, state: WalState) {
+  private constructor(dir: string, segments: SegmentInfo[], fh: fsp.FileHandle, size: number, state: WalState, end: LogEnd, segmentBytes: number) {
     this.dir = dir;
-    this.segment = segment;
+    this.segments = segments;
     this.fh = fh;
     this.size = size;
+    this.segmentBytes = segmentBytes;
     this.snapshotIndex = state.snapshotIndex;
     this.lastIndex = state.snapshotIndex + state.entries.length;
+    this.writtenEnd = end;
+    const hs = state.hardState;
+    this.writtenHardState = hs.term === 0 && hs.vote === 0 && hs.commit === 0 ? null : { ...hs };
+  }
+
+  /** The active segment. */
+  private get segment(): SegmentInfo {
+    return this.segments[this.segments.length - 1]!;
   }
 
   /**
@@ -111,12 +148,16 @@ export class Wal {
     let truncatedBytes = 0;
     const active = segments[segments.length - 1]!;
     let activeSize = 0;
+    const infos: SegmentInfo[] = [];
     for (const seg of segments) {
       const isLast = seg === active;
       const buf = await fsp.readFile(seg.path);
+      const info: SegmentInfo = { ...seg, maxIndex: 0 };
+      infos.push(info);
       const scan = scanRecords(buf, (record, offset) => {
         const problem = replay.apply(record);
         if (problem !== null) throw new WalCorruptionError(seg.path, offset, problem);
+        if (record.type === 'entries') info.maxIndex = Math.max(info.maxIndex, record.entries[record.entries.length - 1]!.index);
       });
       records += scan.records;
       if (scan.end.kind === 'corrupt') {
@@ -142,8 +183,10 @@ export class Wal {
       await fh.close();
       throw err;
     }
+    const end = { index: replay.lastIndex(), term: replay.lastTerm() };
     const state = replay.state();
-    return { wal: new Wal(dir, active, fh, activeSize, state), state, recovery: { truncatedBytes, records } };
+    const wal = new Wal(dir, infos, fh, activeSize, state, end, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES);
+    return { wal, state, recovery: { truncatedBytes, records } };
   }
 
   /**
@@ -157,11 +200,14 @@ export class Wal {
    */
   append(hardState: HardState | null, entries: readonly Entry[]): Promise<void> {
     const payloads: string[] = [];
+    const meta: Pick<Pending, 'lastEntry' | 'hardState'> = {};
     try {
       this.checkAccepting();
       if (entries.length > 0) {
         this.checkEntries(entries);
         payloads.push(serializeRecord({ type: 'entries', entries: entries as Entry[] }));
+        const last = entries[entries.length - 1]!;
+        meta.lastEntry = { index: last.index, term: last.term };
       }
       if (hardState !== null) {
         const { term, vote, commit } = hardState;
@@ -169,12 +215,13 @@ export class Wal {
           throw new StorageError('WAL_INVALID_APPEND', `wal: malformed hard state ${JSON.stringify(hardState)}`);
         }
         payloads.push(serializeRecord({ type: 'hardState', term, vote, commit }));
+        meta.hardState = { term, vote, commit };
       }
       checkPayloadSizes(payloads);
     } catch (err) {
       return Promise.reject(err);
     }
-    const p = this.enqueue(payloads);
+    const p = this.enqueue(payloads, meta);
     if (entries.length > 0) this.lastIndex = entries[entries.length - 1]!.index;
     return p;
   }
@@ -185,7 +232,7 @@ export class Wal {
    * snapshot at `index`). The snapshot file itself must be durable before this is called. After
    * it, appends may start anywhere in (index, lastIndex + 1].
    */
-  markSnapshot(index: number, term: number): Promise<void> {
+  markSnapshot(index: number, term: number, { replacesLog = false }: { replacesLog?: boolean } = {}): Promise<void> {
     try {
       this.checkAccepting();
       if (!isCount(index) || !isCount(term) || index < this.snapshotIndex) {
@@ -194,10 +241,35 @@ export class Wal {
     } catch (err) {
       return Promise.reject(err);
     }
-    const p = this.enqueue([serializeRecord({ type: 'snapshot', index, term })]);
+    // An installed snapshot (replacesLog) supersedes the whole log: it ends at the snapshot now.
+    const p = this.enqueue([serializeRecord({ type: 'snapshot', index, term })], replacesLog ? { lastEntry: { index, term } } : {});
     this.snapshotIndex = index;
-    this.lastIndex = Math.max(this.lastIndex, index);
+    this.lastIndex = replacesLog ? index : Math.max(this.lastIndex, index);
     return p;
+  }
+
+  /**
+   * Log compaction after a snapshot through at least `index` is durable: records `index` as the
+   * compaction point (markSnapshot), then deletes the oldest segments whose entries all lie at or
+   * below it (never the active one) and fsyncs the directory. Returns the files deleted.
+   */
+  async compact(index: number, term: number): Promise<string[]> {
+    await this.markSnapshot(index, term);
+    const deleted: string[] = [];
+    while (this.segments.length > 1 && this.segments[0]!.maxIndex <= index) {
+      const seg = this.segments.shift()!;
+      await fsp.unlink(seg.path);
+      deleted.push(seg.path);
+    }
+    if (deleted.length > 0) await fsyncDir(this.dir);
+    return deleted;
+  }
+
+  /** Bytes of WAL on disk (every segment). */
+  async diskBytes(): Promise<number> {
+    let total = 0;
+    for (const seg of this.segments.slice(0, -1)) total += (await fsp.stat(seg.path)).size;
+    return total + this.size;
   }
 
   /** A copy of the counters. */
@@ -205,9 +277,9 @@ export class Wal {
     return { ...this.stats };
   }
 
-  /** Paths of the segment files in use, oldest first (only one until rollover exists). */
+  /** Paths of the segment files in use, oldest first. */
   get segmentPaths(): string[] {
-    return [this.segment.path];
+    return this.segments.map((s) => s.path);
   }
 
   /** Waits for every accepted append to settle, then closes the file. Idempotent. */
@@ -240,9 +312,9 @@ export class Wal {
   }
 
   /** Queues a call that checkAccepting() admitted; its promise settles when its batch does. */
-  private enqueue(payloads: string[]): Promise<void> {
+  private enqueue(payloads: string[], meta: Pick<Pending, 'lastEntry' | 'hardState'> = {}): Promise<void> {
     this.stats.appends++;
-    const p = new Promise<void>((resolve, reject) => this.queue.push({ payloads, resolve, reject }));
+    const p = new Promise<void>((resolve, reject) => this.queue.push({ payloads, ...meta, resolve, reject }));
     this.tail = p.catch(() => {});
     if (!this.flushing) {
       this.flushing = true;
@@ -275,8 +347,9 @@ export class Wal {
   }
 
   private async writeBatch(batch: Pending[]): Promise<void> {
-    const payloads = batch.length === 1 ? batch[0]!.payloads : batch.flatMap((c) => c.payloads);
+    let payloads = batch.length === 1 ? batch[0]!.payloads : batch.flatMap((c) => c.payloads);
     if (payloads.length === 0) return; // only empty appends: nothing to make durable
+    if (this.size >= this.segmentBytes) payloads = [...(await this.rollover()), ...payloads];
     const buf = framePayloads(payloads);
     // The write only copies into the page cache, so it runs on this thread; fdatasync waits for
     // the disk and goes to the thread pool. That is one thread-pool round trip per batch instead
@@ -291,6 +364,33 @@ export class Wal {
     // fdatasync also persists the file size, which is all the metadata an append changes.
     await new Promise<void>((resolve, reject) => fs.fdatasync(fd, (err) => (err ? reject(err) : resolve())));
     this.stats.fsyncs++;
+    for (const c of batch) {
+      if (c.lastEntry) {
+        this.writtenEnd = c.lastEntry;
+        this.segment.maxIndex = Math.max(this.segment.maxIndex, c.lastEntry.index);
+      }
+      if (c.hardState) this.writtenHardState = c.hardState;
+    }
+  }
+
+  /**
+   * Starts the next segment (its directory entry durable) and returns the records it must begin
+   * with: where the log stands and the current hard state. Everything written to the old segment
+   * was fdatasynced already; it is closed and stays as it is.
+   */
+  private async rollover(): Promise<string[]> {
+    const seq = this.segment.seq + 1;
+    const next: SegmentInfo = { seq, path: path.join(this.dir, segmentFileName(seq)), maxIndex: 0 };
+    const fh = await fsp.open(next.path, 'wx');
+    await fsyncDir(this.dir);
+    const old = this.fh;
+    this.fh = fh;
+    this.segments.push(next);
+    this.size = 0;
+    await old.close();
+    const head = [serializeRecord({ type: 'segmentStart', prevIndex: this.writtenEnd.index, prevTerm: this.writtenEnd.term })];
+    if (this.writtenHardState) head.push(serializeRecord({ type: 'hardState', ...this.writtenHardState }));
+    return head;
   }
 }
 
