@@ -186,6 +186,15 @@ export class RaftKvClient {
     return value;
   }
 
+  /**
+   * Has node `nodeId` take a snapshot of its state machine now and waits for it (as Redis SAVE);
+   * resolves with the snapshot's index and term (null: nothing applied yet). No failover.
+   */
+  async snapshot(nodeId: number, options?: CallOptions): Promise<{ index: number; term: number } | null> {
+    const value = this.#unwrap(await this.request(nodeId, { op: 'snapshot' }, options));
+    return value === null ? null : (value as { index: number; term: number });
+  }
+
   /** The last `limit` log entries of one node (for the TUI), no failover. */
   async entries(nodeId: number, limit: number, options?: CallOptions): Promise<unknown[]> {
     const value = this.#unwrap(await this.request(nodeId, { op: 'entries', limit }, options));

@@ -16,6 +16,8 @@ export interface ControlClient {
   kill(target: number | 'leader'): Promise<SupervisedNode>;
   restart(id: number): Promise<SupervisedNode>;
   stop(id: number): Promise<SupervisedNode>;
+  /** Snapshots on one node or all; one row per node (index/term, or error). */
+  snapshot(target: number | 'all'): Promise<Array<{ id: number; index?: number; term?: number; error?: string }>>;
   /** Asks the supervisor to stop every node and exit. */
   shutdown(): Promise<void>;
   close(): Promise<void>;
@@ -95,6 +97,9 @@ export async function connectControl(socketPath: string, options: ControlClientO
   return {
     async status() {
       return (await call({ op: 'status' })) as NodeStatusRow[];
+    },
+    async snapshot(target) {
+      return (await call({ op: 'snapshot', target })) as Array<{ id: number; index?: number; term?: number; error?: string }>;
     },
     async kill(target) {
       return (await call({ op: 'kill', target })) as SupervisedNode;

@@ -11,6 +11,7 @@ export type ControlRequest =
   | { op: 'kill'; target: number | 'leader' }
   | { op: 'stop'; id: number }
   | { op: 'restart'; id: number }
+  | { op: 'snapshot'; target: number | 'all' }
   | { op: 'shutdown' };
 
 export type ControlReply = { ok: true; value: unknown } | { ok: false; error: ErrorJson };
@@ -55,6 +56,11 @@ export function parseControlRequest(raw: unknown): ControlRequest {
         throw new RaftKvError('BAD_REQUEST', `kill: target must be a node id or "leader", got ${JSON.stringify(r.target)}`);
       }
       return { op: 'kill', target: r.target };
+    case 'snapshot':
+      if (r.target !== 'all' && !isId(r.target)) {
+        throw new RaftKvError('BAD_REQUEST', `snapshot: target must be a node id or "all", got ${JSON.stringify(r.target)}`);
+      }
+      return { op: 'snapshot', target: r.target };
     case 'stop':
     case 'restart':
       if (!isId(r.id)) throw new RaftKvError('BAD_REQUEST', `${r.op}: id must be a node id, got ${JSON.stringify(r.id)}`);

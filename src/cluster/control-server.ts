@@ -71,6 +71,8 @@ async function handle(supervisor: Supervisor, raw: unknown, onShutdown: () => vo
         return { ok: true, value: await supervisor.stopNode(req.id) };
       case 'restart':
         return { ok: true, value: await supervisor.restart(req.id) };
+      case 'snapshot':
+        return { ok: true, value: await supervisor.snapshot(req.target) };
       case 'shutdown':
         // Answer first; the owner stops the nodes and closes this server.
         setImmediate(onShutdown);

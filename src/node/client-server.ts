@@ -7,8 +7,8 @@
  */
 import net from 'node:net';
 import type { ClientRequest, ReadRequest, WriteSession } from '../protocol/client-requests.js';
-import { RaftKvError } from '../protocol/errors.js';
-import { renderInfo } from '../protocol/redis-info.js';
+import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
+import { renderInfo, type InfoFacts } from '../protocol/redis-info.js';
 import { ClientConnection, type RequestRunner } from './client-connection.js';
 import type { KvCommand } from './kv-command.js';
 import type { KvStateMachine } from './kv-state-machine.js';
@@ -82,6 +82,12 @@ export class ClientServer {
       case 'keys':
         if (req.consistency === 'stale') return done(null, this.read(req));
         return driver.readBarrier((err) => (err ? done(err) : done(null, this.read(req))));
+      case 'snapshot':
+        if (req.background) return done(null, { started: driver.startBackgroundSnapshot() });
+        return void driver.snapshotNow().then(
+          (f) => done(null, f ? { index: f.index, term: f.term } : null),
+          (err: unknown) => done(toRaftKvError(err)),
+        );
     }
     done(null, this.answerLocally(req));
   }
@@ -97,6 +103,23 @@ export class ClientServer {
       case 'keys':
         return sm.keys(req.pattern);
     }
+  }
+
+  /** INFO persistence: Redis's RDB fields, with our snapshots in the part of RDB files. */
+  private persistenceFacts(lastApplied: number): InfoFacts['persistence'] {
+    const st = this.opts.driver.snapshotStats();
+    const extra = this.opts.info();
+    return {
+      changesSinceLastSave: lastApplied - (st?.newest?.index ?? 0),
+      inProgress: st?.inProgress ?? false,
+      lastSaveTime: st?.lastSaveTime ?? 0,
+      lastStatus: st?.lastStatus ?? 'ok',
+      lastDurationMs: st?.lastDurationMs ?? 0,
+      snapshotIndex: st?.newest?.index ?? 0,
+      snapshotTerm: st?.newest?.term ?? 0,
+      snapshotBytes: st?.lastBytes ?? 0,
+      walBytes: typeof extra.walBytes === 'number' ? extra.walBytes : 0,
+    };
   }
 
   /** Requests about the node itself, answered without the log. */
@@ -128,6 +151,7 @@ export class ClientServer {
           nodes: extra.nodes as Array<{ id: number; host: string; port: number }>,
           peerLinks: extra.peers as Record<string, { connected: boolean }>,
           progress: s.progress,
+          persistence: this.persistenceFacts(s.lastApplied),
         });
       }
     }

@@ -361,6 +361,16 @@ export class RaftDriver {
     return marked;
   }
 
+  /** BGSAVE: start a snapshot unless one is running (false then). */
+  startBackgroundSnapshot(): boolean {
+    return this.opts.snapshots?.snapshotter.startBackground() ?? false;
+  }
+
+  /** For INFO persistence (null: this node runs without snapshots). */
+  snapshotStats() {
+    return this.opts.snapshots?.snapshotter.stats ?? null;
+  }
+
   /** SAVE / `ctl snapshot`: a snapshot of the state as of now (see Snapshotter.snapshotNow). */
   snapshotNow() {
     const s = this.opts.snapshots;

@@ -78,6 +78,14 @@ export interface InfoRequest {
   op: 'info';
   section?: string;
 }
+/**
+ * Take a snapshot of this node's state machine now (Redis SAVE; `background` = BGSAVE: answer at
+ * once). Answered with the snapshot's index and term (SAVE) or `{started: bool}` (BGSAVE).
+ */
+export interface SnapshotRequest {
+  op: 'snapshot';
+  background?: boolean;
+}
 /** The most recent raft log entries of the node asked; 1 <= limit <= ENTRIES_LIMIT_MAX. */
 export interface EntriesRequest {
   op: 'entries';
@@ -94,13 +102,14 @@ export type ClientRequest =
   | StatusRequest
   | PingRequest
   | InfoRequest
+  | SnapshotRequest
   | EntriesRequest;
 
 export type ClientOp = ClientRequest['op'];
 export type WriteRequest = SetRequest | DelRequest | CasRequest;
 export type ReadRequest = GetRequest | ExistsRequest | KeysRequest;
 
-export const CLIENT_OPS: readonly ClientOp[] = ['get', 'set', 'del', 'cas', 'exists', 'keys', 'status', 'ping', 'info', 'entries'];
+export const CLIENT_OPS: readonly ClientOp[] = ['get', 'set', 'del', 'cas', 'exists', 'keys', 'status', 'ping', 'info', 'snapshot', 'entries'];
 
 export const ENTRIES_LIMIT_DEFAULT = 20;
 export const ENTRIES_LIMIT_MAX = 1000;
@@ -115,6 +124,10 @@ export interface NodeStatusValue {
   commitIndex: number;
   lastApplied: number;
   lastLogIndex: number;
+  /** The newest snapshot (0/0: none) and the first index still in the log. */
+  snapshotIndex?: number;
+  snapshotTerm?: number;
+  firstLogIndex?: number;
   [extra: string]: unknown;
 }
 
@@ -134,6 +147,8 @@ export interface OpResults {
   ping: string;
   /** Redis INFO text. */
   info: string;
+  /** SAVE: the snapshot now newest (null: nothing applied yet); BGSAVE: whether one was started. */
+  snapshot: { index: number; term: number } | null | { started: boolean };
   entries: Entry[];
 }
 
@@ -266,6 +281,11 @@ function requestFor(op: string, obj: Fields): ClientRequest {
     }
     case 'entries':
       return { op, limit: entriesLimit(obj) };
+    case 'snapshot': {
+      const background = obj.background;
+      if (background !== undefined && typeof background !== 'boolean') throw bad(`field 'background' must be a boolean, got ${describe(background)}`);
+      return background === undefined ? { op } : { op, background };
+    }
     default:
       throw new RaftKvError('UNKNOWN_OP', `unknown op '${op}'`);
   }

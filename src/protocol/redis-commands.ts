@@ -161,6 +161,9 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
   ['exists', { arity: -2, run: (argv, name) => request(name, { op: 'exists', keys: argv.slice(1) }) }],
   ['keys', { arity: 2, run: (argv, name) => request(name, { op: 'keys', pattern: argv[1]! }) }],
   ['dbsize', { arity: 1, run: (_argv, name) => request(name, { op: 'keys', pattern: '*' }, 'count') }],
+  // Snapshots of the state machine (Raft §7) play the part of Redis's RDB files.
+  ['save', { arity: 1, run: (_argv, name) => request(name, { op: 'snapshot' }) }],
+  ['bgsave', { arity: -1, run: (_argv, name) => request(name, { op: 'snapshot', background: true }) }],
   [
     'cas',
     { arity: 4, run: (argv, name) => request(name, { op: 'cas', key: argv[1]!, expected: argv[2]!, value: argv[3]! }) },

@@ -34,6 +34,19 @@ export interface InfoFacts {
   peerLinks?: Readonly<Record<string, { connected: boolean }>>;
   /** Leader only: replication progress per node id, its own included (the core's status). */
   progress?: Readonly<Record<string, { state: 'probe' | 'replicate' | 'snapshot'; match: number }>>;
+  /** Snapshots (our RDB files) and the WAL (our AOF). */
+  persistence?: {
+    changesSinceLastSave: number;
+    inProgress: boolean;
+    /** ms since the epoch; 0 = none since start. */
+    lastSaveTime: number;
+    lastStatus: 'ok' | 'err';
+    lastDurationMs: number;
+    snapshotIndex: number;
+    snapshotTerm: number;
+    snapshotBytes: number;
+    walBytes: number;
+  };
   /** More sections or fields: `{raft: {pre_vote: 'yes'}, stats: {...}}`; names lower case. */
   extra?: Record<string, Record<string, string | number>>;
 }
@@ -91,6 +104,24 @@ function infoSections(f: InfoFacts): Map<string, InfoFields> {
     ['uptime_in_seconds', f.uptimeSeconds],
   ]);
   sections.set('clients', [['connected_clients', f.connectedClients]]);
+  const p = f.persistence;
+  if (p) {
+    // Redis's RDB fields where they mean something here: a snapshot is our RDB file.
+    sections.set('persistence', [
+      ['loading', 0],
+      ['rdb_changes_since_last_save', p.changesSinceLastSave],
+      ['rdb_bgsave_in_progress', p.inProgress ? 1 : 0],
+      ['rdb_last_save_time', Math.floor(p.lastSaveTime / 1000)],
+      ['rdb_last_bgsave_status', p.lastStatus],
+      ['rdb_last_bgsave_time_sec', p.lastSaveTime ? Math.round(p.lastDurationMs / 1000) : -1],
+      ['rdb_last_cow_size', 0],
+      ['aof_enabled', 1],
+      ['raftkv_snapshot_index', p.snapshotIndex],
+      ['raftkv_snapshot_term', p.snapshotTerm],
+      ['raftkv_snapshot_bytes', p.snapshotBytes],
+      ['raftkv_wal_bytes', p.walBytes],
+    ]);
+  }
   sections.set('replication', replicationFields(f));
   sections.set('raft', [
     ['raft_node_id', f.nodeId],

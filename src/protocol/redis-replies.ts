@@ -4,7 +4,7 @@
  */
 import type { ClientRequest } from './client-requests.js';
 import { RaftKvError } from './errors.js';
-import { encodeBulk, encodeBulkArray, encodeInteger, encodeSimple, RESP_NULL_BULK, RESP_OK, RESP_PONG } from './resp.js';
+import { encodeBulk, encodeBulkArray, encodeError, encodeInteger, encodeSimple, RESP_NULL_BULK, RESP_OK, RESP_PONG } from './resp.js';
 
 /**
  * How to encode the result of a request made for a Redis command when the op's default encoding
@@ -53,5 +53,12 @@ export function encodeRespResult(req: ClientRequest, value: unknown, shape: Resp
     case 'status':
     case 'entries':
       return encodeBulk(JSON.stringify(value ?? null));
+    case 'snapshot': {
+      // Redis's own words: SAVE -> +OK; BGSAVE -> "+Background saving started", or an error when
+      // one is running already.
+      if (!req.background) return RESP_OK;
+      const started = (value as { started?: unknown } | null)?.started;
+      return started === true ? encodeSimple('Background saving started') : encodeError('ERR Background save already in progress');
+    }
   }
 }

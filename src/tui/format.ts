@@ -30,6 +30,19 @@ export function formatDuration(ms: number): string {
   return `${d}d${String(h % 24).padStart(2, '0')}h`;
 }
 
+/** A byte count in at most 5 characters: `812B`, `4.1K`, `37M`, `1.2G`. */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '-';
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let v = n;
+  let u = 0;
+  while (v >= 1000 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v}B` : `${v < 10 ? v.toFixed(1) : Math.round(v)}${units[u]}`;
+}
+
 /** Local wall-clock time `HH:MM:SS` of an epoch time in ms. */
 export function formatClock(atMs: number): string {
   const d = new Date(atMs);

@@ -45,6 +45,11 @@ export interface NodeView {
   /** Invariant reported by a healthy node: lastApplied <= commitIndex <= lastLogIndex. */
   commitIndex?: number;
   lastApplied?: number;
+  /** The newest snapshot's last index (0: none), and the first index still in the log. */
+  snapshotIndex?: number;
+  firstLogIndex?: number;
+  /** Bytes received so far of a snapshot being installed (a follower catching up), if any. */
+  receivingSnapshotBytes?: number;
   /** How long the process has run, in milliseconds (from the supervisor or the node). */
   uptimeMs?: number;
   /** OS process id, when the supervisor knows it. */

@@ -85,6 +85,10 @@ export function buildNodeView(address: NodeAddress, proc: ProcessInfo | undefine
     view.lastLogTerm = numberField(s, 'lastLogTerm');
     view.commitIndex = s.commitIndex;
     view.lastApplied = s.lastApplied;
+    view.snapshotIndex = numberField(s, 'snapshotIndex');
+    view.firstLogIndex = numberField(s, 'firstLogIndex');
+    const receiving = (s as Record<string, unknown>).receivingSnapshot as { bytes?: unknown } | undefined;
+    if (receiving && typeof receiving.bytes === 'number') view.receivingSnapshotBytes = receiving.bytes;
     if (state === 'up' && probe.startedAtMs !== undefined) view.uptimeMs = uptimeAt(probe.startedAtMs, nowMs);
   }
   const pid = proc !== undefined ? proc.pid : state === 'up' ? numberField(s, 'pid') : undefined;
@@ -93,7 +97,8 @@ export function buildNodeView(address: NodeAddress, proc: ProcessInfo | undefine
 }
 
 const FIELDS: readonly (keyof NodeView)[] = [
-  'id', 'host', 'port', 'state', 'role', 'term', 'leader', 'lastLogIndex', 'lastLogTerm', 'commitIndex', 'lastApplied', 'uptimeMs', 'pid',
+  'id', 'host', 'port', 'state', 'role', 'term', 'leader', 'lastLogIndex', 'lastLogTerm', 'commitIndex', 'lastApplied',
+  'snapshotIndex', 'firstLogIndex', 'receivingSnapshotBytes', 'uptimeMs', 'pid',
 ];
 
 export function sameNodeView(a: NodeView, b: NodeView): boolean {

@@ -3,7 +3,7 @@
  * columns give way first on a narrow terminal (like htop dropping meters). Widths depend only on
  * the terminal width and the configured addresses, never on changing values, so nothing jitters.
  */
-import { fit, formatDuration, numOrDash } from './format.js';
+import { fit, formatBytes, formatDuration, numOrDash } from './format.js';
 import { addressOf, lagOf, type NodeView } from './model.js';
 
 export type ColumnKey =
@@ -16,6 +16,7 @@ export type ColumnKey =
   | 'last'
   | 'commit'
   | 'applied'
+  | 'snap'
   | 'lag'
   | 'uptime'
   | 'pid';
@@ -77,6 +78,16 @@ export function nodeColumns(nodes: readonly NodeView[]): Column[] {
     },
     { key: 'commit', title: 'COMMIT', width: 6, align: 'right', dropOrder: 1, cell: (n) => raft(n, n.commitIndex) },
     { key: 'applied', title: 'APPLIED', width: 7, align: 'right', dropOrder: 4, cell: (n) => raft(n, n.lastApplied) },
+    {
+      // The newest snapshot's index; while a follower installs one, how much has arrived.
+      key: 'snap',
+      title: 'SNAP',
+      width: 8,
+      align: 'right',
+      // The first to go on a narrow terminal (it needs 115 columns).
+      dropOrder: 6,
+      cell: (n) => (n.state === 'up' && n.receivingSnapshotBytes !== undefined ? `rx ${formatBytes(n.receivingSnapshotBytes)}` : raft(n, n.snapshotIndex)),
+    },
     { key: 'lag', title: 'LAG', width: 4, align: 'right', dropOrder: 1, cell: (n, ctx) => numOrDash(lagOf(n, ctx.leader)) },
     {
       key: 'uptime',

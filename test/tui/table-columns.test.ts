@@ -6,7 +6,8 @@ import { threeNodes } from './fake-cluster-source.js';
 t.test('all columns at 120, low-priority ones dropped on narrow terminals', async (t) => {
   const cols = nodeColumns(threeNodes());
   const keys = (w: number) => fitColumns(cols, w).map((c) => c.key);
-  t.same(keys(120), ['id', 'address', 'state', 'role', 'term', 'leader', 'last', 'commit', 'applied', 'lag', 'uptime', 'pid']);
+  t.same(keys(120), ['id', 'address', 'state', 'role', 'term', 'leader', 'last', 'commit', 'applied', 'snap', 'lag', 'uptime', 'pid']);
+  t.same(keys(110), ['id', 'address', 'state', 'role', 'term', 'leader', 'last', 'commit', 'applied', 'lag', 'uptime', 'pid'], 'SNAP goes first');
   t.notOk(keys(100).includes('pid'));
   const narrow = keys(79);
   for (const k of ['id', 'address', 'state', 'role', 'term', 'last', 'commit', 'lag'] as const) t.ok(narrow.includes(k), k);
@@ -24,6 +25,14 @@ t.test('cells have fixed widths whatever the values', async (t) => {
     t.equal(cellText(c, big, ctx).length, c.width, `${c.key} (huge value)`);
     t.equal(headerText(c).length, c.width, `${c.key} header`);
   }
+});
+
+t.test('SNAP shows the snapshot index, or the bytes received while a snapshot is installed', async (t) => {
+  const nodes = threeNodes();
+  const col = nodeColumns(nodes).find((c) => c.key === 'snap')!;
+  const ctx = { leader: leaderOf(nodes) };
+  t.match(cellText(col, { ...nodes[0]!, snapshotIndex: 20000 }, ctx), /^\s*20000$/);
+  t.match(cellText(col, { ...nodes[0]!, snapshotIndex: 20000, receivingSnapshotBytes: 3 * 1024 * 1024 }, ctx), /^\s*rx 3\.0M$/);
 });
 
 t.test('a node that is not up shows no role and no lag', async (t) => {

@@ -12,10 +12,10 @@ import type { NodeStatusRow, SupervisedNode } from '../../cluster/supervisor.js'
 import { loadClusterConfig } from '../../protocol/cluster-config.js';
 import { boolFlag, expectPositionals, stringFlag, UsageError, type ParsedArgs } from '../args.js';
 import { DEFAULT_CONFIG_FILE } from '../client-target.js';
-import { EXIT_OK, type CliIo, type Command } from '../command.js';
+import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command.js';
 import { formatTable } from '../format-table.js';
 
-const ACTIONS = ['status', 'kill', 'restart', 'stop', 'shutdown'] as const;
+const ACTIONS = ['status', 'kill', 'restart', 'stop', 'snapshot', 'shutdown'] as const;
 type Action = (typeof ACTIONS)[number];
 
 function socketPathFrom(args: ParsedArgs, io: CliIo): string {
@@ -59,12 +59,13 @@ function describeNode(n: SupervisedNode): string {
 
 export const ctlCommand: Command = {
   name: 'ctl',
-  summary: 'control a running `raftkv up`: status, kill, restart, stop, shutdown',
+  summary: 'control a running `raftkv up`: status, kill, restart, stop, snapshot, shutdown',
   usage:
     'raftkv ctl status\n' +
     '       raftkv ctl kill <id>|leader     (SIGKILL, as a crash)\n' +
     '       raftkv ctl restart <id>         (start a stopped or killed node; kills it first if up)\n' +
     '       raftkv ctl stop <id>            (SIGTERM, clean stop)\n' +
+    '       raftkv ctl snapshot <id>|all    (take a snapshot now and compact the log)\n' +
     '       raftkv ctl shutdown             (stop every node and the supervisor)',
   flags: [
     { name: 'config', type: 'string', valueName: 'F', help: `cluster file whose dataDir holds the socket (default ./${DEFAULT_CONFIG_FILE})` },
@@ -73,15 +74,16 @@ export const ctlCommand: Command = {
     { name: 'json', type: 'boolean', help: 'print the reply as JSON' },
   ],
   async run(args, io) {
-    const [action, ...rest] = expectPositionals(args, 1, 2, 'an action: status, kill <id|leader>, restart <id>, stop <id>, shutdown');
+    const [action, ...rest] = expectPositionals(args, 1, 2, 'an action: status, kill <id|leader>, restart <id>, stop <id>, snapshot <id|all>, shutdown');
     if (!(ACTIONS as readonly string[]).includes(action)) {
       throw new UsageError(`ctl: unknown action ${JSON.stringify(action)} (expected ${ACTIONS.join(', ')})`);
     }
     const act = action as Action;
-    const needsId = act === 'kill' || act === 'restart' || act === 'stop';
+    const needsId = act === 'kill' || act === 'restart' || act === 'stop' || act === 'snapshot';
     if (needsId && rest.length === 0) throw new UsageError(`ctl ${act}: missing node id${act === 'kill' ? ' (or "leader")' : ''}`);
     if (!needsId && rest.length > 0) throw new UsageError(`ctl ${act}: takes no argument, got ${JSON.stringify(rest[0])}`);
-    const target = act === 'kill' && rest[0] === 'leader' ? 'leader' : needsId ? parseNodeId(rest[0], act) : null;
+    const target =
+      act === 'kill' && rest[0] === 'leader' ? 'leader' : act === 'snapshot' && rest[0] === 'all' ? 'all' : needsId ? parseNodeId(rest[0], act) : null;
 
     const ctl = await connectControl(socketPathFrom(args, io));
     try {
@@ -102,6 +104,14 @@ export const ctlCommand: Command = {
         case 'stop':
           result = await ctl.stop(target as number);
           break;
+        case 'snapshot': {
+          const rows = await ctl.snapshot(target as number | 'all');
+          if (!boolFlag(args, 'json')) {
+            for (const r of rows) io.out(r.error ? `node ${r.id}: snapshot failed: ${r.error}\n` : `node ${r.id}: snapshot at index ${r.index} (term ${r.term})\n`);
+          }
+          if (boolFlag(args, 'json')) io.out(`${JSON.stringify(rows)}\n`);
+          return rows.some((r) => r.error) ? EXIT_FAILED : EXIT_OK;
+        }
         case 'shutdown':
           await ctl.shutdown();
           result = null;

@@ -39,9 +39,10 @@ export interface WalOptions {
 
 const DEFAULT_SEGMENT_BYTES = 4 * 1024 * 1024;
 
-/** A segment file and the highest entry index ever written to it (0: none). */
+/** A segment file, the highest entry index ever written to it (0: none) and its size once closed. */
 interface SegmentInfo extends Segment {
   maxIndex: number;
+  bytes: number;
 }
 
 /** Where the durable log ends, as far as the written batches tell. */
@@ -152,7 +153,7 @@ export class Wal {
     for (const seg of segments) {
       const isLast = seg === active;
       const buf = await fsp.readFile(seg.path);
-      const info: SegmentInfo = { ...seg, maxIndex: 0 };
+      const info: SegmentInfo = { ...seg, maxIndex: 0, bytes: buf.length };
       infos.push(info);
       const scan = scanRecords(buf, (record, offset) => {
         const problem = replay.apply(record);
@@ -265,11 +266,11 @@ export class Wal {
     return deleted;
   }
 
-  /** Bytes of WAL on disk (every segment). */
-  async diskBytes(): Promise<number> {
-    let total = 0;
-    for (const seg of this.segments.slice(0, -1)) total += (await fsp.stat(seg.path)).size;
-    return total + this.size;
+  /** Bytes of WAL on disk, every segment (the active one as written so far). */
+  get diskBytes(): number {
+    let total = this.size;
+    for (let i = 0; i < this.segments.length - 1; i++) total += this.segments[i]!.bytes;
+    return total;
   }
 
   /** A copy of the counters. */
@@ -380,11 +381,12 @@ export class Wal {
    */
   private async rollover(): Promise<string[]> {
     const seq = this.segment.seq + 1;
-    const next: SegmentInfo = { seq, path: path.join(this.dir, segmentFileName(seq)), maxIndex: 0 };
+    const next: SegmentInfo = { seq, path: path.join(this.dir, segmentFileName(seq)), maxIndex: 0, bytes: 0 };
     const fh = await fsp.open(next.path, 'wx');
     await fsyncDir(this.dir);
     const old = this.fh;
     this.fh = fh;
+    this.segment.bytes = this.size;
     this.segments.push(next);
     this.size = 0;
     await old.close();
