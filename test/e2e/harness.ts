@@ -133,6 +133,8 @@ export interface ClusterOptions {
   /** Generous by default: tests share 2 cores with other tests. */
   electionTimeoutMs?: { min: number; max: number };
   heartbeatIntervalMs?: number;
+  /** More cluster.json fields (snapshotEvery, readMode, ...). */
+  extra?: Record<string, unknown>;
 }
 
 export class TestCluster {
@@ -210,6 +212,7 @@ export async function startCluster(t: Tap, opts: ClusterOptions = {}): Promise<T
       heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 50,
       dataDir: 'data',
       logDir: 'logs',
+      ...opts.extra,
     }),
   );
   const c = new TestCluster(dir, configPath, nodes);
