@@ -203,7 +203,7 @@ t.test('exactly-once sessions (thesis §6.3)', async (t) => {
   t.equal(m.get('k'), 'c');
 
   // Sessions are per client; commands without a session are applied every time.
-  t.equal(m.apply(m.lastApplied + 1, { op: 'del', keys: ['k'], clientId: 'c2', seq: 11 }).result, 1);
+  t.equal(m.apply(m.lastApplied + 1, { op: 'del', keys: ['k'], clientId: 'c2', seq: 1 }).result, 1);
   t.equal(m.apply(m.lastApplied + 1, { op: 'set', key: 'k', value: 'x' }).result, 'OK');
   t.equal(m.apply(m.lastApplied + 1, { op: 'del', keys: ['k'] }).result, 1);
   t.equal(m.apply(m.lastApplied + 1, { op: 'del', keys: ['k'] }).result, 0);
@@ -211,10 +211,11 @@ t.test('exactly-once sessions (thesis §6.3)', async (t) => {
 
   // Returned error objects are copies: editing one does not change what retries get.
   const m2 = new KvStateMachine();
-  m2.apply(1, { op: 'set', key: 'k', value: 'v', clientId: 'c', seq: 5 });
-  const e = m2.apply(2, { op: 'set', key: 'k', value: 'v', clientId: 'c', seq: 4 }).result;
+  m2.apply(1, { op: 'set', key: 'k', value: 'v', clientId: 'c', seq: 1 });
+  m2.apply(2, { op: 'set', key: 'k', value: 'v', clientId: 'c', seq: 5 });
+  const e = m2.apply(3, { op: 'set', key: 'k', value: 'v', clientId: 'c', seq: 4 }).result;
   if (isKvError(e)) e.error.code = 'BAD_REQUEST';
-  t.equal(errorCode(m2.apply(3, { op: 'set', key: 'k', value: 'v', clientId: 'c', seq: 4 }).result), 'STALE_SEQ');
+  t.equal(errorCode(m2.apply(4, { op: 'set', key: 'k', value: 'v', clientId: 'c', seq: 4 }).result), 'STALE_SEQ');
 });
 
 t.test('session table is bounded, least recently used evicted', async (t) => {
@@ -233,8 +234,9 @@ t.test('session table is bounded, least recently used evicted', async (t) => {
     ['c', 'a', 'd'],
     'LRU order in the snapshot',
   );
-  t.equal(w('b', 0), 0, 'b was evicted: an old seq is applied as new (documented limit)');
-  t.equal(m.sessionCount, 3);
+  t.equal(errorCode(w('b', 2) as never), 'SESSION_EXPIRED', 'b was evicted: a later write of it is refused, not applied blindly');
+  t.equal(m.sessionCount, 3, 'the refusal opens no session');
+  t.equal(w('b', 1), 0, 'a retry of a first write is indistinguishable from a new session (documented limit)');
   t.same(
     m.toSnapshot().sessions.map((s) => s[0]),
     ['a', 'd', 'b'],
@@ -289,7 +291,7 @@ t.test('snapshot round trip (through JSON) preserves state, sessions and order',
   run(m, [
     { op: 'set', key: 'b', value: '1' },
     { op: 'set', key: 'a', value: '2', clientId: 'c1', seq: 1 },
-    { op: 'del', keys: ['b'], clientId: 'c2', seq: 7 },
+    { op: 'del', keys: ['b'], clientId: 'c2', seq: 1 },
     { op: 'set', key: 'c', value: '3' },
     { op: 'cas', key: 'c', expected: 'zz', value: '4', clientId: 'c1', seq: 2 },
   ]);
@@ -313,7 +315,7 @@ t.test('fromSnapshot refuses garbage', async (t) => {
     'snap',
     [],
     {},
-    { ...good, version: 2 },
+    { ...good, version: 1 },
     { ...good, lastApplied: -1 },
     { ...good, lastApplied: '3' },
     { ...good, maxSessions: 0 },
@@ -322,13 +324,16 @@ t.test('fromSnapshot refuses garbage', async (t) => {
     { ...good, data: [['a', 1]] },
     { ...good, data: [['a', '1'], ['a', '2']] },
     { ...good, sessions: null },
-    { ...good, sessions: [['c', 1]] },
-    { ...good, sessions: [['', 1, 'OK']] },
-    { ...good, sessions: [['c', -1, 'OK']] },
-    { ...good, sessions: [['c', 1, 'KO']] },
-    { ...good, sessions: [['c', 1, { error: { code: 'WHAT', message: '' } }]] },
-    { ...good, sessions: [['c', 1, 'OK'], ['c', 2, 'OK']] },
-    { ...good, maxSessions: 1, sessions: [['c', 1, 'OK'], ['d', 2, 'OK']] },
+    { ...good, sessions: [['c', 1, 'OK']] },
+    { ...good, sessions: [['', 1, 'OK', 0]] },
+    { ...good, sessions: [['c', -1, 'OK', 0]] },
+    { ...good, sessions: [['c', 1, 'KO', 0]] },
+    { ...good, sessions: [['c', 1, { error: { code: 'WHAT', message: '' } }, 0]] },
+    { ...good, sessions: [['c', 1, 'OK', -5]] },
+    { ...good, sessions: [['c', 1, 'OK', 0], ['c', 2, 'OK', 0]] },
+    { ...good, maxSessions: 1, sessions: [['c', 1, 'OK', 0], ['d', 2, 'OK', 0]] },
+    { ...good, clock: -1 },
+    { ...good, sessionTimeoutMs: 0 },
   ];
   for (const [i, b] of bads.entries()) {
     t.throws(() => KvStateMachine.fromSnapshot(b), { code: 'BAD_SNAPSHOT' }, `bad snapshot #${i}`);
@@ -401,4 +406,24 @@ t.test('determinism: two machines fed the same entries agree', async (t) => {
   const kinds = new Set(outA.map((o) => (o === null ? 'noop' : isKvError(o.result) ? o.result.error.code : typeof o.result)));
   t.ok(kinds.has('STALE_SEQ') && kinds.has('BAD_REQUEST') && kinds.has('boolean') && kinds.has('number'), `mix exercised: ${[...kinds]}`);
   t.equal(a.sessionCount, 8, 'bounded');
+});
+
+t.test('sessions expire by log time, the same on every replica; a late write of one gets SESSION_EXPIRED', async (t) => {
+  const hour = 60 * 60 * 1000;
+  const replicas = [new KvStateMachine({ sessionTimeoutMs: hour }), new KvStateMachine({ sessionTimeoutMs: hour })];
+  const log = [
+    { op: 'set', key: 'k', value: '1', clientId: 'old', seq: 1, at: 1_000 },
+    { op: 'set', key: 'k', value: '2', clientId: 'busy', seq: 1, at: 1_000 + hour / 2 },
+    // The proposing node's clock may run behind another's: log time never goes back.
+    { op: 'set', key: 'k', value: '3', clientId: 'busy', seq: 2, at: 900 },
+    { op: 'set', key: 'k', value: '4', clientId: 'busy', seq: 3, at: 2_000 + hour },
+    { op: 'set', key: 'k', value: '5', clientId: 'old', seq: 2, at: 3_000 + hour },
+  ];
+  const results = replicas.map((m) => log.map((cmd, i) => m.apply(i + 1, cmd).result));
+  t.same(results[0], results[1], 'both replicas decide alike');
+  t.same(results[0]!.slice(0, 4), ['OK', 'OK', 'OK', 'OK']);
+  t.equal(errorCode(results[0]![4]!), 'SESSION_EXPIRED', "'old' was silent for over an hour of log time");
+  t.equal(replicas[0]!.get('k'), '4', 'the refused write was not applied');
+  t.same(replicas[0]!.toSnapshot().sessions.map((s) => s[0]), ['busy']);
+  t.throws(() => new KvStateMachine({ sessionTimeoutMs: 0 }), { code: 'BAD_CONFIG' });
 });

@@ -25,6 +25,7 @@ const TABLE: Array<[ErrorCode, RetryClass]> = [
   ['PROPOSAL_DROPPED', 'safe'],
   ['SHUTTING_DOWN', 'safe'],
   ['CONNECTION_LOST', 'ambiguous'],
+  ['SESSION_EXPIRED', 'never'],
   ['BAD_CONFIG', 'never'],
   ['BAD_FLAG', 'never'],
   ['CORRUPT_LOG', 'never'],

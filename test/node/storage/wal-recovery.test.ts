@@ -159,7 +159,7 @@ t.test('segments: a missing one and a torn non-last one are WAL_CORRUPT; the las
   await fsp.writeFile(path.join(two, 'wal-00000001.log'), good);
   await fsp.writeFile(path.join(two, 'wal-00000002.log'), encodeRecords([{ type: 'entries', entries: entries(3, 1, 1) }]));
   const a = await Wal.open(two);
-  t.same(a.wal.segmentPaths, [path.join(two, 'wal-00000002.log')]);
+  t.same(a.wal.segmentPaths, [path.join(two, 'wal-00000001.log'), path.join(two, 'wal-00000002.log')], 'every segment, the active one last');
   await a.wal.append(null, entries(4, 1, 2));
   await a.wal.close();
   const b = await openLogged(t, two);
