@@ -26,6 +26,9 @@ import { leaseTicksFor, leaseTicksLeft } from './lease.js';
 import { ReadIndexQueue } from './read-index.js';
 import type { ProposeResult, RaftConfig, RaftInitialState, RaftStatus, ReadState, Ready, SnapshotMeta } from './types.js';
 
+/** See Raft.readRoundsThisTick. Honest traffic starts about one round per Ready per node. */
+const MAX_READ_ROUNDS_PER_TICK = 8;
+
 type MessageBody<T> = T extends Message ? Omit<T, 'from' | 'to' | 'term'> & { term?: number } : never;
 
 export class Raft {
@@ -70,6 +73,13 @@ export class Raft {
   private commitUnannounced = false;
   /** Follower only: read contexts forwarded to the leader, failed if that leader goes away. */
   private forwardedReads = new Set<string>();
+  /**
+   * Leader: heartbeat rounds started for reads during the current tick, and whether a read had to
+   * wait for the next tick's round. A flood of readIndex messages (a faulty or forged peer) costs at
+   * most MAX_READ_ROUNDS_PER_TICK broadcasts per tick; the reads beyond ride on the next round.
+   */
+  private readRoundsThisTick = 0;
+  private readRoundOwed = false;
 
   constructor(config: RaftConfig, initial?: RaftInitialState) {
     this.cfg = {
@@ -99,6 +109,7 @@ export class Raft {
 
   tick(): void {
     this.clock++;
+    this.readRoundsThisTick = 0;
     if (this.role === 'leader') this.tickLeader();
     else this.tickElection();
   }
@@ -271,6 +282,11 @@ export class Raft {
     }
     if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
       this.heartbeatElapsed = 0;
+      this.readRoundOwed = false;
+      this.broadcastHeartbeat(this.reads.lastCtx());
+    } else if (this.readRoundOwed) {
+      this.readRoundOwed = false;
+      this.readRoundsThisTick++;
       this.broadcastHeartbeat(this.reads.lastCtx());
     }
   }
@@ -661,6 +677,12 @@ export class Raft {
       return;
     }
     this.reads.add(ctx, this.log.committed, from, this.id);
+    if (this.readRoundsThisTick >= MAX_READ_ROUNDS_PER_TICK) {
+      // Acknowledgements of a later context release this read too (ReadIndexQueue.releaseThrough).
+      this.readRoundOwed = true;
+      return;
+    }
+    this.readRoundsThisTick++;
     this.broadcastHeartbeat(ctx);
   }
 
