@@ -8,7 +8,7 @@
 import { Client } from 'net-ipc';
 import { errorFromJson, RaftKvError } from '../protocol/errors.js';
 import type { ControlReply, ControlRequest } from './control-protocol.js';
-import type { NodeStatusRow, SupervisedNode } from './supervisor.js';
+import type { FaultEvent, NodeStatusRow, SupervisedNode } from './supervisor.js';
 
 export interface ControlClient {
   status(): Promise<NodeStatusRow[]>;
@@ -16,6 +16,11 @@ export interface ControlClient {
   kill(target: number | 'leader'): Promise<SupervisedNode>;
   restart(id: number): Promise<SupervisedNode>;
   stop(id: number): Promise<SupervisedNode>;
+  /** Partitions and slow links (fault-plan.ts); each resolves with the plan after the change. */
+  isolate(target: number | 'leader'): Promise<FaultEvent>;
+  cut(a: number, b: number, oneWay?: boolean): Promise<FaultEvent>;
+  slow(id: number, ms: number): Promise<FaultEvent>;
+  heal(id?: number): Promise<FaultEvent>;
   /** Asks the supervisor to stop every node and exit. */
   shutdown(): Promise<void>;
   close(): Promise<void>;
@@ -104,6 +109,18 @@ export async function connectControl(socketPath: string, options: ControlClientO
     },
     async stop(id) {
       return (await call({ op: 'stop', id })) as SupervisedNode;
+    },
+    async isolate(target) {
+      return (await call({ op: 'isolate', target })) as FaultEvent;
+    },
+    async cut(a, b, oneWay = false) {
+      return (await call({ op: 'cut', a, b, oneWay })) as FaultEvent;
+    },
+    async slow(id, ms) {
+      return (await call({ op: 'slow', id, ms })) as FaultEvent;
+    },
+    async heal(id) {
+      return (await call(id === undefined ? { op: 'heal' } : { op: 'heal', id })) as FaultEvent;
     },
     async shutdown() {
       await call({ op: 'shutdown' });

@@ -11,6 +11,8 @@ import { RaftKvError } from '../protocol/errors.js';
 import { ClientServer } from './client-server.js';
 import { KvStateMachine } from './kv-state-machine.js';
 import { fileLogger, type Logger } from './logger.js';
+import { PeerFaults } from './peer-faults.js';
+import { listenForFaults } from './peer-faults-ipc.js';
 import { PeerTransport } from './peer-transport.js';
 import { RaftDriver } from './raft-driver.js';
 import { RawNode } from './raft/raw-node.js';
@@ -80,7 +82,14 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     self: me,
     peers: cfg.nodes,
     log,
-    onMessage: (m) => driver.step(m),
+    onMessage: (m) => faults.receive(m),
+  });
+  // Between driver and transport: the partitions and delays the supervisor orders (ctl isolate...).
+  const faults = new PeerFaults({
+    self: me.id,
+    peers: cfg.nodes.map((n) => n.id),
+    send: (messages) => transport.send(messages),
+    deliver: (m) => driver.step(m),
   });
   const driver = new RaftDriver({
     nodeId: me.id,
@@ -88,7 +97,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     maxCatchUpTicks: 2 * timing.electionTicksMax,
     raw,
     storage: wal,
-    transport,
+    transport: faults,
     sm,
     log,
     tickMs: timing.tickMs,
@@ -101,7 +110,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     driver,
     sm,
     log,
-    info: () => ({ id: me.id, pid: process.pid, uptimeMs: Date.now() - startedAt, clientPort: me.port, peerPort: me.peerPort, host: me.host, nodes: cfg.nodes, peers: transport.stats(), wal: wal.counters }),
+    info: () => ({ id: me.id, pid: process.pid, uptimeMs: Date.now() - startedAt, clientPort: me.port, peerPort: me.peerPort, host: me.host, nodes: cfg.nodes, peers: transport.stats(), links: faults.links(), faults: faults.settings(), wal: wal.counters }),
   });
 
   try {
@@ -115,6 +124,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     throw new RaftKvError('UNAVAILABLE', `node ${me.id}: cannot listen (${e.code ?? e.message}); is another process using port ${me.port} or ${me.peerPort}?`);
   }
   driver.start();
+  const stopFaultListener = listenForFaults(faults, log);
   log.info('ready');
 
   let stopping: Promise<void> | null = null;
@@ -123,8 +133,10 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   const stop = (reason = 'stop requested'): Promise<void> => {
     stopping ??= (async () => {
       log.info(`stopping: ${reason}`);
+      stopFaultListener();
       await server.close();
       await driver.stop();
+      faults.close();
       await transport.close();
       await wal.close();
       log.info('stopped');
