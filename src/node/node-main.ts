@@ -10,6 +10,11 @@ import { loadClusterConfig, type ClusterConfig } from '../protocol/cluster-confi
 import { RaftKvError } from '../protocol/errors.js';
 import { ClientServer } from './client-server.js';
 import { KvStateMachine } from './kv-state-machine.js';
+import { startMetrics, type MetricsServer } from './metrics.js';
+import { nodeFacts } from './node-facts.js';
+import type { InfoFacts } from '../protocol/redis-info.js';
+import { NodeStats } from './node-stats.js';
+import { timedStorage } from './timed-storage.js';
 import { fileLogger, type Logger } from './logger.js';
 import { PeerFaults } from './peer-faults.js';
 import { listenForFaults } from './peer-faults-ipc.js';
@@ -77,6 +82,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     { maxPendingReadies: pipelineDepth },
   );
   const sm = new KvStateMachine();
+  const stats = new NodeStats();
   let fatal: ((err: Error) => void) | null = null;
   const transport = new PeerTransport({
     self: me,
@@ -96,7 +102,8 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     pipelineDepth: pipelineDepth,
     maxCatchUpTicks: 2 * timing.electionTicksMax,
     raw,
-    storage: wal,
+    // Timed for INFO persistence and the fsync histogram.
+    storage: timedStorage(wal, (ms) => stats.fsync(ms)),
     transport: faults,
     sm,
     log,
@@ -110,18 +117,38 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     driver,
     sm,
     log,
+    stats,
+    facts: (): InfoFacts =>
+      nodeFacts({
+        me,
+        nodes: cfg.nodes,
+        startedAt,
+        walDir: dataDir,
+        driver,
+        sm,
+        stats,
+        faults,
+        peerStats: () => transport.stats(),
+        walCounters: () => wal.counters,
+        connectedClients: (): number => server.connections,
+      }),
     info: () => ({ id: me.id, pid: process.pid, uptimeMs: Date.now() - startedAt, clientPort: me.port, peerPort: me.peerPort, host: me.host, nodes: cfg.nodes, peers: transport.stats(), links: faults.links(), faults: faults.settings(), wal: wal.counters }),
   });
 
+  let metrics: MetricsServer | null = null;
   try {
     await transport.start();
     await server.start();
+    if (me.metricsPort !== undefined) metrics = await startMetrics({ host: me.host, port: me.metricsPort, facts: server.facts, stats, log });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     log.error(`cannot listen: ${e.message}`);
+    await server.close().catch(() => {});
     await transport.close().catch(() => {});
     await wal.close().catch(() => {});
-    throw new RaftKvError('UNAVAILABLE', `node ${me.id}: cannot listen (${e.code ?? e.message}); is another process using port ${me.port} or ${me.peerPort}?`);
+    stats.close();
+    const ports = [me.port, me.peerPort, ...(me.metricsPort === undefined ? [] : [me.metricsPort])].join(', ');
+    throw new RaftKvError('UNAVAILABLE', `node ${me.id}: cannot listen (${e.code ?? e.message}); is another process using port ${ports}?`);
   }
   driver.start();
   const stopFaultListener = listenForFaults(faults, log);
@@ -134,11 +161,13 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     stopping ??= (async () => {
       log.info(`stopping: ${reason}`);
       stopFaultListener();
+      await metrics?.close();
       await server.close();
       await driver.stop();
       faults.close();
       await transport.close();
       await wal.close();
+      stats.close();
       log.info('stopped');
       resolveStopped();
     })();

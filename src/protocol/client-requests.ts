@@ -78,6 +78,10 @@ export interface InfoRequest {
   op: 'info';
   section?: string;
 }
+/** RAFT.INFO: the node's Raft state as Redis-Raft reports it (redis-raft-info.ts). */
+export interface RaftInfoRequest {
+  op: 'raftInfo';
+}
 /** The most recent raft log entries of the node asked; 1 <= limit <= ENTRIES_LIMIT_MAX. */
 export interface EntriesRequest {
   op: 'entries';
@@ -94,13 +98,14 @@ export type ClientRequest =
   | StatusRequest
   | PingRequest
   | InfoRequest
+  | RaftInfoRequest
   | EntriesRequest;
 
 export type ClientOp = ClientRequest['op'];
 export type WriteRequest = SetRequest | DelRequest | CasRequest;
 export type ReadRequest = GetRequest | ExistsRequest | KeysRequest;
 
-export const CLIENT_OPS: readonly ClientOp[] = ['get', 'set', 'del', 'cas', 'exists', 'keys', 'status', 'ping', 'info', 'entries'];
+export const CLIENT_OPS: readonly ClientOp[] = ['get', 'set', 'del', 'cas', 'exists', 'keys', 'status', 'ping', 'info', 'raftInfo', 'entries'];
 
 export const ENTRIES_LIMIT_DEFAULT = 20;
 export const ENTRIES_LIMIT_MAX = 1000;
@@ -134,6 +139,8 @@ export interface OpResults {
   ping: string;
   /** Redis INFO text. */
   info: string;
+  /** RAFT.INFO text, in INFO's layout. */
+  raftInfo: string;
   entries: Entry[];
 }
 
@@ -255,6 +262,7 @@ function requestFor(op: string, obj: Fields): ClientRequest {
     case 'keys':
       return { op, pattern: optionalString(obj, 'pattern') ?? '*', ...readOptions(obj) };
     case 'status':
+    case 'raftInfo':
       return { op };
     case 'ping': {
       const message = optionalString(obj, 'message');
