@@ -105,7 +105,7 @@ export const ctlCommand: Command = {
     { name: 'json', type: 'boolean', help: 'print the reply as JSON' },
   ],
   async run(args, io) {
-    const [action, ...rest] = expectPositionals(args, 1, 3, 'an action: status, kill <id|leader>, restart <id>, stop <id>, shutdown, isolate <id|leader>, cut <a> <b>, slow <id> <ms>, heal [<id>]');
+    const [action, ...rest] = expectPositionals(args, 1, 4, 'an action: status, kill <id|leader>, restart <id>, stop <id>, shutdown, isolate <id|leader>, cut <a> <b>, slow <id> <ms>, heal [<id>]');
     if (!(ACTIONS as readonly string[]).includes(action)) {
       throw new UsageError(`ctl: unknown action ${JSON.stringify(action)} (expected ${ACTIONS.join(', ')})`);
     }
@@ -113,7 +113,7 @@ export const ctlCommand: Command = {
     const arity: Record<Action, [number, number]> = { status: [0, 0], shutdown: [0, 0], kill: [1, 1], restart: [1, 1], stop: [1, 1], isolate: [1, 1], cut: [2, 2], slow: [2, 2], heal: [0, 1] };
     const [min, max] = arity[act];
     if (rest.length < min) throw new UsageError(`ctl ${act}: missing ${act === 'cut' ? 'node ids <a> <b>' : act === 'slow' ? '<id> <ms>' : `node id${act === 'kill' || act === 'isolate' ? ' (or "leader")' : ''}`}`);
-    if (rest.length > max) throw new UsageError(`ctl ${act}: too many arguments, got ${JSON.stringify(rest.slice(max))} extra`);
+    if (rest.length > max) throw new UsageError(max === 0 ? `ctl ${act}: takes no argument, got ${JSON.stringify(rest[0])}` : `ctl ${act}: too many arguments, got ${JSON.stringify(rest.slice(max))} extra`);
     if (boolFlag(args, 'one-way') && act !== 'cut') throw new UsageError(`ctl ${act}: --one-way only goes with cut`);
     const needsId = act === 'kill' || act === 'restart' || act === 'stop';
     const target = (act === 'kill' || act === 'isolate') && rest[0] === 'leader' ? 'leader' : rest.length > 0 && act !== 'slow' ? parseNodeId(rest[0]!, act) : null;
