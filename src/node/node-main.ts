@@ -132,7 +132,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
         walCounters: () => wal.counters,
         connectedClients: (): number => server.connections,
       }),
-    info: () => ({ id: me.id, pid: process.pid, uptimeMs: Date.now() - startedAt, clientPort: me.port, peerPort: me.peerPort, host: me.host, nodes: cfg.nodes, peers: transport.stats(), links: faults.links(), faults: faults.settings(), wal: wal.counters }),
+    info: () => ({ id: me.id, pid: process.pid, uptimeMs: Date.now() - startedAt, clientPort: me.port, peerPort: me.peerPort, host: me.host, nodes: cfg.nodes, peers: transport.stats(), links: faults.links(), faults: faults.settings(), faultCounters: { ...faults.counters }, wal: wal.counters }),
   });
 
   let metrics: MetricsServer | null = null;

@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import t from 'tap';
-import { CLI, jsonRequest } from './harness.js';
+import { CLI, jsonRequest, rawExchange } from './harness.js';
 import { startSupervised, type Supervised } from './supervised.js';
 import { waitFor } from '../lib/wait-for.js';
 
@@ -141,6 +141,14 @@ t.test('isolate the leader, heal, one-way cut, slow node', async (t) => {
   t.equal(stale.value, null, 'the slow node has not applied it yet');
   await waitFor('the slow node to apply it', async () => (await jsonRequest(c.port(slowOne), { op: 'get', key: 'slow', consistency: 'stale' }, 3000)).value === 'yes', 20_000);
   t.equal((await ctl(c, 'heal')).code, 0);
+
+  // ---- strangers cannot order faults: not on the client port, not on the peer port
+  const stranger = await jsonRequest(c.port(leader), { op: 'faults-set', seq: 1, settings: { dropTo: all, dropFrom: all, delayMs: 0 } });
+  t.equal(stranger.error?.code, 'UNKNOWN_OP', 'the client port has no such command');
+  const me = c.cfg.nodes.find((n) => n.id === leader)!;
+  const peer = await rawExchange(me.peerPort, JSON.stringify({ type: 'faults-set', seq: 1, settings: { dropTo: all.filter((id) => id !== leader), dropFrom: [], delayMs: 0 } }) + '\n');
+  t.ok(peer.closed, 'the peer port closes on a fault command instead of a hello');
+  t.same((await c.status(leader)).faults, { dropTo: [], dropFrom: [], delayMs: 0 }, 'and nothing changed');
 
   // ---- bad requests get clear errors
   const bad = await ctl(c, 'cut', '1', '1');
