@@ -7,8 +7,10 @@
  */
 import net from 'node:net';
 import type { ClientRequest, ReadRequest, WriteSession } from '../protocol/client-requests.js';
-import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
 import { renderInfo, type InfoFacts } from '../protocol/redis-info.js';
+import { renderRaftInfo } from '../protocol/redis-raft-info.js';
+import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
+import type { NodeStats } from './node-stats.js';
 import { ClientConnection, type RequestRunner } from './client-connection.js';
 import type { KvCommand } from './kv-command.js';
 import type { KvStateMachine } from './kv-state-machine.js';
@@ -22,8 +24,12 @@ export interface ClientServerOptions {
   driver: RaftDriver;
   sm: KvStateMachine;
   log: Logger;
-  /** Extra facts for status and INFO (pid, ports, peers...). */
+  /** Extra facts for status (pid, ports, peers...). */
   info: () => Record<string, unknown>;
+  /** What INFO and RAFT.INFO report (node-facts.ts). */
+  facts: () => InfoFacts;
+  /** Counts connections and requests (INFO stats, metrics). */
+  stats: NodeStats;
   /** Pause reading a connection with this many replies outstanding. */
   maxOutstanding?: number;
 }
@@ -32,7 +38,14 @@ export class ClientServer {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
   private readonly maxOutstanding: number;
-  private readonly runRequest: RequestRunner = (req, done) => this.run(req, done);
+  private readonly runRequest: RequestRunner = (req, done) => {
+    const { stats } = this.opts;
+    const at = performance.now();
+    this.run(req, (err, value) => {
+      stats.request(req.op, err ? toRaftKvError(err).code : null, at);
+      done(err, value);
+    });
+  };
 
   constructor(private readonly opts: ClientServerOptions) {
     this.maxOutstanding = opts.maxOutstanding ?? 4096;
@@ -57,12 +70,16 @@ export class ClientServer {
     await closed;
   }
 
+  /** What INFO reports now (also what the metrics read). */
+  readonly facts = (): InfoFacts => this.opts.facts();
+
   get connections(): number {
     return this.sockets.size;
   }
 
   private accept(socket: net.Socket): void {
     this.sockets.add(socket);
+    this.opts.stats.connectionsReceived++;
     socket.on('close', () => this.sockets.delete(socket));
     new ClientConnection(socket, this.runRequest, this.opts.log, this.maxOutstanding);
   }
@@ -105,26 +122,9 @@ export class ClientServer {
     }
   }
 
-  /** INFO persistence: Redis's RDB fields, with our snapshots in the part of RDB files. */
-  private persistenceFacts(lastApplied: number): InfoFacts['persistence'] {
-    const st = this.opts.driver.snapshotStats();
-    const extra = this.opts.info();
-    return {
-      changesSinceLastSave: lastApplied - (st?.newest?.index ?? 0),
-      inProgress: st?.inProgress ?? false,
-      lastSaveTime: st?.lastSaveTime ?? 0,
-      lastStatus: st?.lastStatus ?? 'ok',
-      lastDurationMs: st?.lastDurationMs ?? 0,
-      snapshotIndex: st?.newest?.index ?? 0,
-      snapshotTerm: st?.newest?.term ?? 0,
-      snapshotBytes: st?.lastBytes ?? 0,
-      walBytes: typeof extra.walBytes === 'number' ? extra.walBytes : 0,
-    };
-  }
-
   /** Requests about the node itself, answered without the log. */
   private answerLocally(req: ClientRequest): unknown {
-    const { driver, sm } = this.opts;
+    const { driver } = this.opts;
     switch (req.op) {
       case 'ping':
         return req.message ?? 'PONG';
@@ -132,28 +132,10 @@ export class ClientServer {
         return { ...driver.status(), ...this.opts.info(), connectedClients: this.sockets.size };
       case 'entries':
         return driver.recentEntries(req.limit);
-      case 'info': {
-        const s = driver.status();
-        const extra = this.opts.info();
-        return renderInfo(req.section, {
-          nodeId: s.id,
-          role: s.role,
-          term: s.term,
-          leader: s.leader,
-          commitIndex: s.commitIndex,
-          lastApplied: s.lastApplied,
-          lastLogIndex: s.lastLogIndex,
-          keys: sm.size,
-          tcpPort: extra.clientPort as number,
-          uptimeSeconds: Math.floor((extra.uptimeMs as number) / 1000),
-          connectedClients: this.sockets.size,
-          processId: process.pid,
-          nodes: extra.nodes as Array<{ id: number; host: string; port: number }>,
-          peerLinks: extra.peers as Record<string, { connected: boolean }>,
-          progress: s.progress,
-          persistence: this.persistenceFacts(s.lastApplied),
-        });
-      }
+      case 'info':
+        return renderInfo(req.section, this.opts.facts());
+      case 'raftInfo':
+        return renderRaftInfo(this.opts.facts());
     }
     throw new RaftKvError('UNKNOWN_OP', `unsupported op ${(req as { op: string }).op}`);
   }

@@ -86,6 +86,10 @@ export interface SnapshotRequest {
   op: 'snapshot';
   background?: boolean;
 }
+/** RAFT.INFO: the node's Raft state as Redis-Raft reports it (redis-raft-info.ts). */
+export interface RaftInfoRequest {
+  op: 'raftInfo';
+}
 /** The most recent raft log entries of the node asked; 1 <= limit <= ENTRIES_LIMIT_MAX. */
 export interface EntriesRequest {
   op: 'entries';
@@ -103,13 +107,14 @@ export type ClientRequest =
   | PingRequest
   | InfoRequest
   | SnapshotRequest
+  | RaftInfoRequest
   | EntriesRequest;
 
 export type ClientOp = ClientRequest['op'];
 export type WriteRequest = SetRequest | DelRequest | CasRequest;
 export type ReadRequest = GetRequest | ExistsRequest | KeysRequest;
 
-export const CLIENT_OPS: readonly ClientOp[] = ['get', 'set', 'del', 'cas', 'exists', 'keys', 'status', 'ping', 'info', 'snapshot', 'entries'];
+export const CLIENT_OPS: readonly ClientOp[] = ['get', 'set', 'del', 'cas', 'exists', 'keys', 'status', 'ping', 'info', 'raftInfo', 'snapshot', 'entries'];
 
 export const ENTRIES_LIMIT_DEFAULT = 20;
 export const ENTRIES_LIMIT_MAX = 1000;
@@ -149,6 +154,8 @@ export interface OpResults {
   info: string;
   /** SAVE: the snapshot now newest (null: nothing applied yet); BGSAVE: whether one was started. */
   snapshot: { index: number; term: number } | null | { started: boolean };
+  /** RAFT.INFO text, in INFO's layout. */
+  raftInfo: string;
   entries: Entry[];
 }
 
@@ -270,6 +277,7 @@ function requestFor(op: string, obj: Fields): ClientRequest {
     case 'keys':
       return { op, pattern: optionalString(obj, 'pattern') ?? '*', ...readOptions(obj) };
     case 'status':
+    case 'raftInfo':
       return { op };
     case 'ping': {
       const message = optionalString(obj, 'message');

@@ -31,6 +31,8 @@ export interface NodeAddress {
   port: number;
   /** Raft peer port. */
   peerPort: number;
+  /** Prometheus metrics over HTTP (`GET /metrics`); absent = off. */
+  metricsPort?: number;
 }
 
 /** How linearizable reads are confirmed; see RaftConfig.readMode in src/node/raft/types.ts. */
@@ -68,7 +70,7 @@ export interface ClusterConfig {
 }
 
 const TOP_LEVEL_FIELDS = ['nodes', 'electionTimeoutMs', 'heartbeatIntervalMs', 'readMode', 'maxClockDrift', 'snapshotEvery', 'snapshotTrailing', 'dataDir', 'logDir'] as const;
-const NODE_FIELDS = ['id', 'host', 'port', 'peerPort'] as const;
+const NODE_FIELDS = ['id', 'host', 'port', 'peerPort', 'metricsPort'] as const;
 const ELECTION_FIELDS = ['min', 'max'] as const;
 /** A cluster of more nodes than this is a mistake in the file, not a deployment. */
 const MAX_NODES = 99;
@@ -151,10 +153,13 @@ export function parseClusterConfig(raw: unknown, baseDir: string, source = 'clus
     const host = c.nonEmptyString(c.present(obj, 'host', `${at}.host`), `${at}.host`);
     const port = c.int(c.present(obj, 'port', `${at}.port`), `${at}.port`, 1, 65535);
     const peerPort = c.int(c.present(obj, 'peerPort', `${at}.peerPort`), `${at}.peerPort`, 1, 65535);
+    const metricsPort = Object.hasOwn(obj, 'metricsPort') ? c.int(obj.metricsPort, `${at}.metricsPort`, 1, 65535) : undefined;
     const firstWithId = idOwner.get(id);
     if (firstWithId !== undefined) c.fail(`${at}.id`, `duplicate id ${id} (also nodes[${firstWithId}].id)`);
     idOwner.set(id, i);
-    for (const [field, p] of [['port', port], ['peerPort', peerPort]] as const) {
+    const ports: Array<readonly [string, number]> = [['port', port], ['peerPort', peerPort]];
+    if (metricsPort !== undefined) ports.push(['metricsPort', metricsPort]);
+    for (const [field, p] of ports) {
       for (const other of listeners) {
         const why = other.port === p ? listenClash(host, other.host) : null;
         if (why !== null) {
@@ -163,7 +168,7 @@ export function parseClusterConfig(raw: unknown, baseDir: string, source = 'clus
       }
       listeners.push({ field: `${at}.${field}`, host, port: p });
     }
-    nodes.push({ id, host, port, peerPort });
+    nodes.push(metricsPort === undefined ? { id, host, port, peerPort } : { id, host, port, peerPort, metricsPort });
   });
 
   const electionRaw = c.present(top, 'electionTimeoutMs', 'electionTimeoutMs');
@@ -234,7 +239,7 @@ export function loadClusterConfig(path: string): ClusterConfig {
  */
 export function writeClusterConfig(path: string, cfg: ClusterConfig): void {
   const body = {
-    nodes: cfg.nodes.map(({ id, host, port, peerPort }) => ({ id, host, port, peerPort })),
+    nodes: cfg.nodes.map(({ id, host, port, peerPort, metricsPort }) => ({ id, host, port, peerPort, ...(metricsPort === undefined ? {} : { metricsPort }) })),
     electionTimeoutMs: { min: cfg.electionTimeoutMs.min, max: cfg.electionTimeoutMs.max },
     heartbeatIntervalMs: cfg.heartbeatIntervalMs,
     readMode: cfg.readMode,

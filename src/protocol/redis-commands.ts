@@ -175,6 +175,8 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
       run: (argv, name) => request(name, argv.length > 1 ? { op: 'info', section: argv.slice(1).join(' ') } : { op: 'info' }),
     },
   ],
+  // Redis-Raft's name: a bulk string in INFO's layout.
+  ['raft.info', { arity: 1, run: (_argv, name) => request(name, { op: 'raftInfo' }) }],
   [
     'command',
     {

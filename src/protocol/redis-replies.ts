@@ -49,7 +49,8 @@ export function encodeRespResult(req: ClientRequest, value: unknown, shape: Resp
       if (req.message === undefined) return RESP_PONG;
       return encodeBulk(expect<string>(typeof value === 'string', value, 'ping'));
     case 'info':
-      return encodeBulk(expect<string>(typeof value === 'string', value, 'info'));
+    case 'raftInfo':
+      return encodeBulk(expect<string>(typeof value === 'string', value, req.op));
     case 'status':
     case 'entries':
       return encodeBulk(JSON.stringify(value ?? null));

@@ -42,6 +42,7 @@ import { CommitRate, currentMetrics, LatencyWindow } from './shell-stats.js';
 import type { ShellReply } from './shell/reply.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { SupervisorLink } from './supervisor-link.js';
+import { describePlan } from '../cluster/fault-plan.js';
 
 /** Longest the table stays empty at start waiting for the first answers. */
 const FIRST_ROUND_MAX_MS = 1500;
@@ -148,6 +149,23 @@ export class LiveClusterSource implements ClusterSource {
 
   async stop(id: NodeId): Promise<void> {
     await this.#link.stop(id);
+  }
+
+  async isolate(target: NodeId | 'leader'): Promise<string> {
+    const ev = await this.#link.isolate(target);
+    this.#wakeAll();
+    return describePlan(ev.plan);
+  }
+
+  async heal(): Promise<string> {
+    const ev = await this.#link.heal();
+    this.#wakeAll();
+    return describePlan(ev.plan);
+  }
+
+  /** Poll every node now: a partition changes what each of them says. */
+  #wakeAll(): void {
+    for (const p of this.#pollers) p.wake();
   }
 
   async execute(argv: readonly string[]): Promise<ShellReply> {

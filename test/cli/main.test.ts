@@ -118,6 +118,13 @@ const USAGE: Array<[string[], RegExp]> = [
   [['ctl', 'kill'], /ctl kill: missing node id \(or "leader"\)/],
   [['ctl', 'kill', 'boss'], /node id must be a positive integer, got "boss"/],
   [['ctl', 'status', '3'], /ctl status: takes no argument/],
+  [['ctl', 'isolate'], /ctl isolate: missing node id \(or "leader"\)/],
+  [['ctl', 'cut', '1'], /ctl cut: missing node ids <a> <b>/],
+  [['ctl', 'cut', '1', '2', '3'], /ctl cut: too many arguments/],
+  [['ctl', 'slow', '1', 'fast'], /ctl slow: ms must be an integer from 0 to 60000, got "fast"/],
+  [['ctl', 'slow', '1', '70000'], /ctl slow: ms must be an integer/],
+  [['ctl', 'heal', '1', '2'], /ctl heal: too many arguments/],
+  [['ctl', 'kill', '1', '--one-way'], /--one-way only goes with cut/],
   [['status', 'x'], /too many arguments/],
   [['get', '\u0000\u00ff\ufffd', 'more'], /too many arguments/],
 ];

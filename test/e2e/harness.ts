@@ -187,15 +187,20 @@ export class TestCluster {
 
   /** The id of the node that all reachable nodes among `among` agree is leader, once they do. */
   async waitForLeader(among: number[] = this.nodes.map((n) => n.id), timeoutMs = 20_000): Promise<number> {
-    return waitFor(`a leader among nodes ${among.join(',')}`, async () => {
-      const sts = await Promise.all(among.map((id) => this.status(id)));
-      const leaders = sts.filter((s) => s && s.role === 'leader');
-      if (leaders.length !== 1) return 0;
-      const id = leaders[0].id as number;
-      // Every live node in `among` must know it (so that forwarding works).
-      return sts.every((s) => s && s.leader === id) ? id : 0;
-    }, timeoutMs);
+    return waitForAgreedLeader((id) => this.status(id), among, timeoutMs);
   }
+}
+
+/** The id of the node that all nodes in `among` agree is leader, once they do. */
+export function waitForAgreedLeader(status: (id: number) => Promise<any | null>, among: number[], timeoutMs = 20_000): Promise<number> {
+  return waitFor(`a leader among nodes ${among.join(',')}`, async () => {
+    const sts = await Promise.all(among.map(status));
+    const leaders = sts.filter((s) => s && s.role === 'leader');
+    if (leaders.length !== 1) return 0;
+    const id = leaders[0].id as number;
+    // Every live node in `among` must know it (so that forwarding works).
+    return sts.every((s) => s && s.leader === id) ? id : 0;
+  }, timeoutMs);
 }
 
 export async function startCluster(t: Tap, opts: ClusterOptions = {}): Promise<TestCluster> {

@@ -75,7 +75,7 @@ t.test('compaction bounds the log, a full restart comes back from the snapshot',
   const p = info.get('persistence')!;
   t.equal(p.get('rdb_last_bgsave_status'), 'ok');
   t.ok(Number(p.get('raftkv_snapshot_index')) >= 1500, 'INFO persistence names the snapshot');
-  t.ok(Number(p.get('raftkv_wal_bytes')) > 0, 'and the WAL size');
+  t.ok(Number(p.get('wal_size_bytes')) > 0, 'and the WAL size');
 
   for (const { id } of c.nodes) await c.kill(id, 'SIGKILL');
   for (const { id } of c.nodes) c.start(id);

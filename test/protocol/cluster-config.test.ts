@@ -200,3 +200,20 @@ t.test('writeClusterConfig round-trips and replaces atomically', async (tt) => {
   tt.match(loadClusterConfig(path), { readMode: 'lease', maxClockDrift: 0.2 }, 'the read mode survives a round trip');
   tt.match(readFileSync(path, 'utf8'), /^\{\n  "nodes": \[\n    \{"id":1,/, 'readable, one node per line');
 });
+
+t.test('metricsPort per node: optional, a port, clashes named, written back', async (tt) => {
+  const raw = good();
+  raw.nodes[0].metricsPort = 9101;
+  const cfg = parseClusterConfig(raw, '/srv/kv');
+  tt.equal(cfg.nodes[0]!.metricsPort, 9101);
+  tt.notOk('metricsPort' in cfg.nodes[1]!, 'off unless given');
+  const bad = good();
+  bad.nodes[1].metricsPort = 'x';
+  tt.throws(() => parseClusterConfig(bad, '/srv'), { code: 'BAD_CONFIG', message: /nodes\[1\]\.metricsPort/ });
+  const clash = good();
+  clash.nodes[2].metricsPort = 7001;
+  tt.throws(() => parseClusterConfig(clash, '/srv'), { code: 'BAD_CONFIG', message: /nodes\[2\]\.metricsPort: port 7001 .*nodes\[0\]\.port/ });
+  const dir = tempDir(tt);
+  writeClusterConfig(join(dir, 'c.json'), cfg);
+  tt.equal(loadClusterConfig(join(dir, 'c.json')).nodes[0]!.metricsPort, 9101, 'kept by writeClusterConfig');
+});
