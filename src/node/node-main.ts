@@ -101,6 +101,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     driver,
     sm,
     log,
+    ...(cfg.limits ? { limits: cfg.limits } : {}),
     info: () => ({ id: me.id, pid: process.pid, uptimeMs: Date.now() - startedAt, clientPort: me.port, peerPort: me.peerPort, host: me.host, nodes: cfg.nodes, peers: transport.stats(), wal: wal.counters }),
   });
 

@@ -10,6 +10,7 @@
  */
 import type { Entry, NodeId, Role } from './raft-messages.js';
 import { errorFromJson, RaftKvError, toRaftKvError } from './errors.js';
+import { commandSizeError } from './size-limits.js';
 
 /**
  * How fresh a read must be. `linearizable` (default): confirmed by the leader, with a ReadIndex
@@ -298,7 +299,9 @@ export function parseJsonRequest(line: string): ParsedJsonRequest {
   if (!has(obj, 'op')) return { ok: false, id, error: bad("field 'op' is required") };
   if (typeof obj.op !== 'string') return { ok: false, id, error: bad(`field 'op' must be a string, got ${describe(obj.op)}`) };
   try {
-    return { ok: true, id, req: requestFor(obj.op, obj) };
+    const req = requestFor(obj.op, obj);
+    const tooLarge = commandSizeError(req as unknown as Record<string, unknown>);
+    return tooLarge ? { ok: false, id, error: tooLarge } : { ok: true, id, req };
   } catch (err) {
     return { ok: false, id, error: toRaftKvError(err) };
   }

@@ -56,9 +56,24 @@ export interface ClusterConfig {
   dataDir: string;
   /** Absolute; node logs and client.log live here. */
   logDir: string;
+  /**
+   * Client-port limits each node enforces, as Redis's settings of the same job (maxclients,
+   * client-output-buffer-limit); a field left out takes the node's default.
+   */
+  limits?: ClientLimitsConfig;
 }
 
-const TOP_LEVEL_FIELDS = ['nodes', 'electionTimeoutMs', 'heartbeatIntervalMs', 'readMode', 'maxClockDrift', 'dataDir', 'logDir'] as const;
+export interface ClientLimitsConfig {
+  /** Open client connections per node. */
+  maxClients?: number;
+  /** Replies outstanding per connection before it stops being read. */
+  maxPending?: number;
+  /** Unsent reply bytes per connection before it is disconnected. */
+  maxOutputBytes?: number;
+}
+const LIMIT_FIELDS = ['maxClients', 'maxPending', 'maxOutputBytes'] as const;
+
+const TOP_LEVEL_FIELDS = ['nodes', 'electionTimeoutMs', 'heartbeatIntervalMs', 'readMode', 'maxClockDrift', 'dataDir', 'logDir', 'limits'] as const;
 const NODE_FIELDS = ['id', 'host', 'port', 'peerPort'] as const;
 const ELECTION_FIELDS = ['min', 'max'] as const;
 /** A cluster of more nodes than this is a mistake in the file, not a deployment. */
@@ -183,7 +198,15 @@ export function parseClusterConfig(raw: unknown, baseDir: string, source = 'clus
   const dataDir = c.nonEmptyString(c.present(top, 'dataDir', 'dataDir'), 'dataDir');
   const logDir = c.nonEmptyString(c.present(top, 'logDir', 'logDir'), 'logDir');
 
+  let limits: ClientLimitsConfig | undefined;
+  if (Object.hasOwn(top, 'limits')) {
+    const obj = c.object(top.limits, 'limits', LIMIT_FIELDS);
+    limits = {};
+    for (const f of LIMIT_FIELDS) if (Object.hasOwn(obj, f)) limits[f] = c.int(obj[f], `limits.${f}`, 1, Number.MAX_SAFE_INTEGER);
+  }
+
   return {
+    ...(limits ? { limits } : {}),
     nodes,
     electionTimeoutMs: { min, max },
     heartbeatIntervalMs: heartbeat,
@@ -236,7 +259,9 @@ export function writeClusterConfig(path: string, cfg: ClusterConfig): void {
     `  "readMode": ${JSON.stringify(body.readMode)},\n` +
     `  "maxClockDrift": ${body.maxClockDrift},\n` +
     `  "dataDir": ${JSON.stringify(body.dataDir)},\n` +
-    `  "logDir": ${JSON.stringify(body.logDir)}\n}\n`;
+    `  "logDir": ${JSON.stringify(body.logDir)}` +
+    (cfg.limits ? `,\n  "limits": ${JSON.stringify(cfg.limits)}` : '') +
+    '\n}\n';
   mkdirSync(dirname(resolve(path)), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, text);

@@ -133,6 +133,8 @@ export interface ClusterOptions {
   /** Generous by default: tests share 2 cores with other tests. */
   electionTimeoutMs?: { min: number; max: number };
   heartbeatIntervalMs?: number;
+  /** cluster.json's client-port `limits` block. */
+  limits?: Record<string, number>;
 }
 
 export class TestCluster {
@@ -210,6 +212,7 @@ export async function startCluster(t: Tap, opts: ClusterOptions = {}): Promise<T
       heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 50,
       dataDir: 'data',
       logDir: 'logs',
+      ...(opts.limits ? { limits: opts.limits } : {}),
     }),
   );
   const c = new TestCluster(dir, configPath, nodes);
@@ -232,6 +235,13 @@ export const CLEAN_STOP_LOG_TAIL = [/\[node \d+\] stopped$/, /supervisor: node \
 
 export function lastLogLines(file: string, n: number): string[] {
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n);
+}
+
+/** Resident memory of a process, from /proc (Linux). */
+export function rssBytes(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!kb) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(kb[1]) * 1024;
 }
 
 /** Pids of processes (other than this one) whose command line mentions `text` (Linux /proc). */

@@ -37,7 +37,7 @@ async function harness(t: { teardown(fn: () => unknown): void }) {
       writes.push(data);
       return write(data);
     }) as typeof socket.write;
-    new ClientConnection(socket, runner, silentLog as never, 4096);
+    new ClientConnection(socket, runner, silentLog as never, { maxPending: 4096, maxOutputBytes: 64 * 1024 * 1024 });
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -120,7 +120,7 @@ t.test('a runner that throws answers with an error, and later requests still run
         done(null, 'OK');
       },
       silentLog as never,
-      4096,
+      { maxPending: 4096, maxOutputBytes: 64 * 1024 * 1024 },
     );
   });
   server.listen(0, '127.0.0.1');
