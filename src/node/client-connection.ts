@@ -30,7 +30,11 @@ import { parseRedisCommand } from '../protocol/redis-commands.js';
 import { encodeRespResult, type RespReplyShape } from '../protocol/redis-replies.js';
 import { encodeRespError } from '../protocol/resp-errors.js';
 import type { Completion } from './client-waiters.js';
+import { ConnectionAuth } from './connection-auth.js';
+import { PasswordCheck } from '../protocol/auth.js';
 import type { RateLimitedLog } from './rate-limited-log.js';
+
+const NO_PASSWORD = new PasswordCheck(null);
 
 /** Small replies are joined into writes of about this size (fewer syscalls); bigger ones go alone. */
 const WRITE_PIECE_BYTES = 64 * 1024;
@@ -69,6 +73,7 @@ interface Job {
 
 export class ClientConnection {
   private readonly decoder = new ClientRequestDecoder();
+  private readonly auth: ConnectionAuth;
   private readonly slots: Slot[] = [];
   /** Decoded requests not yet handled because `maxPending` replies are outstanding. */
   private backlog: DecodedRequest[] = [];
@@ -91,7 +96,10 @@ export class ClientConnection {
     private readonly runRequest: RequestRunner,
     private readonly log: RateLimitedLog,
     private readonly limits: ClientConnectionLimits,
+    /** The node's password (none by default) and how long a connection may take to authenticate. */
+    authOptions: { check: PasswordCheck; timeoutMs: number } = { check: NO_PASSWORD, timeoutMs: 0 },
   ) {
+    this.auth = new ConnectionAuth(authOptions.check, socket, log, authOptions.timeoutMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.flush());
     socket.on('end', () => this.onEnd());
@@ -157,8 +165,18 @@ export class ClientConnection {
         return;
       }
       req = parsed.req;
+      const authReply = this.auth.json(parsed.id, req);
+      if (authReply !== null) {
+        this.fill(slot, authReply);
+        return;
+      }
       job = { req, kind: kindOf(req), slot, json: true, id: parsed.id, shape: 'default' };
     } else {
+      const authReply = this.auth.redis(d.argv);
+      if (authReply !== null) {
+        this.fill(slot, authReply);
+        return;
+      }
       const dispatch = parseRedisCommand(d.argv);
       if (dispatch.kind === 'reply') {
         if (dispatch.readConsistency) this.readConsistency = dispatch.readConsistency;

@@ -14,6 +14,7 @@ import type { KvCommand } from './kv-command.js';
 import type { KvStateMachine } from './kv-state-machine.js';
 import type { Logger } from './logger.js';
 import { RateLimitedLog } from './rate-limited-log.js';
+import { PasswordCheck } from '../protocol/auth.js';
 import { keysWithin, newestEntriesWithin } from './reply-caps.js';
 import type { Completion } from './client-waiters.js';
 import type { RaftDriver } from './raft-driver.js';
@@ -26,6 +27,10 @@ export interface ClientServerOptions {
   log: Logger;
   /** Extra facts for status and INFO (pid, ports, peers...). */
   info: () => Record<string, unknown>;
+  /** The password clients must AUTH with; null or absent: none. Never logged. */
+  password?: string | null;
+  /** With a password: how long a connection may stay unauthenticated. Default 10 s. */
+  authTimeoutMs?: number;
   /** Connections, pending requests and unsent output allowed (defaults: DEFAULT_CLIENT_LIMITS). */
   limits?: Partial<ClientLimits>;
 }
@@ -55,8 +60,10 @@ export class ClientServer {
   /** Strangers can cause these lines as fast as they can connect. */
   private readonly refusals: RateLimitedLog;
   private readonly runRequest: RequestRunner = (req, done) => this.run(req, done);
+  private readonly auth: { check: PasswordCheck; timeoutMs: number };
 
   constructor(private readonly opts: ClientServerOptions) {
+    this.auth = { check: new PasswordCheck(opts.password ?? null), timeoutMs: opts.authTimeoutMs ?? 10_000 };
     this.limits = { ...DEFAULT_CLIENT_LIMITS, ...opts.limits };
     this.refusals = new RateLimitedLog(opts.log);
     // allowHalfOpen: a client that sends its requests and shuts down its side (nc -N, a pipe)
@@ -95,7 +102,7 @@ export class ClientServer {
     }
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
-    new ClientConnection(socket, this.runRequest, this.refusals, this.limits);
+    new ClientConnection(socket, this.runRequest, this.refusals, this.limits, this.auth);
   }
 
   /** Runs one request; `done` is called once, at once or when the driver completes it. */

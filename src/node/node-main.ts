@@ -11,6 +11,7 @@ import { RaftKvError } from '../protocol/errors.js';
 import { ClientServer } from './client-server.js';
 import { KvStateMachine } from './kv-state-machine.js';
 import { fileLogger, type Logger } from './logger.js';
+import { readPasswordFile } from './password-file.js';
 import { PeerTransport } from './peer-transport.js';
 import { RaftDriver } from './raft-driver.js';
 import { RawNode } from './raft/raw-node.js';
@@ -44,6 +45,8 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     // In a terminal, also show the log; under the supervisor stderr already goes to the log file.
     ...(process.stderr.isTTY ? { mirror: process.stderr } : {}),
   });
+  // Read before anything opens: a bad password file stops the node with the reason, nothing else.
+  const password = cfg.security?.passwordFile ? readPasswordFile(cfg.security.passwordFile) : null;
   const timing = timingFromConfig(cfg);
   log.info(`starting: client ${me.host}:${me.port}, peers ${me.host}:${me.peerPort}, pid ${process.pid}, tick ${timing.tickMs} ms, election ${timing.electionTicksMin}-${timing.electionTicksMax} ticks, heartbeat ${timing.heartbeatTicks} ticks, reads by ${cfg.readMode === 'lease' ? `leader lease (clock drift ±${cfg.maxClockDrift * 100}%)` : 'ReadIndex'}`);
 
@@ -102,6 +105,8 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     sm,
     log,
     ...(cfg.limits ? { limits: cfg.limits } : {}),
+    password,
+    ...(cfg.security ? { authTimeoutMs: cfg.security.authTimeoutMs } : {}),
     info: () => ({ id: me.id, pid: process.pid, uptimeMs: Date.now() - startedAt, clientPort: me.port, peerPort: me.peerPort, host: me.host, nodes: cfg.nodes, peers: transport.stats(), wal: wal.counters }),
   });
 

@@ -85,7 +85,15 @@ export interface EntriesRequest {
   limit: number;
 }
 
+/** Authenticate this connection (see auth.ts); `user` defaults to `default`. */
+export interface AuthRequest {
+  op: 'auth';
+  password: string;
+  user?: string;
+}
+
 export type ClientRequest =
+  | AuthRequest
   | GetRequest
   | SetRequest
   | DelRequest
@@ -101,7 +109,7 @@ export type ClientOp = ClientRequest['op'];
 export type WriteRequest = SetRequest | DelRequest | CasRequest;
 export type ReadRequest = GetRequest | ExistsRequest | KeysRequest;
 
-export const CLIENT_OPS: readonly ClientOp[] = ['get', 'set', 'del', 'cas', 'exists', 'keys', 'status', 'ping', 'info', 'entries'];
+export const CLIENT_OPS: readonly ClientOp[] = ['auth', 'get', 'set', 'del', 'cas', 'exists', 'keys', 'status', 'ping', 'info', 'entries'];
 
 export const ENTRIES_LIMIT_DEFAULT = 20;
 export const ENTRIES_LIMIT_MAX = 1000;
@@ -121,6 +129,7 @@ export interface NodeStatusValue {
 
 /** The `value` of a successful reply, per op. */
 export interface OpResults {
+  auth: 'OK';
   get: string | null;
   set: 'OK';
   /** Keys removed. */
@@ -267,6 +276,10 @@ function requestFor(op: string, obj: Fields): ClientRequest {
     }
     case 'entries':
       return { op, limit: entriesLimit(obj) };
+    case 'auth': {
+      const user = optionalString(obj, 'user');
+      return { op, password: requireString(obj, 'password'), ...(user === undefined ? {} : { user }) };
+    }
     default:
       throw new RaftKvError('UNKNOWN_OP', `unknown op '${op}'`);
   }

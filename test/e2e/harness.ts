@@ -37,8 +37,11 @@ import { waitFor } from '../lib/wait-for.js';
 
 export { waitFor };
 
-/** One JSON request on a fresh connection; rejects on connection errors or after timeoutMs. */
-export function jsonRequest(port: number, req: Record<string, unknown>, timeoutMs = 3000): Promise<any> {
+/**
+ * One JSON request on a fresh connection; rejects on connection errors or after timeoutMs. With
+ * `password`, an auth request goes first and its reply is skipped.
+ */
+export function jsonRequest(port: number, req: Record<string, unknown>, timeoutMs = 3000, password?: string): Promise<any> {
   return new Promise((resolvePromise, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     const timer = setTimeout(() => {
@@ -49,7 +52,9 @@ export function jsonRequest(port: number, req: Record<string, unknown>, timeoutM
       clearTimeout(timer);
       reject(e);
     });
-    socket.pipe(split2()).once('data', (line: string) => {
+    let skip = password === undefined ? 0 : 1;
+    socket.pipe(split2()).on('data', (line: string) => {
+      if (skip-- > 0) return;
       clearTimeout(timer);
       socket.destroy();
       try {
@@ -58,7 +63,8 @@ export function jsonRequest(port: number, req: Record<string, unknown>, timeoutM
         reject(e);
       }
     });
-    socket.write(JSON.stringify({ id: 1, ...req }) + '\n');
+    const auth = password === undefined ? '' : JSON.stringify({ id: 0, op: 'auth', password }) + '\n';
+    socket.write(auth + JSON.stringify({ id: 1, ...req }) + '\n');
   });
 }
 
@@ -135,6 +141,10 @@ export interface ClusterOptions {
   heartbeatIntervalMs?: number;
   /** cluster.json's client-port `limits` block. */
   limits?: Record<string, number>;
+  /** Clients must AUTH with this password (written to a 0600 file named in `security`). */
+  password?: string;
+  /** More fields of cluster.json's `security` block. */
+  security?: Record<string, unknown>;
 }
 
 export class TestCluster {
@@ -145,6 +155,8 @@ export class TestCluster {
     readonly dir: string,
     readonly configPath: string,
     readonly nodes: TestNode[],
+    /** The client password, if the cluster has one. */
+    readonly password?: string,
   ) {}
 
   node(id: number): TestNode {
@@ -178,7 +190,7 @@ export class TestCluster {
 
   async status(id: number): Promise<any | null> {
     try {
-      const r = await jsonRequest(this.node(id).port, { op: 'status' }, 1000);
+      const r = await jsonRequest(this.node(id).port, { op: 'status' }, 1000, this.password);
       return r.ok ? r.value : null;
     } catch {
       return null;
@@ -204,6 +216,11 @@ export async function startCluster(t: Tap, opts: ClusterOptions = {}): Promise<T
   const ports = await findFreePorts(2 * n);
   const nodes: TestNode[] = Array.from({ length: n }, (_, i) => ({ id: i + 1, host: '127.0.0.1', port: ports[2 * i]!, peerPort: ports[2 * i + 1]! }));
   const configPath = join(dir, 'cluster.json');
+  const security: Record<string, unknown> = { ...opts.security };
+  if (opts.password !== undefined) {
+    writeFileSync(join(dir, 'password'), opts.password + '\n', { mode: 0o600 });
+    security.passwordFile = 'password';
+  }
   writeFileSync(
     configPath,
     JSON.stringify({
@@ -213,9 +230,10 @@ export async function startCluster(t: Tap, opts: ClusterOptions = {}): Promise<T
       dataDir: 'data',
       logDir: 'logs',
       ...(opts.limits ? { limits: opts.limits } : {}),
+      ...(Object.keys(security).length > 0 ? { security } : {}),
     }),
   );
-  const c = new TestCluster(dir, configPath, nodes);
+  const c = new TestCluster(dir, configPath, nodes, opts.password);
   t.teardown(async () => {
     c.killAllNow();
     await Promise.all([...c.exits.values()]);
