@@ -18,6 +18,7 @@ import { join } from 'node:path';
 // @peculiar/x509 needs the Reflect metadata polyfill (its dependency tsyringe checks at load).
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
+import { CLIENT_COMMON_NAME, nodeCommonName } from '../protocol/cert-names.js';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -28,11 +29,6 @@ const LEAF_DAYS = 825;
 /** Names every certificate of a member carries besides cluster.json's hosts (tools on the same machine). */
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
 
-/** The subject common name of member `id`'s certificate; peers check the hello's id against it. */
-export function nodeCommonName(id: number): string {
-  return `node-${id}`;
-}
-export const CLIENT_COMMON_NAME = 'client';
 
 export const certFiles = {
   caCert: (dir: string) => join(dir, 'ca.crt'),

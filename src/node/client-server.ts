@@ -15,6 +15,7 @@ import type { KvStateMachine } from './kv-state-machine.js';
 import type { Logger } from './logger.js';
 import { RateLimitedLog } from './rate-limited-log.js';
 import { PasswordCheck } from '../protocol/auth.js';
+import { clientTlsServer, type TlsMaterial } from './tls-material.js';
 import { keysWithin, newestEntriesWithin } from './reply-caps.js';
 import type { Completion } from './client-waiters.js';
 import type { RaftDriver } from './raft-driver.js';
@@ -27,6 +28,8 @@ export interface ClientServerOptions {
   log: Logger;
   /** Extra facts for status and INFO (pid, ports, peers...). */
   info: () => Record<string, unknown>;
+  /** TLS on the client port (cluster.json security.clientTls on|mutual); absent: clear text. */
+  tls?: { material: TlsMaterial; mode: 'on' | 'mutual' } | null;
   /** The password clients must AUTH with; null or absent: none. Never logged. */
   password?: string | null;
   /** With a password: how long a connection may stay unauthenticated. Default 10 s. */
@@ -68,7 +71,18 @@ export class ClientServer {
     this.refusals = new RateLimitedLog(opts.log);
     // allowHalfOpen: a client that sends its requests and shuts down its side (nc -N, a pipe)
     // still gets every reply before we close.
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.accept(s));
+    if (opts.tls) {
+      this.server = clientTlsServer(opts.tls.material, opts.tls.mode, (s) => {
+        s.setNoDelay(true);
+        this.accept(s);
+      });
+      this.server.on('tlsClientError', (err, s) => {
+        this.refusals.warn(`client ${s.remoteAddress}:${s.remotePort}: TLS handshake refused: ${err.message}`);
+        s.destroy();
+      });
+    } else {
+      this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.accept(s));
+    }
   }
 
   start(): Promise<void> {

@@ -12,6 +12,7 @@ import { ClientServer } from './client-server.js';
 import { KvStateMachine } from './kv-state-machine.js';
 import { fileLogger, type Logger } from './logger.js';
 import { readPasswordFile } from './password-file.js';
+import { loadNodeTls } from './tls-material.js';
 import { PeerTransport } from './peer-transport.js';
 import { RaftDriver } from './raft-driver.js';
 import { RawNode } from './raft/raw-node.js';
@@ -47,8 +48,11 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   });
   // Read before anything opens: a bad password file stops the node with the reason, nothing else.
   const password = cfg.security?.passwordFile ? readPasswordFile(cfg.security.passwordFile) : null;
+  const certDir = cfg.security?.certDir;
+  const tls = certDir ? loadNodeTls(certDir, me.id) : null;
+  const clientTls = cfg.security?.clientTls ?? 'off';
   const timing = timingFromConfig(cfg);
-  log.info(`starting: client ${me.host}:${me.port}, peers ${me.host}:${me.peerPort}, pid ${process.pid}, tick ${timing.tickMs} ms, election ${timing.electionTicksMin}-${timing.electionTicksMax} ticks, heartbeat ${timing.heartbeatTicks} ticks, reads by ${cfg.readMode === 'lease' ? `leader lease (clock drift ±${cfg.maxClockDrift * 100}%)` : 'ReadIndex'}`);
+  log.info(`starting: client ${me.host}:${me.port}, peers ${me.host}:${me.peerPort}, pid ${process.pid}, tick ${timing.tickMs} ms, election ${timing.electionTicksMin}-${timing.electionTicksMax} ticks, heartbeat ${timing.heartbeatTicks} ticks, reads by ${cfg.readMode === 'lease' ? `leader lease (clock drift ±${cfg.maxClockDrift * 100}%)` : 'ReadIndex'}, peers ${tls ? 'mutual TLS 1.3' : 'in clear text'}, clients ${clientTls === 'off' ? 'in clear text' : `TLS${clientTls === 'mutual' ? ' with client certificates' : ''}`}${password ? ' with AUTH' : ''}`);
 
   const dataDir = join(cfg.dataDir, `node-${me.id}`);
   let opened;
@@ -84,6 +88,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     peers: cfg.nodes,
     log,
     onMessage: (m) => driver.step(m),
+    tls,
   });
   const driver = new RaftDriver({
     nodeId: me.id,
@@ -106,6 +111,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     log,
     ...(cfg.limits ? { limits: cfg.limits } : {}),
     password,
+    tls: tls && clientTls !== 'off' ? { material: tls, mode: clientTls } : null,
     ...(cfg.security ? { authTimeoutMs: cfg.security.authTimeoutMs } : {}),
     info: () => ({ id: me.id, pid: process.pid, uptimeMs: Date.now() - startedAt, clientPort: me.port, peerPort: me.peerPort, host: me.host, nodes: cfg.nodes, peers: transport.stats(), wal: wal.counters }),
   });

@@ -9,10 +9,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import split2 from 'split2';
+import { ensureCertificates } from '../../src/cluster/certificates.js';
 import { findFreePorts } from '../../src/cluster/free-ports.js';
 import { encodeCommand, RespReplyParser } from '../../src/protocol/resp.js';
 import { parseInfo } from '../lib/parse-info.js';
@@ -37,13 +39,24 @@ import { waitFor } from '../lib/wait-for.js';
 
 export { waitFor };
 
+/** How a test client reaches a secure cluster: the CA to trust (TLS) and the password to AUTH with. */
+export interface ClientCreds {
+  ca?: Buffer;
+  password?: string;
+}
+
+/** A connection to a client port on loopback, in TLS when `ca` is given. */
+export function connectClient(port: number, ca?: Buffer): net.Socket {
+  return ca ? tls.connect({ host: '127.0.0.1', port, ca }) : net.connect({ host: '127.0.0.1', port });
+}
+
 /**
  * One JSON request on a fresh connection; rejects on connection errors or after timeoutMs. With
- * `password`, an auth request goes first and its reply is skipped.
+ * a password, an auth request goes first and its reply is skipped.
  */
-export function jsonRequest(port: number, req: Record<string, unknown>, timeoutMs = 3000, password?: string): Promise<any> {
+export function jsonRequest(port: number, req: Record<string, unknown>, timeoutMs = 3000, { password, ca }: ClientCreds = {}): Promise<any> {
   return new Promise((resolvePromise, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
+    const socket = connectClient(port, ca);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`no reply from :${port} within ${timeoutMs} ms`));
@@ -100,9 +113,9 @@ export function redisInfo(port: number, section?: string, timeoutMs = 3000): Pro
 }
 
 /** Sends `payload` raw and collects what comes back until the server is idle or closes; `end` half-closes after sending. */
-export function rawExchange(port: number, payload: string | Buffer, { idleMs = 300, timeoutMs = 5000, end = false } = {}): Promise<{ data: string; closed: boolean }> {
+export function rawExchange(port: number, payload: string | Buffer, { idleMs = 300, timeoutMs = 5000, end = false, ca = undefined as Buffer | undefined } = {}): Promise<{ data: string; closed: boolean }> {
   return new Promise((resolvePromise, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
+    const socket = connectClient(port, ca);
     let data = '';
     let idle: NodeJS.Timeout | null = null;
     const finish = (closed: boolean) => {
@@ -116,7 +129,7 @@ export function rawExchange(port: number, payload: string | Buffer, { idleMs = 3
       if (idle) clearTimeout(idle);
       idle = setTimeout(() => finish(false), idleMs);
     };
-    socket.on('connect', () => {
+    socket.on(ca ? 'secureConnect' : 'connect', () => {
       if (end) socket.end(payload);
       else socket.write(payload);
       arm();
@@ -145,6 +158,8 @@ export interface ClusterOptions {
   password?: string;
   /** More fields of cluster.json's `security` block. */
   security?: Record<string, unknown>;
+  /** Certificates in `<dir>/certs` (raftkv certs), mutual TLS between peers, TLS on client ports. */
+  secure?: boolean;
 }
 
 export class TestCluster {
@@ -155,8 +170,8 @@ export class TestCluster {
     readonly dir: string,
     readonly configPath: string,
     readonly nodes: TestNode[],
-    /** The client password, if the cluster has one. */
-    readonly password?: string,
+    /** The CA and password clients need, if the cluster is secure. */
+    readonly creds: ClientCreds = {},
   ) {}
 
   node(id: number): TestNode {
@@ -190,7 +205,7 @@ export class TestCluster {
 
   async status(id: number): Promise<any | null> {
     try {
-      const r = await jsonRequest(this.node(id).port, { op: 'status' }, 1000, this.password);
+      const r = await jsonRequest(this.node(id).port, { op: 'status' }, 1000, this.creds);
       return r.ok ? r.value : null;
     } catch {
       return null;
@@ -221,6 +236,12 @@ export async function startCluster(t: Tap, opts: ClusterOptions = {}): Promise<T
     writeFileSync(join(dir, 'password'), opts.password + '\n', { mode: 0o600 });
     security.passwordFile = 'password';
   }
+  let ca: Buffer | undefined;
+  if (opts.secure) {
+    await ensureCertificates(join(dir, 'certs'), nodes);
+    ca = readFileSync(join(dir, 'certs', 'ca.crt'));
+    Object.assign(security, { certDir: 'certs', clientTls: 'on' }, opts.security);
+  }
   writeFileSync(
     configPath,
     JSON.stringify({
@@ -233,7 +254,7 @@ export async function startCluster(t: Tap, opts: ClusterOptions = {}): Promise<T
       ...(Object.keys(security).length > 0 ? { security } : {}),
     }),
   );
-  const c = new TestCluster(dir, configPath, nodes, opts.password);
+  const c = new TestCluster(dir, configPath, nodes, { ...(ca ? { ca } : {}), ...(opts.password !== undefined ? { password: opts.password } : {}) });
   t.teardown(async () => {
     c.killAllNow();
     await Promise.all([...c.exits.values()]);
