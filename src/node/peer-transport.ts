@@ -94,9 +94,12 @@ class OutgoingPeer {
     socket.on('drain', () => this.flush());
     // Peers never write back on this connection; drain reads so a misbehaving one cannot stall us.
     socket.on('data', () => {});
+    // With TLS, 'connect' (TCP up) comes before 'secureConnect': an error in between is the handshake.
+    let tcpUp = false;
+    if (tls) socket.once('connect', () => (tcpUp = true));
     socket.on('error', (err) => {
       // A refused certificate is a configuration problem worth one line per outage, not per retry.
-      if (tls && !this.connected && !this.tlsErrorLogged) {
+      if (tls && tcpUp && !this.connected && !this.tlsErrorLogged) {
         this.tlsErrorLogged = true;
         this.opts.log.warn(`peer ${this.peer.id}: TLS handshake failed: ${err.message}`);
       }
