@@ -2,7 +2,7 @@
  * `raftkv up --secure` end to end: it makes the certificates and a 0600 password under the data
  * directory, writes a cluster file with the `security` block, and every tool that reads that file
  * works with no extra flag: `ctl status` (the supervisor asks the nodes), `set`/`get`/`del`/`cas`,
- * `status`, `bench`. A client without the files gets nowhere. Every process is killed in
+ * `status`, `bench`, and raft-tui's live source (monitor and shell). A client without the files gets nowhere. Every process is killed in
  * teardown, also when the test fails.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -11,6 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
+import { loadClusterConfig } from '../../src/protocol/cluster-config.js';
+import { LiveClusterSource } from '../../src/tui/live-cluster-source.js';
+import { leaderOf } from '../../src/tui/model.js';
 import { killProcessesMentioning, rawExchange, waitFor } from './harness.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/raftkv.js', import.meta.url));
@@ -66,6 +69,13 @@ t.test('raftkv up --secure: every tool works from the cluster file', async (t) =
   const bench = await cli(['bench', '--config', clusterFile, '-t', 'set,get', '-n', '300', '-c', '4', '-q'], 120_000);
   t.equal(bench.code, 0, `bench: ${bench.stderr}`);
   t.match(bench.stdout, /SET/);
+
+  // raft-tui's live source (its monitor and its shell) from the same cluster file.
+  const source = new LiveClusterSource({ config: loadClusterConfig(clusterFile) });
+  t.teardown(() => source.close());
+  await waitFor('raft-tui to show a leader', () => leaderOf(source.getSnapshot().nodes), 30_000);
+  t.same(await source.execute(['SET', 'tui', 'yes']), { type: 'simple', value: 'OK' }, "raft-tui's shell writes");
+  t.same(await source.execute(['GET', 'tui']), { type: 'bulk', value: 'yes' });
 
   // Without the files: a plain TCP client is refused.
   const port = cfg.nodes[0].port as number;
