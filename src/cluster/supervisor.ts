@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClusterConfig, NodeAddress } from '../protocol/cluster-config.js';
 import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
+import { clientSecurityFrom } from '../client/client-security.js';
 import { RaftKvClient, type NodeStatus } from '../client/raftkv-client.js';
 import { isFaultsReady, type FaultSettingsWire } from '../protocol/fault-messages.js';
 import { FaultChannel } from './fault-channel.js';
@@ -172,7 +173,9 @@ export class Supervisor extends EventEmitter {
       });
     }
     this.#plan = new FaultPlan(this.config.nodes.map((n) => n.id));
-    this.#client = new RaftKvClient({ nodes: this.config.nodes, timeoutMs: this.#statusTimeoutMs });
+    // `ctl status` asks the nodes through this client: a secure cluster's files come from its config.
+    const security = clientSecurityFrom(this.config.security);
+    this.#client = new RaftKvClient({ nodes: this.config.nodes, timeoutMs: this.#statusTimeoutMs, ...(security ? { security } : {}) });
     if (options.killOnExit ?? true) {
       this.#exitHook = () => {
         for (const slot of this.#slots.values()) slot.child?.kill('SIGKILL');

@@ -99,8 +99,7 @@ export function nodeFacts(src: NodeFactsSources): InfoFacts {
       totalConnectionsReceived: src.stats.connectionsReceived,
       totalCommandsProcessed: src.stats.commandsProcessed,
       instantaneousOpsPerSec: src.stats.opsPerSecond,
-      // The client port takes every connection; nothing is turned away (no maxclients).
-      rejectedConnections: 0,
+      rejectedConnections: src.stats.rejectedConnections,
       totalErrorReplies: src.stats.errorReplies,
     },
     persistence: {

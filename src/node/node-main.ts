@@ -17,6 +17,8 @@ import { timedStorage } from './timed-storage.js';
 import { fileLogger, type Logger } from './logger.js';
 import { PeerFaults } from './peer-faults.js';
 import { listenForFaults } from './peer-faults-ipc.js';
+import { readPasswordFile } from './password-file.js';
+import { loadNodeTls } from './tls-material.js';
 import { PeerTransport } from './peer-transport.js';
 import { RaftDriver } from './raft-driver.js';
 import { RawNode } from './raft/raw-node.js';
@@ -53,8 +55,13 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     // In a terminal, also show the log; under the supervisor stderr already goes to the log file.
     ...(process.stderr.isTTY ? { mirror: process.stderr } : {}),
   });
+  // Read before anything opens: a bad password file stops the node with the reason, nothing else.
+  const password = cfg.security?.passwordFile ? readPasswordFile(cfg.security.passwordFile) : null;
+  const certDir = cfg.security?.certDir;
+  const tls = certDir ? loadNodeTls(certDir, me.id) : null;
+  const clientTls = cfg.security?.clientTls ?? 'off';
   const timing = timingFromConfig(cfg);
-  log.info(`starting: client ${me.host}:${me.port}, peers ${me.host}:${me.peerPort}, pid ${process.pid}, tick ${timing.tickMs} ms, election ${timing.electionTicksMin}-${timing.electionTicksMax} ticks, heartbeat ${timing.heartbeatTicks} ticks, reads by ${cfg.readMode === 'lease' ? `leader lease (clock drift ±${cfg.maxClockDrift * 100}%)` : 'ReadIndex'}`);
+  log.info(`starting: client ${me.host}:${me.port}, peers ${me.host}:${me.peerPort}, pid ${process.pid}, tick ${timing.tickMs} ms, election ${timing.electionTicksMin}-${timing.electionTicksMax} ticks, heartbeat ${timing.heartbeatTicks} ticks, reads by ${cfg.readMode === 'lease' ? `leader lease (clock drift ±${cfg.maxClockDrift * 100}%)` : 'ReadIndex'}, peers ${tls ? 'mutual TLS 1.3' : 'in clear text'}, clients ${clientTls === 'off' ? 'in clear text' : `TLS${clientTls === 'mutual' ? ' with client certificates' : ''}`}${password ? ' with AUTH' : ''}`);
 
   const dataDir = join(cfg.dataDir, `node-${me.id}`);
   let recovered;
@@ -89,6 +96,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     peers: cfg.nodes,
     log,
     onMessage: (m) => faults.receive(m),
+    tls,
   });
   // Between driver and transport: the partitions and delays the supervisor orders (ctl isolate...).
   const faults = new PeerFaults({
@@ -146,6 +154,10 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     sm,
     log,
     stats,
+    ...(cfg.limits ? { limits: cfg.limits } : {}),
+    password,
+    tls: tls && clientTls !== 'off' ? { material: tls, mode: clientTls } : null,
+    ...(cfg.security ? { authTimeoutMs: cfg.security.authTimeoutMs } : {}),
     facts: (): InfoFacts =>
       nodeFacts({
         me,

@@ -16,6 +16,8 @@ const RATE_SAMPLE_MS = 100;
 
 export class NodeStats {
   connectionsReceived = 0;
+  /** Connections turned away at the max-clients limit (INFO rejected_connections). */
+  rejectedConnections = 0;
   commandsProcessed = 0;
   errorReplies = 0;
   /** `${op} ${result}` -> count; result is "ok" or an error code. */
