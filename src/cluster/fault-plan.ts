@@ -11,7 +11,7 @@ import type { FaultSettingsWire } from '../protocol/fault-messages.js';
 export interface FaultPlanView {
   /** Directed cuts [from, to], sorted. */
   cuts: Array<[number, number]>;
-  /** Node id -> delay in ms of everything it sends to peers. */
+  /** Node id -> delay in ms of its peer traffic, both ways. */
   slow: Record<string, number>;
 }
 
@@ -36,7 +36,7 @@ export class FaultPlan {
     if (!oneWay) this.cuts.add(key(b, a));
   }
 
-  /** Delay what `id` sends by `ms` (0 = no delay). */
+  /** Delay `id`'s peer traffic, both ways, by `ms` (0 = no delay). */
   setSlow(id: number, ms: number): void {
     this.check(id);
     if (ms === 0) this.slow.delete(id);
@@ -93,7 +93,7 @@ function parse(k: string): [number, number] {
   return [Number(a), Number(b)];
 }
 
-/** "1->2 2->1 (1 and 2 cut), 3 slow 200 ms" style summary: pairs cut both ways are shown once. */
+/** "1<->2, 2->3, 3 slow 200 ms": a pair cut both ways is shown once, as a<->b. */
 export function describePlan(v: FaultPlanView): string {
   const set = new Set(v.cuts.map(([a, b]) => key(a, b)));
   const parts: string[] = [];

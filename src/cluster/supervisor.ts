@@ -384,7 +384,7 @@ export class Supervisor extends EventEmitter {
     return this.#applyFaults(`cut ${a} ${oneWay ? '->' : '<->'} ${b}`);
   }
 
-  /** Delay everything node `id` sends to its peers by `ms` (0 removes the delay). */
+  /** Delay node `id`'s peer traffic, both ways, by `ms` (0 removes the delay). */
   async slow(id: number, ms: number): Promise<FaultEvent> {
     this.#plan.setSlow(id, ms);
     return this.#applyFaults(`slow ${id} ${ms} ms`);

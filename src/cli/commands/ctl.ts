@@ -96,7 +96,7 @@ export const ctlCommand: Command = {
     '       raftkv ctl shutdown             (stop every node and the supervisor)\n' +
     '       raftkv ctl isolate <id>|leader  (cut a node off from every other member, both ways)\n' +
     '       raftkv ctl cut <a> <b> [--one-way]  (lose messages between a and b; only a -> b with --one-way)\n' +
-    '       raftkv ctl slow <id> <ms>       (delay what a node sends to its peers; 0 removes the delay)\n' +
+    '       raftkv ctl slow <id> <ms>       (delay all peer traffic of a node, both ways; 0 removes it)\n' +
     '       raftkv ctl heal [<id>]          (remove every fault, or those involving one node)',
   flags: [
     { name: 'config', type: 'string', valueName: 'F', help: `cluster file whose dataDir holds the socket (default ./${DEFAULT_CONFIG_FILE})` },
