@@ -45,7 +45,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     ...(process.stderr.isTTY ? { mirror: process.stderr } : {}),
   });
   const timing = timingFromConfig(cfg);
-  log.info(`starting: client ${me.host}:${me.port}, peers ${me.host}:${me.peerPort}, pid ${process.pid}, tick ${timing.tickMs} ms, election ${timing.electionTicksMin}-${timing.electionTicksMax} ticks, heartbeat ${timing.heartbeatTicks} ticks, reads by ${cfg.readMode === 'lease' ? `leader lease (clock drift ±${cfg.maxClockDrift * 100}%)` : 'ReadIndex'}`);
+  log.info(`starting: client ${me.host}:${me.port}, peers ${me.host}:${me.peerPort}${me.listenHost === undefined ? '' : ` (listening on ${me.listenHost})`}, pid ${process.pid}, tick ${timing.tickMs} ms, election ${timing.electionTicksMin}-${timing.electionTicksMax} ticks, heartbeat ${timing.heartbeatTicks} ticks, reads by ${cfg.readMode === 'lease' ? `leader lease (clock drift ±${cfg.maxClockDrift * 100}%)` : 'ReadIndex'}`);
 
   const dataDir = join(cfg.dataDir, `node-${me.id}`);
   let opened;
@@ -96,7 +96,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   });
   const startedAt = Date.now();
   const server = new ClientServer({
-    host: me.host,
+    host: me.listenHost ?? me.host,
     port: me.port,
     driver,
     sm,

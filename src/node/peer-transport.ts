@@ -20,6 +20,8 @@ import { PeerInbound } from './peer-inbound.js';
 export interface PeerAddress {
   id: NodeId;
   host: string;
+  /** Where to bind when it differs from `host` (cluster.json `listenHost`). */
+  listenHost?: string;
   peerPort: number;
 }
 
@@ -178,7 +180,7 @@ export class PeerTransport {
   async start(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.opts.self.peerPort, this.opts.self.host, () => {
+      this.server.listen(this.opts.self.peerPort, this.opts.self.listenHost ?? this.opts.self.host, () => {
         this.server.off('error', reject);
         resolve();
       });

@@ -24,6 +24,7 @@ export const CLI = resolve(here, '../../src/cli/raftkv.js');
 export interface TestNode {
   id: number;
   host: string;
+  listenHost?: string;
   port: number;
   peerPort: number;
 }
@@ -38,9 +39,9 @@ import { waitFor } from '../lib/wait-for.js';
 export { waitFor };
 
 /** One JSON request on a fresh connection; rejects on connection errors or after timeoutMs. */
-export function jsonRequest(port: number, req: Record<string, unknown>, timeoutMs = 3000): Promise<any> {
+export function jsonRequest(port: number, req: Record<string, unknown>, timeoutMs = 3000, host = '127.0.0.1'): Promise<any> {
   return new Promise((resolvePromise, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
+    const socket = net.connect({ host, port });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`no reply from :${port} within ${timeoutMs} ms`));
@@ -133,6 +134,8 @@ export interface ClusterOptions {
   /** Generous by default: tests share 2 cores with other tests. */
   electionTimeoutMs?: { min: number; max: number };
   heartbeatIntervalMs?: number;
+  /** Node i's host (and listenHost when given); 127.0.0.1 for every node by default. */
+  addressOf?: (id: number) => { host: string; listenHost?: string };
 }
 
 export class TestCluster {
@@ -176,7 +179,7 @@ export class TestCluster {
 
   async status(id: number): Promise<any | null> {
     try {
-      const r = await jsonRequest(this.node(id).port, { op: 'status' }, 1000);
+      const r = await jsonRequest(this.node(id).port, { op: 'status' }, 1000, this.node(id).host);
       return r.ok ? r.value : null;
     } catch {
       return null;
@@ -200,7 +203,8 @@ export async function startCluster(t: Tap, opts: ClusterOptions = {}): Promise<T
   const n = opts.nodes ?? 3;
   const dir = mkdtempSync(join(tmpdir(), 'raftkv-e2e-'));
   const ports = await findFreePorts(2 * n);
-  const nodes: TestNode[] = Array.from({ length: n }, (_, i) => ({ id: i + 1, host: '127.0.0.1', port: ports[2 * i]!, peerPort: ports[2 * i + 1]! }));
+  const addressOf = opts.addressOf ?? (() => ({ host: '127.0.0.1' }));
+  const nodes: TestNode[] = Array.from({ length: n }, (_, i) => ({ id: i + 1, ...addressOf(i + 1), port: ports[2 * i]!, peerPort: ports[2 * i + 1]! }));
   const configPath = join(dir, 'cluster.json');
   writeFileSync(
     configPath,
