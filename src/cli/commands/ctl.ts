@@ -37,7 +37,7 @@ function parseNodeId(word: string, action: string): number {
 /** The `ctl status` table: id, address, pid, state, role, term, leader, commit, applied. */
 export function formatStatusTable(rows: readonly NodeStatusRow[]): string {
   return formatTable(
-    ['id', 'address', 'pid', 'state', 'role', 'term', 'leader', 'commit', 'applied'],
+    ['id', 'address', 'pid', 'state', 'role', 'term', 'leader', 'commit', 'applied', 'restarts', 'last exit'],
     rows.map((r) => [
       r.id,
       `${r.host}:${r.port}`,
@@ -48,12 +48,21 @@ export function formatStatusTable(rows: readonly NodeStatusRow[]): string {
       r.leader || null,
       r.commitIndex,
       r.lastApplied,
+      r.restarts,
+      lastExit(r),
     ]),
   );
 }
 
-function describeNode(n: SupervisedNode): string {
+/** How the last process ended, and when the supervisor restarts it if it plans to. */
+function lastExit(n: SupervisedNode): string | null {
   const exit = n.exitSignal ? `signal ${n.exitSignal}` : n.exitCode !== null ? `code ${n.exitCode}` : null;
+  if (exit === null) return null;
+  return n.restartAt === null ? exit : `${exit}, restart in ${Math.max(0, Math.ceil((n.restartAt - Date.now()) / 1000))} s`;
+}
+
+function describeNode(n: SupervisedNode): string {
+  const exit = lastExit(n);
   return `node ${n.id}: ${n.state}${n.pid !== null ? `, pid ${n.pid}` : ''}${exit && n.state !== 'up' ? ` (exit ${exit})` : ''}`;
 }
 
