@@ -64,9 +64,10 @@ export interface ClusterConfig {
   logDir: string;
 }
 
-const TOP_LEVEL_FIELDS = ['nodes', 'electionTimeoutMs', 'heartbeatIntervalMs', 'readMode', 'maxClockDrift', 'dataDir', 'logDir'] as const;
-const NODE_FIELDS = ['id', 'host', 'listenHost', 'port', 'peerPort'] as const;
-const ELECTION_FIELDS = ['min', 'max'] as const;
+/** Every field the file may hold (docs/cluster-json.md lists each; a test checks). */
+export const TOP_LEVEL_FIELDS = ['nodes', 'electionTimeoutMs', 'heartbeatIntervalMs', 'readMode', 'maxClockDrift', 'dataDir', 'logDir'] as const;
+export const NODE_FIELDS = ['id', 'host', 'listenHost', 'port', 'peerPort'] as const;
+export const ELECTION_FIELDS = ['min', 'max'] as const;
 /** A cluster of more nodes than this is a mistake in the file, not a deployment. */
 const MAX_NODES = 99;
 
