@@ -13,14 +13,7 @@ import {
   type SnapshotFileInfo,
 } from '../../../src/node/storage/snapshot-store.js';
 import { tempDir } from './wal-test-helpers.js';
-import { snapshotHeader } from './snapshot-test-helpers.js';
-
-/** Writes a valid snapshot at index/term holding one key `at-<index>`, under its final name. */
-async function putSnapshot(dir: string, index: number, term: number): Promise<string> {
-  const file = path.join(dir, snapshotFileName(index, term));
-  await writeSnapshotFile(file, snapshotHeader(index, term, 1), [[`at-${index}`, String(term)]]);
-  return file;
-}
+import { putSnapshot, snapshotHeader } from './snapshot-test-helpers.js';
 
 const names = (files: SnapshotFileInfo[]) => files.map((f) => path.basename(f.path));
 

@@ -1,5 +1,7 @@
 /** Builders shared by the snapshot file, store and recovery tests. */
-import type { SnapshotHeader } from '../../../src/node/storage/snapshot-file.js';
+import * as path from 'node:path';
+import { writeSnapshotFile, type SnapshotHeader } from '../../../src/node/storage/snapshot-file.js';
+import { snapshotFileName } from '../../../src/node/storage/snapshot-store.js';
 
 /** A valid header for a snapshot at `index`/`term` holding `keys` keys and no sessions. */
 export function snapshotHeader(index: number, term: number, keys: number): SnapshotHeader {
@@ -19,4 +21,14 @@ export function awkwardPairs(n: number): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   for (let i = 0; i < n; i++) out.push([`k"${i}\n\\é€😀\u2028`, `v\r\n"${i}"\t{}[]\u0000😀`.repeat(1 + (i % 3))]);
   return out;
+}
+
+/**
+ * Writes a valid snapshot at index/term under its final name in `dir`, holding `pairs` (default:
+ * one key `at-<index>` whose value is the term). Returns its path.
+ */
+export async function putSnapshot(dir: string, index: number, term: number, pairs: Array<[string, string]> = [[`at-${index}`, String(term)]]): Promise<string> {
+  const file = path.join(dir, snapshotFileName(index, term));
+  await writeSnapshotFile(file, snapshotHeader(index, term, pairs.length), pairs);
+  return file;
 }
