@@ -189,3 +189,20 @@ t.test('refused: impossible messages change nothing and are reported in Ready.re
   t.equal(f.status().lastLogIndex, last, 'the log did not move');
   t.equal(frd.snapshot, null);
 });
+
+t.test('§5.4 refused: an append whose entries contradict committed ones, even when it starts below the commit index', async (t) => {
+  for (const prevLogIndex of [0, 1]) {
+    const n = follower(); // commit 3; entries 1..3 have terms 1, 1, 2
+    n.step({ type: 'append', from: 1, to: 2, term: 2, prevLogIndex, prevLogTerm: prevLogIndex === 0 ? 0 : 1, entries: [1, 2, 3, 4].slice(prevLogIndex).map((index) => ({ index, term: 2, kind: 'noop' as const })), commit: 3 });
+    const rd = n.ready();
+    t.match(rd.refused, [{ from: 1, type: 'append', reason: /would replace committed entry \d \(term 1\) with one of term 2/ }], `prevLogIndex ${prevLogIndex}`);
+    t.same(rd.messages, [], `prevLogIndex ${prevLogIndex}: no acknowledgement of what it did not take`);
+    t.same([n.termAt(1), n.termAt(2), n.status().lastLogIndex], [1, 1, 5]);
+  }
+  // The same entries with the right terms are a harmless retransmission: acknowledged.
+  const n = follower();
+  n.step({ type: 'append', from: 1, to: 2, term: 2, prevLogIndex: 1, prevLogTerm: 1, entries: [{ index: 2, term: 1, kind: 'noop' }], commit: 3 });
+  const rd = n.ready();
+  t.same(rd.refused, []);
+  t.match(rd.messages, [{ type: 'appendResp', success: true, index: 3 }]);
+});
