@@ -33,7 +33,15 @@ export async function recoverNodeState(dataDir: string, log: Logger, walOptions:
   const { wal, state, recovery } = await Wal.open(dataDir, { log: (line) => log.warn(line), ...walOptions });
   try {
     for (const name of await removeTempFiles(dataDir)) log.info(`removed ${name}, left over from an interrupted snapshot`);
-    const snap = await loadNewestSnapshot(dataDir, (file, err) => log.error(`snapshot ${file.index} (term ${file.term}) is damaged, trying an older one: ${err.message}`));
+    // A file that reads back whole but holds a state machine that cannot be built counts as damaged too.
+    let built: KvStateMachine | null = null;
+    const snap = await loadNewestSnapshot(
+      dataDir,
+      (file, err) => log.error(`snapshot ${file.index} (term ${file.term}) is damaged, trying an older one: ${err.message}`),
+      (contents) => {
+        built = KvStateMachine.fromSnapshot({ ...contents.header.sm, data: contents.pairs });
+      },
+    );
     const walEnd = state.snapshotIndex + state.entries.length;
     let initial: RaftInitialState = { hardState: state.hardState, entries: state.entries, snapshotIndex: state.snapshotIndex, snapshotTerm: state.snapshotTerm, applied: 0 };
     let sm = new KvStateMachine();
@@ -55,7 +63,7 @@ export async function recoverNodeState(dataDir: string, log: Logger, walOptions:
         await wal.markSnapshot(index, term, { replacesLog: true });
         log.warn(`snapshot ${index} (term ${term}) supersedes the WAL (which ends at ${walEnd}${walTerm !== undefined ? `, with term ${walTerm} there` : ''}): the log restarts after it`);
       }
-      sm = KvStateMachine.fromSnapshot({ ...snap.header.sm, data: snap.pairs });
+      sm = built!;
     }
     const ms = performance.now() - started;
     log.info(

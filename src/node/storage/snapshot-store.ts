@@ -56,12 +56,22 @@ export interface LoadedSnapshot extends SnapshotContents {
  * reported through `onBad` (the node log) and the next older one is tried: never silently less
  * data, never a damaged file.
  */
-export async function loadNewestSnapshot(dir: string, onBad: (file: SnapshotFileInfo, err: Error) => void): Promise<LoadedSnapshot | null> {
+export async function loadNewestSnapshot(
+  dir: string,
+  onBad: (file: SnapshotFileInfo, err: Error) => void,
+  /** Further checks of a file that read back whole (e.g. that its state machine can be built); throw to reject it. */
+  check: (contents: SnapshotContents) => void = () => {},
+): Promise<LoadedSnapshot | null> {
   for (const file of await listSnapshots(dir)) {
     try {
       const contents = await readSnapshotFile(file.path);
       if (contents.header.index !== file.index || contents.header.term !== file.term) {
         throw new SnapshotFileError(file.path, `its header says ${contents.header.index}/${contents.header.term}, its name ${file.index}/${file.term}`);
+      }
+      try {
+        check(contents);
+      } catch (err) {
+        throw new SnapshotFileError(file.path, (err as Error).message);
       }
       return { ...contents, file };
     } catch (err) {
