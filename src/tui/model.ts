@@ -49,6 +49,8 @@ export interface NodeView {
   uptimeMs?: number;
   /** OS process id, when the supervisor knows it. */
   pid?: number;
+  /** How often the supervisor restarted the node after it exited on its own. */
+  restarts?: number;
 }
 
 /** One Raft log entry as shown in the detail pane. `command` is already rendered to text. */
