@@ -1,8 +1,42 @@
 /**
  * Text helpers for fixed-width rendering. Every cell the UI draws goes through `fit`, so a value
  * changing from `9` to `10` never shifts a column: widths depend on the layout, never on the data.
- * (Widths count UTF-16 code units; the UI only draws ASCII and a few single-width symbols.)
+ * Widths are terminal columns as `string-width` counts them (the measure Ink itself uses): keys
+ * and values on screen may hold wide characters (CJK, emoji, two columns each) and combining
+ * marks (none), which UTF-16 length gets wrong.
  */
+import stringWidth from 'string-width';
+
+const PLAIN_ASCII = /^[\x20-\x7e]*$/;
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** Columns `text` takes on a terminal. */
+export function displayWidth(text: string): number {
+  // Fast path: most cells are printable ASCII, one column per character.
+  return PLAIN_ASCII.test(text) ? text.length : stringWidth(text);
+}
+
+/** The longest head of `text` (whole grapheme clusters) that fits in `width` columns, and its width. */
+function headWithin(text: string, width: number): { head: string; used: number } {
+  let head = '';
+  let used = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const w = stringWidth(segment);
+    if (used + w > width) break;
+    head += segment;
+    used += w;
+  }
+  return { head, used };
+}
+
+/** The longest tail of `text` (whole grapheme clusters) that fits in `width` columns. */
+export function tailWithin(text: string, width: number): string {
+  const parts = [...graphemes.segment(text)].map((s) => s.segment);
+  let used = 0;
+  let start = parts.length;
+  while (start > 0 && used + stringWidth(parts[start - 1]!) <= width) used += stringWidth(parts[--start]!);
+  return parts.slice(start).join('');
+}
 
 /**
  * `text` padded or cut to exactly `width` characters. A cut text ends in `…` so it is visibly
@@ -10,8 +44,15 @@
  */
 export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
   if (width <= 0) return '';
-  if (text.length > width) return width === 1 ? '…' : text.slice(0, width - 1) + '…';
-  return align === 'right' ? text.padStart(width) : text.padEnd(width);
+  const w = displayWidth(text);
+  if (w > width) {
+    if (width === 1) return '…';
+    // A wide character that would straddle the edge is left out and its column padded.
+    const { head, used } = headWithin(text, width - 1);
+    return head + ' '.repeat(width - 1 - used) + '…';
+  }
+  const pad = ' '.repeat(width - w);
+  return align === 'right' ? pad + text : text + pad;
 }
 
 /**
@@ -66,5 +107,5 @@ export function numOrDash(n: number | undefined): string {
 /** A section title drawn as a rule of exactly `width` characters: `── title ─────…`. */
 export function rule(title: string, width: number): string {
   const head = title === '' ? '' : `── ${title} `;
-  return fit(head + '─'.repeat(Math.max(0, width - head.length)), width);
+  return fit(head + '─'.repeat(Math.max(0, width - displayWidth(head))), width);
 }

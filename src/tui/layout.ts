@@ -1,6 +1,9 @@
 /**
- * Where everything goes on the screen, decided from the terminal size and the node count alone
- * (never from the data), so the screen keeps its shape from one refresh to the next.
+ * Where everything goes on the screen, decided from the terminal size, the node count and how many
+ * lines the shell has printed (never from the cluster's data), so the screen keeps its shape from
+ * one refresh to the next. The shell pane takes what its output needs, at most a third of the
+ * screen; the node detail (raft log and node log) takes everything else, so it grows with the
+ * terminal.
  *
  * The app draws `rows - 1` lines, never `rows`: when Ink's output is as tall as the terminal it
  * clears the whole screen on the next render (full-screen flicker); one line short, it rewrites
@@ -43,7 +46,16 @@ export function minRows(nodeCount: number): number {
   return FIXED_LINES + nodeCount + MIN_DETAIL_LINES + MIN_TIMELINE_LINES + MIN_SHELL_OUTPUT_LINES + 1;
 }
 
-export function computeLayout(columns: number, rows: number, nodeCount: number): LayoutResult {
+/** The shell pane (title, output, prompt) takes at most this share of the lines drawn. */
+export const MAX_SHELL_SHARE = 1 / 3;
+/** Shell lines besides its output: its title and its prompt. */
+const SHELL_FRAME_LINES = 2;
+
+/**
+ * `shellLines`: lines of output the shell holds (0 when empty); the pane grows with it up to a
+ * third of the screen, and the output scrolls within that.
+ */
+export function computeLayout(columns: number, rows: number, nodeCount: number, shellLines = 0): LayoutResult {
   const needRows = minRows(nodeCount);
   if (columns < MIN_COLUMNS || rows < needRows) {
     return { ok: false, columns, rows, needColumns: MIN_COLUMNS, needRows };
@@ -53,9 +65,10 @@ export function computeLayout(columns: number, rows: number, nodeCount: number):
   // The timeline grows first, a little: a few recent events matter more than a longer log.
   const timelineExtra = Math.min(spare, MAX_TIMELINE_LINES - MIN_TIMELINE_LINES);
   spare -= timelineExtra;
-  // Then detail and shell share what is left, the shell getting the odd line.
-  const detailExtra = Math.floor(spare / 2);
-  const shellExtra = spare - detailExtra;
+  // Then the shell takes what its output needs, up to a third; the detail panels get the rest.
+  const shellCap = Math.max(MIN_SHELL_OUTPUT_LINES, Math.floor(height * MAX_SHELL_SHARE) - SHELL_FRAME_LINES);
+  const shellExtra = Math.min(spare, Math.max(0, Math.min(shellLines, shellCap) - MIN_SHELL_OUTPUT_LINES));
+  const detailExtra = spare - shellExtra;
   return {
     ok: true,
     layout: {

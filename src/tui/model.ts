@@ -58,6 +58,8 @@ export interface NodeView {
   links?: Readonly<Record<string, LinkView>>;
   /** Delay injected on this node's peer traffic (ms), when any. */
   delayMs?: number;
+  /** How often the supervisor restarted the node after it exited on its own. */
+  restarts?: number;
 }
 
 /** One peer as a node sees it. `heardAgoMs` is rounded (link-view.ts) so polls that change nothing visible redraw nothing. */

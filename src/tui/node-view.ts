@@ -25,6 +25,8 @@ import type { NodeState, NodeView } from './model.js';
 export interface ProcessInfo {
   state: 'up' | 'down' | 'stopped';
   pid: number | null;
+  /** Automatic restarts after the node exited on its own (absent from an older supervisor). */
+  restarts?: number;
 }
 
 /** What the poller learnt from a node. */
@@ -98,12 +100,13 @@ export function buildNodeView(address: NodeAddress, proc: ProcessInfo | undefine
   }
   const pid = proc !== undefined ? proc.pid : state === 'up' ? numberField(s, 'pid') : undefined;
   if (pid !== undefined && pid !== null) view.pid = pid;
+  if (proc?.restarts !== undefined) view.restarts = proc.restarts;
   return view;
 }
 
 const FIELDS: readonly (keyof NodeView)[] = [
   'id', 'host', 'port', 'state', 'role', 'term', 'leader', 'lastLogIndex', 'lastLogTerm', 'commitIndex', 'lastApplied',
-  'snapshotIndex', 'firstLogIndex', 'receivingSnapshotBytes', 'uptimeMs', 'pid', 'delayMs',
+  'snapshotIndex', 'firstLogIndex', 'receivingSnapshotBytes', 'uptimeMs', 'pid', 'delayMs', 'restarts',
 ];
 
 export function sameNodeView(a: NodeView, b: NodeView): boolean {

@@ -19,7 +19,8 @@ export type ColumnKey =
   | 'snap'
   | 'lag'
   | 'uptime'
-  | 'pid';
+  | 'pid'
+  | 'restarts';
 
 export interface CellContext {
   /** The cluster's leader as leaderOf() sees it. */
@@ -98,6 +99,8 @@ export function nodeColumns(nodes: readonly NodeView[]): Column[] {
       cell: (n) => (n.state === 'up' && n.uptimeMs !== undefined ? formatDuration(n.uptimeMs) : '-'),
     },
     { key: 'pid', title: 'PID', width: 7, align: 'right', dropOrder: 5, cell: (n) => numOrDash(n.pid) },
+    // Restarts the supervisor made after crashes (the last exit is on the timeline).
+    { key: 'restarts', title: 'RESTARTS', width: 8, align: 'right', dropOrder: 6, cell: (n) => numOrDash(n.restarts) },
   ];
 }
 

@@ -64,6 +64,18 @@ t.test('raft-tui in tmux: leader, K, new leader, SET/GET in the shell, quit stop
   const screen = await term.see('"1"', (s) => (/> GET x\n"1"/.test(s) ? s : undefined), 30_000);
   if (process.env.RAFT_TUI_CAPTURE) writeFileSync(process.env.RAFT_TUI_CAPTURE, screen);
   t.match(screen, /shell\s+2 ops/, 'the stats bar counted the requests');
+  // A command the shell does not know goes to the node, its reply printed as redis-cli does.
+  term.type('DBSIZE');
+  term.press('Enter');
+  const after = await term.see('(integer) 1', (s) => (/> DBSIZE\n\(integer\) 1/.test(s) ? s : undefined), 30_000);
+  // The layout at 160x50: the shell pane within a third, the raft log and node log panels the rest.
+  const lines = after.split('\n');
+  const detailTop = lines.findIndex((l) => l.includes('raft log, newest last'));
+  const eventsTop = lines.findIndex((l) => l.startsWith('── events'));
+  const shellTop = lines.findIndex((l) => l.startsWith('── shell'));
+  const lastDrawn = lines.length - 1 - [...lines].reverse().findIndex((l) => l.includes('> '));
+  t.ok(lastDrawn - shellTop + 1 <= Math.floor(49 / 3), `the shell pane (${lastDrawn - shellTop + 1} lines) takes at most a third`);
+  t.ok(eventsTop - detailTop - 1 >= 25, `the raft log and node log panels grow: ${eventsTop - detailTop - 1} lines`);
 
   // Back to the table (Escape alone: wait for it before q, or the two read as Meta-q).
   term.press('Escape');

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { fit, formatClock, formatDuration, formatMs, numOrDash, rule } from '../../src/tui/format.js';
+import { fit, formatClock, formatDuration, formatMs, numOrDash, rule, displayWidth, tailWithin } from '../../src/tui/format.js';
 
 t.test('fit pads and cuts to an exact width', async (t) => {
   t.equal(fit('ab', 4), 'ab  ');
@@ -36,4 +36,16 @@ t.test('latency, clock, numbers, rules', async (t) => {
   t.equal(rule('events', 14), '── events ────');
   t.equal(rule('', 3), '───');
   t.equal(rule('a long title', 6).length, 6);
+});
+
+t.test('fit measures terminal columns, not UTF-16 units (wide characters, emoji, accents)', async (t) => {
+  t.equal(fit('日本', 6), '日本  ', 'two wide characters take four columns');
+  t.equal(displayWidth(fit('日本語のキー', 7)), 7, 'cut to exactly the width');
+  t.equal(fit('日本語のキー', 7), '日本語…', 'three wide characters and the ellipsis');
+  t.equal(fit('日本語のキー', 6), '日本 …', 'a wide character that would straddle the edge leaves a blank');
+  t.equal(fit('👍🏽ok', 4), '👍🏽ok', 'an emoji with a skin tone is one cluster of two columns');
+  t.equal(fit('e\u0301té', 4), 'e\u0301té ', 'a combining accent takes no column');
+  t.equal(fit('€5', 3, 'right'), ' €5');
+  t.equal(tailWithin('abc日本', 4), '日本');
+  t.equal(tailWithin('abc日本', 5), 'c日本');
 });

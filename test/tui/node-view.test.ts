@@ -97,3 +97,11 @@ t.test('reuseNodeViews keeps identity when nothing changed', async (t) => {
   t.equal(out[1]!.term, 5);
   t.not(reuseNodeViews([], a), a);
 });
+
+t.test('the supervisor\'s restart count reaches the row, and a change in it is a change', async (t) => {
+  const down = buildNodeView(ADDRESS, { state: 'down', pid: null, restarts: 2 }, NO_PROBE, 0);
+  t.equal(down.restarts, 2);
+  t.equal(buildNodeView(ADDRESS, undefined, NO_PROBE, 0).restarts, undefined, 'no supervisor, no count');
+  const again = buildNodeView(ADDRESS, { state: 'down', pid: null, restarts: 3 }, NO_PROBE, 0);
+  t.not(reuseNodeViews([down], [again])[0], down, 'a new count redraws the row');
+});

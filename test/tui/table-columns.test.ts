@@ -6,8 +6,9 @@ import { threeNodes } from './fake-cluster-source.js';
 t.test('all columns at 120, low-priority ones dropped on narrow terminals', async (t) => {
   const cols = nodeColumns(threeNodes());
   const keys = (w: number) => fitColumns(cols, w).map((c) => c.key);
-  t.same(keys(120), ['id', 'address', 'state', 'role', 'term', 'leader', 'last', 'commit', 'applied', 'snap', 'lag', 'uptime', 'pid']);
-  t.same(keys(110), ['id', 'address', 'state', 'role', 'term', 'leader', 'last', 'commit', 'applied', 'lag', 'uptime', 'pid'], 'SNAP goes first');
+  t.same(keys(rowWidth(cols)), ['id', 'address', 'state', 'role', 'term', 'leader', 'last', 'commit', 'applied', 'snap', 'lag', 'uptime', 'pid', 'restarts']);
+  t.same(keys(rowWidth(cols) - 1), ['id', 'address', 'state', 'role', 'term', 'leader', 'last', 'commit', 'applied', 'snap', 'lag', 'uptime', 'pid'], 'restarts go first');
+  t.same(keys(110), ['id', 'address', 'state', 'role', 'term', 'leader', 'last', 'commit', 'applied', 'lag', 'uptime', 'pid'], 'then SNAP');
   t.notOk(keys(100).includes('pid'));
   const narrow = keys(79);
   for (const k of ['id', 'address', 'state', 'role', 'term', 'last', 'commit', 'lag'] as const) t.ok(narrow.includes(k), k);

@@ -88,7 +88,8 @@ export function App({ source, size, now = Date.now, onQuit }: AppProps) {
   const selected = effectiveSelection(nodes, chosenId);
   // What a key acts on: the selection as of the last key, not as of the last render.
   const target = (): NodeView | undefined => effectiveSelection(nodes, chosenIdRef.current);
-  const layout = useMemo(() => computeLayout(columns, rows, nodes.length), [columns, rows, nodes.length]);
+  const shellLines = shell.output.length;
+  const layout = useMemo(() => computeLayout(columns, rows, nodes.length, shellLines), [columns, rows, nodes.length, shellLines]);
 
   /** Runs a supervisor action, saying on the timeline what was asked and, if so, why it failed. */
   const act = (what: string, run: () => Promise<unknown>): void => {

@@ -4,7 +4,7 @@
  * prompt). A line too long for the screen scrolls sideways, so the cursor stays visible.
  */
 import { Box, Text } from 'ink';
-import { fit, rule } from '../format.js';
+import { displayWidth, fit, rule, tailWithin } from '../format.js';
 import type { ShellLine, ShellLineTone } from '../shell/commands.js';
 
 export interface ShellProps {
@@ -34,9 +34,9 @@ export function Shell({ prompt, input, output, lines, focused, pending, queued =
   const rows = Array.from({ length: lines }, (_, i) => shown[i]);
   const status = pending ? ` (waiting for reply…${queued > 0 ? `, ${queued} queued` : ''})` : '';
   // Room for the prompt, the cursor cell and the status; the input shows its tail when too long.
-  const room = Math.max(1, width - prompt.length - 1 - status.length);
-  const visible = input.length > room ? '…' + input.slice(input.length - room + 1) : input;
-  const used = prompt.length + visible.length + 1 + status.length;
+  const room = Math.max(1, width - displayWidth(prompt) - 1 - status.length);
+  const visible = displayWidth(input) > room ? '…' + tailWithin(input, room - 1) : input;
+  const used = displayWidth(prompt) + displayWidth(visible) + 1 + status.length;
   return (
     <Box flexDirection="column" width={width}>
       <Text dimColor wrap="truncate">

@@ -4,6 +4,7 @@
  */
 import t from 'tap';
 import { render } from 'ink-testing-library';
+import stringWidth from 'string-width';
 import { App } from '../../../src/tui/components/App.js';
 import { KEY_BINDINGS } from '../../../src/tui/keys.js';
 import type { ShellReply } from '../../../src/tui/shell/reply.js';
@@ -393,3 +394,27 @@ t.test('unmount unsubscribes from the source', async (t) => {
   r.unmount();
   t.equal(source.listenerCount, 0);
 });
+
+// The layout at three terminal sizes: the frame fills rows - 1 lines of at most columns - 1
+// columns, the node detail panels grow with the terminal, the shell pane stays within a third.
+for (const size of [{ columns: 80, rows: 24 }, { columns: 120, rows: 40 }, { columns: 200, rows: 60 }]) {
+  t.test(`layout at ${size.columns}x${size.rows}`, async (t) => {
+    const s = start(t, new FakeClusterSource(), size);
+    await s.see('ADDRESS');
+    s.press(KEY.tab);
+    for (const line of ['SET 日本 語', 'GET 日本', 'KEYS *', 'DBSIZE', 'PING']) await s.type(line);
+    await s.see(/> PING\s+PONG/);
+    const lines = s.frame().split('\n');
+    t.equal(lines.length, size.rows - 1, 'rows - 1 lines');
+    t.same(lines.filter((l) => stringWidth(l) > size.columns - 1), [], 'no line wider than columns - 1');
+    const detailTop = lines.findIndex((l) => l.includes('raft log, newest last'));
+    const eventsTop = lines.findIndex((l) => l.startsWith('── events'));
+    const shellTop = lines.findIndex((l) => l.startsWith('── shell'));
+    const detailLines = eventsTop - detailTop - 1;
+    const shellPane = lines.length - shellTop;
+    t.ok(shellPane <= Math.max(4, Math.floor((size.rows - 1) / 3)), `shell pane ${shellPane} lines, at most a third`);
+    t.ok(detailLines >= size.rows - 1 - 7 - 3 - 4 - shellPane + 2, `detail panels take the rest: ${detailLines} lines`);
+    t.match(lines.slice(shellTop).join('\n'), /PING/, 'the newest shell lines show');
+    if (size.rows >= 40) t.match(lines.slice(shellTop).join('\n'), /> SET 日本 語/, 'wide characters in the echo, measured as two columns each');
+  });
+}
