@@ -83,15 +83,24 @@ t.test('§7 a crash in the middle of installing a snapshot leaves the old state 
   }
 });
 
-t.test('§7 a partition during InstallSnapshot: the transfer is lost, retried after healing, nothing breaks', async (t) => {
+/**
+ * Node 3 was down while leader 1 compacted past its log; it is back and the leader has just put a
+ * snapshot on the (slow: 3 ticks a message) wire to it.
+ */
+function transferUnderWay(): SimCluster {
   const c = scriptedCluster(3, { snapshots: SNAPSHOTS, network: { delayTicksMin: 3, delayTicksMax: 3 } });
   electLeader(c, 1);
   awaitConverged(c);
   c.crash(3);
   write(c, 1, 10, [1, 2]);
   c.restart(3);
-  // Cut node 3 off as soon as the snapshot is on the wire: it never arrives.
   waitFor(c, 'the leader to start sending a snapshot', () => c.status(1)!.progress?.['3']?.state === 'snapshot', 200);
+  return c;
+}
+
+t.test('§7 a partition during InstallSnapshot: the transfer is lost, retried after healing, nothing breaks', async (t) => {
+  const c = transferUnderWay();
+  // Cut node 3 off as soon as the snapshot is on the wire: it never arrives.
   c.network.isolate(3);
   c.ticks(100);
   t.equal(snapIndex(c, 3), 0, 'nothing installed while cut off');
@@ -102,13 +111,7 @@ t.test('§7 a partition during InstallSnapshot: the transfer is lost, retried af
 });
 
 t.test('§7 a new leader takes over in the middle of a transfer', async (t) => {
-  const c = scriptedCluster(3, { snapshots: SNAPSHOTS, network: { delayTicksMin: 3, delayTicksMax: 3 } });
-  electLeader(c, 1);
-  awaitConverged(c);
-  c.crash(3);
-  write(c, 1, 10, [1, 2]);
-  c.restart(3);
-  waitFor(c, 'the leader to start sending a snapshot', () => c.status(1)!.progress?.['3']?.state === 'snapshot', 200);
+  const c = transferUnderWay();
   c.crash(1);
   waitFor(c, 'node 3 to catch up under the new leader', () => {
     const l = c.leader();
