@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadClusterConfig, type ClusterConfig } from '../protocol/cluster-config.js';
 import { RaftKvError } from '../protocol/errors.js';
 import { ClientServer } from './client-server.js';
+import { realClock } from './clock.js';
 import { fileLogger, type Logger } from './logger.js';
 import { PeerTransport } from './peer-transport.js';
 import { RaftDriver } from './raft-driver.js';
@@ -121,6 +122,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     tickMs: timing.tickMs,
     onFatal: (err) => fatal?.(err),
     snapshots: { dir: dataDir, snapshotter, sender, receiver },
+    clock: realClock,
   });
   const startedAt = Date.now();
   const server = new ClientServer({
