@@ -57,6 +57,11 @@ export class ClientServer {
     await closed;
   }
 
+  /** The port listened on (after start): the OS picks one when the options said 0. */
+  get boundPort(): number {
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
   get connections(): number {
     return this.sockets.size;
   }
