@@ -17,13 +17,43 @@ t.test('§5.2 a follower that hears nothing campaigns and wins a majority', asyn
 });
 
 t.test('§5.2 election safety: one vote per term, persisted before the reply', async (t) => {
-  const net = new TestNet(3);
-  net.elect(1);
-  t.equal(net.disks.get(2)!.hard.vote, 1, 'vote durable on the voter');
-  t.equal(net.disks.get(2)!.hard.term, 1);
-  // Node 3 now campaigns in the same term with a shorter log: it cannot get node 2's vote.
-  const voteResps = net.delivered.filter((m) => m.type === 'voteResp' && !m.pre && m.granted && m.to === 1);
-  t.ok(voteResps.length >= 1);
+  const voter = new RawNode({ id: 2, peers: [1, 2, 3], electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random: seeded(2) });
+  voter.step({ type: 'vote', from: 1, to: 2, term: 1, pre: false, lastLogIndex: 0, lastLogTerm: 0 });
+  const grant = voter.ready();
+  t.same(grant.hardState, { term: 1, vote: 1, commit: 0 }, 'the vote is in the Ready that carries the grant');
+  t.ok(grant.mustSync, 'it must be fsynced');
+  t.notOk(grant.sendBeforePersist, 'before the grant is sent');
+  t.match(grant.messages, [{ type: 'voteResp', to: 1, term: 1, granted: true }]);
+  voter.advance(grant);
+  // Another candidate in the same term, even with a longer log, does not get a second vote.
+  voter.step({ type: 'vote', from: 3, to: 2, term: 1, pre: false, lastLogIndex: 5, lastLogTerm: 1 });
+  const refusal = voter.ready();
+  t.equal(refusal.hardState, null, 'the vote of term 1 stands');
+  t.match(refusal.messages, [{ type: 'voteResp', to: 3, term: 1, granted: false }]);
+});
+
+t.test('§5.2 two followers that hear nothing campaign in the same term: at most one leader per term', async (t) => {
+  // Without pre-vote both time out on the same tick and ask for votes in term 1 at once.
+  const net = new TestNet(3, { preVote: false });
+  net.bias.set(1, 0);
+  net.bias.set(3, 0);
+  net.bias.set(2, 0.999);
+  for (const id of net.ids) net.start(id); // the first timeouts are drawn at start: draw them biased
+  const leaderOfTerm = new Map<number, Set<number>>();
+  for (let i = 0; i < 100 && net.leaderIds().length === 0; i++) {
+    net.tickAll();
+    for (const id of net.leaderIds()) {
+      const term = net.node(id).status().term;
+      leaderOfTerm.set(term, (leaderOfTerm.get(term) ?? new Set()).add(id));
+    }
+  }
+  const requests = net.delivered.filter((m) => m.type === 'vote' && !m.pre && m.term === 1);
+  t.same([...new Set(requests.map((m) => m.from))].sort(), [1, 3], 'both nodes campaigned in term 1');
+  const grantsBy2 = net.delivered.filter((m) => m.type === 'voteResp' && m.from === 2 && m.term === 1 && m.granted);
+  t.equal(grantsBy2.length, 1, 'node 2 granted one of them, once');
+  t.equal(net.leaderIds().length, 1, 'a leader emerged');
+  for (const [term, ids] of leaderOfTerm) t.equal(ids.size, 1, `one leader in term ${term}`);
+  t.equal(net.disks.get(2)!.hard.vote, grantsBy2[0]!.to, 'node 2\'s durable vote is the one it granted');
 });
 
 t.test('§8 a new leader appends a no-op of its term and commits it', async (t) => {
