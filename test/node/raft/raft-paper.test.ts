@@ -4,7 +4,8 @@
  */
 import t from 'tap';
 import { RawNode } from '../../../src/node/raft/raw-node.js';
-import { TestNet, seeded } from './net.js';
+import { Prng } from '../../lib/prng.js';
+import { TestNet } from './net.js';
 
 t.test('§5.2 a follower that hears nothing campaigns and wins a majority', async (t) => {
   const net = new TestNet(3);
@@ -17,7 +18,7 @@ t.test('§5.2 a follower that hears nothing campaigns and wins a majority', asyn
 });
 
 t.test('§5.2 election safety: one vote per term, persisted before the reply', async (t) => {
-  const voter = new RawNode({ id: 2, peers: [1, 2, 3], electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random: seeded(2) });
+  const voter = new RawNode({ id: 2, peers: [1, 2, 3], electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random: new Prng(2).asFunction() });
   voter.step({ type: 'vote', from: 1, to: 2, term: 1, pre: false, lastLogIndex: 0, lastLogTerm: 0 });
   const grant = voter.ready();
   t.same(grant.hardState, { term: 1, vote: 1, commit: 0 }, 'the vote is in the Ready that carries the grant');
@@ -240,7 +241,7 @@ t.test('restart: a node rebuilt from its disk keeps term, vote and log', async (
 
 t.test('a log may start after a snapshot (first index > 1)', async (t) => {
   const n = new RawNode(
-    { id: 1, peers: [1], electionTicksMin: 5, electionTicksMax: 5, heartbeatTicks: 1, random: seeded(1) },
+    { id: 1, peers: [1], electionTicksMin: 5, electionTicksMax: 5, heartbeatTicks: 1, random: new Prng(1).asFunction() },
     { hardState: { term: 3, vote: 1, commit: 100 }, entries: [{ index: 101, term: 3, kind: 'noop' }], snapshotIndex: 100, snapshotTerm: 2, applied: 100 },
   );
   t.equal(n.status().firstIndex, 101);
@@ -254,7 +255,7 @@ t.test('a log may start after a snapshot (first index > 1)', async (t) => {
 });
 
 t.test('single node: a proposal commits only after the leader persisted it', async (t) => {
-  const n = new RawNode({ id: 1, peers: [1], electionTicksMin: 2, electionTicksMax: 2, heartbeatTicks: 1, random: seeded(1) });
+  const n = new RawNode({ id: 1, peers: [1], electionTicksMin: 2, electionTicksMax: 2, heartbeatTicks: 1, random: new Prng(1).asFunction() });
   n.tick(); n.tick();
   let rd = n.ready();
   t.equal(rd.entries.length, 1, 'the no-op to persist');
@@ -268,7 +269,7 @@ t.test('single node: a proposal commits only after the leader persisted it', asy
 });
 
 t.test('config errors are refused loudly', async (t) => {
-  t.throws(() => new RawNode({ id: 0, peers: [1], electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random: seeded(1) }), /id must be a positive integer/);
-  t.throws(() => new RawNode({ id: 1, peers: [2, 3], electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random: seeded(1) }), /peers must include/);
-  t.throws(() => new RawNode({ id: 1, peers: [1], electionTicksMin: 1, electionTicksMax: 20, heartbeatTicks: 1, random: seeded(1) }), /must exceed heartbeatTicks/);
+  t.throws(() => new RawNode({ id: 0, peers: [1], electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random: new Prng(1).asFunction() }), /id must be a positive integer/);
+  t.throws(() => new RawNode({ id: 1, peers: [2, 3], electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random: new Prng(1).asFunction() }), /peers must include/);
+  t.throws(() => new RawNode({ id: 1, peers: [1], electionTicksMin: 1, electionTicksMax: 20, heartbeatTicks: 1, random: new Prng(1).asFunction() }), /must exceed heartbeatTicks/);
 });
