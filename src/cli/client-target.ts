@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { openClientLogFile } from '../client/client-log.js';
 import type { ClientNodeAddress } from '../client/node-connection.js';
 import { RaftKvClient } from '../client/raftkv-client.js';
+import { clientSecurityFrom, type ClientSecurity } from '../client/client-security.js';
 import { loadClusterConfig } from '../protocol/cluster-config.js';
 import { intFlag, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from './args.js';
 import type { CliIo } from './command.js';
@@ -37,6 +38,8 @@ export function parseNodeList(list: string): ClientNodeAddress[] {
 export interface ClientTarget {
   nodes: ClientNodeAddress[];
   logDir: string;
+  /** From the cluster file's security block: TLS and password, no flags needed. */
+  security?: ClientSecurity;
 }
 
 /** Where to send requests and log events, from the shared flags. */
@@ -49,7 +52,8 @@ export function resolveClientTarget(args: ParsedArgs, io: CliIo): ClientTarget {
     return { nodes: parseNodeList(nodesFlag), logDir: resolve(io.cwd, logDirFlag ?? 'logs') };
   }
   const cfg = loadClusterConfig(resolve(io.cwd, configFlag ?? DEFAULT_CONFIG_FILE));
-  return { nodes: cfg.nodes, logDir: logDirFlag !== undefined ? resolve(io.cwd, logDirFlag) : cfg.logDir };
+  const security = clientSecurityFrom(cfg.security);
+  return { nodes: cfg.nodes, logDir: logDirFlag !== undefined ? resolve(io.cwd, logDirFlag) : cfg.logDir, ...(security ? { security } : {}) };
 }
 
 /**
@@ -63,7 +67,7 @@ export async function withClient<T>(
 ): Promise<T> {
   const target = resolveClientTarget(args, io);
   const log = openClientLogFile(resolve(target.logDir, 'client.log'), `raftkv-${command}[${process.pid}]`);
-  const client = new RaftKvClient({ nodes: target.nodes, timeoutMs: intFlag(args, 'timeout') ?? 5000, logger: log.logger });
+  const client = new RaftKvClient({ nodes: target.nodes, timeoutMs: intFlag(args, 'timeout') ?? 5000, logger: log.logger, ...(target.security ? { security: target.security } : {}) });
   try {
     return await work(client);
   } finally {

@@ -8,6 +8,7 @@ import { formatFlagsHelp, parseArgs, UsageError } from './args.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo, type Command } from './command.js';
 import { benchCommand } from './commands/bench.js';
 import { casCommand } from './commands/cas.js';
+import { certsCommand } from './commands/certs.js';
 import { ctlCommand } from './commands/ctl.js';
 import { delCommand } from './commands/del.js';
 import { getCommand } from './commands/get.js';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   casCommand,
   statusCommand,
   benchCommand,
+  certsCommand,
 ];
 
 export function generalHelp(): string {

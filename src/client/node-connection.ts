@@ -16,11 +16,12 @@
  * No backpressure beyond the socket's own buffer: the number of requests in flight is bounded by
  * the caller (each caller awaits its reply), and request lines are small.
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import split2 from 'split2';
 import { parseJsonReply, type JsonReply } from '../protocol/client-requests.js';
 import { RaftKvError } from '../protocol/errors.js';
 import type { ClientLogger } from './client-log.js';
+import { connectClientPort, type ClientSecurity } from './client-security.js';
 
 export type { JsonReply };
 
@@ -37,7 +38,12 @@ export interface NodeConnectionOptions {
   connectTimeoutMs?: number;
   /** Most bytes buffered for one unfinished reply line; more means a broken peer. Default 64 MiB (KEYS can be big). */
   maxReplyBytes?: number;
+  /** TLS and the password of a secure cluster (client-security.ts). */
+  security?: ClientSecurity;
 }
+
+/** The id of the AUTH request sent first on a connection to a cluster with a password. */
+const AUTH_ID = 0;
 
 interface Pending {
   resolve: (reply: JsonReply) => void;
@@ -59,6 +65,7 @@ export class NodeConnection {
   /** Resolves once #socket is connected; null when no attempt is under way. */
   #connecting: Promise<Socket> | null = null;
   #nextId = 1;
+  readonly #security: ClientSecurity | undefined;
   #closed = false;
 
   constructor(node: ClientNodeAddress, options: NodeConnectionOptions = {}) {
@@ -66,6 +73,7 @@ export class NodeConnection {
     this.#logger = options.logger ?? (() => {});
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.#maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
+    this.#security = options.security;
   }
 
   get address(): string {
@@ -133,7 +141,7 @@ export class NodeConnection {
   #open(): Promise<Socket> {
     if (this.#connecting) return this.#connecting;
     if (this.#socket) return Promise.resolve(this.#socket);
-    const socket = connect({ host: this.node.host, port: this.node.port });
+    const { socket, readyEvent } = connectClientPort(this.node.host, this.node.port, this.#security);
     this.#socket = socket;
     socket.setNoDelay(true);
     const lines = socket.pipe(split2({ maxLength: this.#maxReplyBytes }));
@@ -149,9 +157,12 @@ export class NodeConnection {
     }, this.#connectTimeoutMs);
 
     this.#connecting = new Promise<Socket>((resolve, reject) => {
-      socket.once('connect', () => {
+      socket.once(readyEvent, () => {
         clearTimeout(connectTimer);
         established = true;
+        // AUTH goes first; the node runs a connection's requests in order, so what follows is authenticated.
+        const password = this.#security?.password;
+        if (password !== undefined) socket.write(`${JSON.stringify({ id: AUTH_ID, op: 'auth', password })}\n`);
         this.#connecting = null;
         this.#logger({ kind: 'connect', nodeId: this.node.id, message: `connected to ${this.address}` });
         resolve(socket);
@@ -201,6 +212,15 @@ export class NodeConnection {
       this.#logger({ kind: 'protocol-error', nodeId: this.node.id, message: why });
       setReason(why);
       socket.destroy();
+      return;
+    }
+    if (reply.id === AUTH_ID) {
+      if (!reply.ok) {
+        const why = `AUTH refused: ${reply.error.message}`;
+        this.#logger({ kind: 'protocol-error', nodeId: this.node.id, message: why });
+        setReason(why);
+        socket.destroy();
+      }
       return;
     }
     if (typeof reply.id !== 'number') {

@@ -28,6 +28,7 @@ import type { NodeStatusValue } from '../protocol/client-requests.js';
 import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { ClientLogger } from './client-log.js';
+import type { ClientSecurity } from './client-security.js';
 import { NodeConnection, type ClientNodeAddress, type JsonReply } from './node-connection.js';
 
 export interface RaftKvClientOptions {
@@ -49,6 +50,8 @@ export interface RaftKvClientOptions {
   random?: () => number;
   /** Connection attempts that take longer fail. Default 2000 (or attemptTimeoutMs if smaller). */
   connectTimeoutMs?: number;
+  /** TLS and password of a secure cluster: clientSecurityFrom(cfg.security). */
+  security?: ClientSecurity;
 }
 
 /** Per-call options. */
@@ -113,7 +116,8 @@ export class RaftKvClient {
     this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.#random = options.random ?? Math.random;
     const connectTimeoutMs = options.connectTimeoutMs ?? Math.min(2000, this.attemptTimeoutMs);
-    this.#conns = this.#nodes.map((n) => new NodeConnection(n, { logger: this.#logger, connectTimeoutMs }));
+    const security = options.security;
+    this.#conns = this.#nodes.map((n) => new NodeConnection(n, { logger: this.#logger, connectTimeoutMs, ...(security ? { security } : {}) }));
   }
 
   /** The leader as last learned (hint or status), or null. A guess: it may have changed since. */

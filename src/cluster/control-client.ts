@@ -8,7 +8,7 @@
 import { Client } from 'net-ipc';
 import { errorFromJson, RaftKvError } from '../protocol/errors.js';
 import type { ControlReply, ControlRequest } from './control-protocol.js';
-import type { NodeStatusRow, SupervisedNode } from './supervisor.js';
+import type { FaultEvent, NodeStatusRow, SupervisedNode } from './supervisor.js';
 
 export interface ControlClient {
   status(): Promise<NodeStatusRow[]>;
@@ -18,6 +18,11 @@ export interface ControlClient {
   stop(id: number): Promise<SupervisedNode>;
   /** Snapshots on one node or all; one row per node (index/term, or error). */
   snapshot(target: number | 'all'): Promise<Array<{ id: number; index?: number; term?: number; error?: string }>>;
+  /** Partitions and slow links (fault-plan.ts); each resolves with the plan after the change. */
+  isolate(target: number | 'leader'): Promise<FaultEvent>;
+  cut(a: number, b: number, oneWay?: boolean): Promise<FaultEvent>;
+  slow(id: number, ms: number): Promise<FaultEvent>;
+  heal(id?: number): Promise<FaultEvent>;
   /** Asks the supervisor to stop every node and exit. */
   shutdown(): Promise<void>;
   close(): Promise<void>;
@@ -109,6 +114,18 @@ export async function connectControl(socketPath: string, options: ControlClientO
     },
     async stop(id) {
       return (await call({ op: 'stop', id })) as SupervisedNode;
+    },
+    async isolate(target) {
+      return (await call({ op: 'isolate', target })) as FaultEvent;
+    },
+    async cut(a, b, oneWay = false) {
+      return (await call({ op: 'cut', a, b, oneWay })) as FaultEvent;
+    },
+    async slow(id, ms) {
+      return (await call({ op: 'slow', id, ms })) as FaultEvent;
+    },
+    async heal(id) {
+      return (await call(id === undefined ? { op: 'heal' } : { op: 'heal', id })) as FaultEvent;
     },
     async shutdown() {
       await call({ op: 'shutdown' });

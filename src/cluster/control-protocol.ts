@@ -12,7 +12,11 @@ export type ControlRequest =
   | { op: 'stop'; id: number }
   | { op: 'restart'; id: number }
   | { op: 'snapshot'; target: number | 'all' }
-  | { op: 'shutdown' };
+  | { op: 'shutdown' }
+  | { op: 'isolate'; target: number | 'leader' }
+  | { op: 'cut'; a: number; b: number; oneWay: boolean }
+  | { op: 'slow'; id: number; ms: number }
+  | { op: 'heal'; id?: number };
 
 export type ControlReply = { ok: true; value: unknown } | { ok: false; error: ErrorJson };
 
@@ -36,6 +40,9 @@ export function controlSocketPath(dataDir: string): string {
   }
   return path;
 }
+
+/** The longest delay `slow` takes (the node's own limit, peer-faults.ts). */
+export const MAX_SLOW_MS = 60_000;
 
 function isId(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x > 0;
@@ -65,6 +72,24 @@ export function parseControlRequest(raw: unknown): ControlRequest {
     case 'restart':
       if (!isId(r.id)) throw new RaftKvError('BAD_REQUEST', `${r.op}: id must be a node id, got ${JSON.stringify(r.id)}`);
       return { op: r.op, id: r.id };
+    case 'isolate':
+      if (r.target !== 'leader' && !isId(r.target)) {
+        throw new RaftKvError('BAD_REQUEST', `isolate: target must be a node id or "leader", got ${JSON.stringify(r.target)}`);
+      }
+      return { op: 'isolate', target: r.target };
+    case 'cut':
+      if (!isId(r.a) || !isId(r.b)) throw new RaftKvError('BAD_REQUEST', `cut: a and b must be node ids, got ${JSON.stringify(r.a)} and ${JSON.stringify(r.b)}`);
+      if (r.oneWay !== undefined && typeof r.oneWay !== 'boolean') throw new RaftKvError('BAD_REQUEST', 'cut: oneWay must be a boolean');
+      return { op: 'cut', a: r.a, b: r.b, oneWay: r.oneWay === true };
+    case 'slow':
+      if (!isId(r.id)) throw new RaftKvError('BAD_REQUEST', `slow: id must be a node id, got ${JSON.stringify(r.id)}`);
+      if (typeof r.ms !== 'number' || !Number.isSafeInteger(r.ms) || r.ms < 0 || r.ms > MAX_SLOW_MS) {
+        throw new RaftKvError('BAD_REQUEST', `slow: ms must be an integer from 0 to ${MAX_SLOW_MS}, got ${JSON.stringify(r.ms)}`);
+      }
+      return { op: 'slow', id: r.id, ms: r.ms };
+    case 'heal':
+      if (r.id !== undefined && !isId(r.id)) throw new RaftKvError('BAD_REQUEST', `heal: id must be a node id, got ${JSON.stringify(r.id)}`);
+      return r.id === undefined ? { op: 'heal' } : { op: 'heal', id: r.id };
     default:
       throw new RaftKvError('UNKNOWN_OP', `unknown control op ${JSON.stringify(r.op)}`);
   }

@@ -73,6 +73,14 @@ async function handle(supervisor: Supervisor, raw: unknown, onShutdown: () => vo
         return { ok: true, value: await supervisor.restart(req.id) };
       case 'snapshot':
         return { ok: true, value: await supervisor.snapshot(req.target) };
+      case 'isolate':
+        return { ok: true, value: await supervisor.isolate(req.target) };
+      case 'cut':
+        return { ok: true, value: await supervisor.cut(req.a, req.b, req.oneWay) };
+      case 'slow':
+        return { ok: true, value: await supervisor.slow(req.id, req.ms) };
+      case 'heal':
+        return { ok: true, value: await supervisor.heal(req.id) };
       case 'shutdown':
         // Answer first; the owner stops the nodes and closes this server.
         setImmediate(onShutdown);

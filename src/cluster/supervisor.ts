@@ -23,7 +23,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClusterConfig, NodeAddress } from '../protocol/cluster-config.js';
 import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
+import { clientSecurityFrom } from '../client/client-security.js';
 import { RaftKvClient, type NodeStatus } from '../client/raftkv-client.js';
+import { isFaultsReady, type FaultSettingsWire } from '../protocol/fault-messages.js';
+import { FaultChannel } from './fault-channel.js';
+import { FaultPlan, type FaultPlanView } from './fault-plan.js';
 
 export type NodeState = 'up' | 'down' | 'stopped';
 
@@ -53,6 +57,16 @@ export interface NodeStatusRow extends SupervisedNode {
   lastLogIndex: number | null;
   /** Why the node's status is missing (down, or no answer in time). */
   statusError: string | null;
+  /** This node's share of the supervisor's fault plan (what it drops and delays). */
+  faults: FaultSettingsWire;
+}
+
+/** A fault change: what was asked, the whole plan after it, and nodes that did not confirm. */
+export interface FaultEvent {
+  action: string;
+  plan: FaultPlanView;
+  /** Nodes up but not confirming within the deadline (the peers' side of each cut still holds). */
+  unconfirmed: number[];
 }
 
 export interface NodeStartEvent {
@@ -109,11 +123,16 @@ interface NodeSlot {
 export interface Supervisor {
   on(event: 'node-start', listener: (e: NodeStartEvent) => void): this;
   on(event: 'node-exit', listener: (e: NodeExitEvent) => void): this;
+  on(event: 'faults', listener: (e: FaultEvent) => void): this;
+  off(event: 'faults', listener: (e: FaultEvent) => void): this;
   once(event: 'node-start', listener: (e: NodeStartEvent) => void): this;
   once(event: 'node-exit', listener: (e: NodeExitEvent) => void): this;
   off(event: 'node-start', listener: (e: NodeStartEvent) => void): this;
   off(event: 'node-exit', listener: (e: NodeExitEvent) => void): this;
 }
+
+/** How long a node may take to confirm new fault settings. */
+const FAULT_ACK_TIMEOUT_MS = 2000;
 
 export class Supervisor extends EventEmitter {
   readonly config: ClusterConfig;
@@ -126,6 +145,8 @@ export class Supervisor extends EventEmitter {
   readonly #client: RaftKvClient;
   #exitHook: (() => void) | null = null;
   #shutDown = false;
+  readonly #plan: FaultPlan;
+  readonly #faults = new FaultChannel();
 
   constructor(options: SupervisorOptions) {
     super();
@@ -151,7 +172,10 @@ export class Supervisor extends EventEmitter {
         stopping: false,
       });
     }
-    this.#client = new RaftKvClient({ nodes: this.config.nodes, timeoutMs: this.#statusTimeoutMs });
+    this.#plan = new FaultPlan(this.config.nodes.map((n) => n.id));
+    // `ctl status` asks the nodes through this client: a secure cluster's files come from its config.
+    const security = clientSecurityFrom(this.config.security);
+    this.#client = new RaftKvClient({ nodes: this.config.nodes, timeoutMs: this.#statusTimeoutMs, ...(security ? { security } : {}) });
     if (options.killOnExit ?? true) {
       this.#exitHook = () => {
         for (const slot of this.#slots.values()) slot.child?.kill('SIGKILL');
@@ -190,7 +214,8 @@ export class Supervisor extends EventEmitter {
     let child: ChildProcess;
     try {
       child = spawn(command, args, {
-        stdio: ['ignore', logFd, logFd],
+        // 'ipc': the channel on which only we can order partitions (fault-messages.ts).
+        stdio: ['ignore', logFd, logFd, 'ipc'],
         detached: true,
         env: this.#env ? { ...process.env, ...this.#env } : process.env,
       });
@@ -198,6 +223,11 @@ export class Supervisor extends EventEmitter {
       // The child holds its own copy of the descriptor.
       closeSync(logFd);
     }
+    child.on('message', (msg) => {
+      // A (re)started node gets its share of the plan, so a partition survives a restart.
+      if (isFaultsReady(msg)) void this.#faults.send(child, this.#plan.faultsFor(id), FAULT_ACK_TIMEOUT_MS);
+      else this.#faults.onMessage(msg);
+    });
     // Listen for the exit before anything can await, so a child that dies at once is not missed.
     slot.child = child;
     slot.stopping = false;
@@ -309,7 +339,7 @@ export class Supervisor extends EventEmitter {
     return Promise.all(
       [...this.#slots.values()].map(async (slot): Promise<NodeStatusRow> => {
         const base = { ...slot.info };
-        const empty = { role: null, term: null, leader: null, commitIndex: null, lastApplied: null, lastLogIndex: null };
+        const empty = { role: null, term: null, leader: null, commitIndex: null, lastApplied: null, lastLogIndex: null, faults: this.#plan.faultsFor(base.id) };
         if (base.state !== 'up') return { ...base, ...empty, statusError: base.state };
         try {
           const s: NodeStatus = await this.#client.status(base.id, { timeoutMs: this.#statusTimeoutMs });
@@ -322,6 +352,7 @@ export class Supervisor extends EventEmitter {
             lastApplied: s.lastApplied,
             lastLogIndex: s.lastLogIndex,
             statusError: null,
+            faults: this.#plan.faultsFor(base.id),
           };
         } catch (err) {
           const e = toRaftKvError(err);
@@ -338,6 +369,51 @@ export class Supervisor extends EventEmitter {
       if (row.role === 'leader' && (best === null || (row.term ?? 0) > (best.term ?? 0))) best = row;
     }
     return best?.id ?? null;
+  }
+
+  /** Cut a node (or the current leader) off from every other member, both ways. */
+  async isolate(target: number | 'leader'): Promise<FaultEvent> {
+    const id = target === 'leader' ? await this.#requireLeader() : target;
+    this.#plan.isolate(id);
+    return this.#applyFaults(`isolate ${id}`);
+  }
+
+  /** Lose the messages between a and b (only a -> b with `oneWay`). */
+  async cut(a: number, b: number, oneWay = false): Promise<FaultEvent> {
+    this.#plan.cut(a, b, oneWay);
+    return this.#applyFaults(`cut ${a} ${oneWay ? '->' : '<->'} ${b}`);
+  }
+
+  /** Delay node `id`'s peer traffic, both ways, by `ms` (0 removes the delay). */
+  async slow(id: number, ms: number): Promise<FaultEvent> {
+    this.#plan.setSlow(id, ms);
+    return this.#applyFaults(`slow ${id} ${ms} ms`);
+  }
+
+  /** Remove every fault, or those involving node `id`. */
+  async heal(id?: number): Promise<FaultEvent> {
+    this.#plan.heal(id);
+    return this.#applyFaults(id === undefined ? 'heal all' : `heal ${id}`);
+  }
+
+  faults(): FaultPlanView {
+    return this.#plan.view();
+  }
+
+  /** Sends every running node its share of the plan and waits for them to confirm. */
+  async #applyFaults(action: string): Promise<FaultEvent> {
+    const unconfirmed: number[] = [];
+    await Promise.all(
+      [...this.#slots.values()].map(async (slot) => {
+        if (!slot.child || slot.info.state !== 'up') return;
+        const ok = await this.#faults.send(slot.child, this.#plan.faultsFor(slot.info.id), FAULT_ACK_TIMEOUT_MS);
+        if (!ok) unconfirmed.push(slot.info.id);
+      }),
+    );
+    const event: FaultEvent = { action, plan: this.#plan.view(), unconfirmed: unconfirmed.sort((a, b) => a - b) };
+    for (const slot of this.#slots.values()) this.#note(slot.info.logFile, `supervisor: ${action}; faults now: ${JSON.stringify(event.plan)}`);
+    this.emit('faults', event);
+    return event;
   }
 
   /** Stops every node (in parallel, SIGTERM then SIGKILL) and releases everything. Final. */

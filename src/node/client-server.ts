@@ -7,12 +7,18 @@
  */
 import net from 'node:net';
 import type { ClientRequest, ReadRequest, WriteSession } from '../protocol/client-requests.js';
-import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
 import { renderInfo, type InfoFacts } from '../protocol/redis-info.js';
+import { renderRaftInfo } from '../protocol/redis-raft-info.js';
+import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
+import type { NodeStats } from './node-stats.js';
 import { ClientConnection, type RequestRunner } from './client-connection.js';
 import type { KvCommand } from './kv-command.js';
 import type { KvStateMachine } from './kv-state-machine.js';
 import type { Logger } from './logger.js';
+import { RateLimitedLog } from './rate-limited-log.js';
+import { PasswordCheck } from '../protocol/auth.js';
+import { clientTlsServer, type TlsMaterial } from './tls-material.js';
+import { keysWithin, newestEntriesWithin } from './reply-caps.js';
 import type { Completion } from './client-waiters.js';
 import type { RaftDriver } from './raft-driver.js';
 
@@ -22,23 +28,74 @@ export interface ClientServerOptions {
   driver: RaftDriver;
   sm: KvStateMachine;
   log: Logger;
-  /** Extra facts for status and INFO (pid, ports, peers...). */
+  /** Extra facts for status (pid, ports, peers...). */
   info: () => Record<string, unknown>;
-  /** Pause reading a connection with this many replies outstanding. */
-  maxOutstanding?: number;
+  /** What INFO and RAFT.INFO report (node-facts.ts). */
+  facts: () => InfoFacts;
+  /** Counts connections and requests (INFO stats, metrics). */
+  stats: NodeStats;
+  /** TLS on the client port (cluster.json security.clientTls on|mutual); absent: clear text. */
+  tls?: { material: TlsMaterial; mode: 'on' | 'mutual' } | null;
+  /** The password clients must AUTH with; null or absent: none. Never logged. */
+  password?: string | null;
+  /** With a password: how long a connection may stay unauthenticated. Default 10 s. */
+  authTimeoutMs?: number;
+  /** Connections, pending requests and unsent output allowed (defaults: DEFAULT_CLIENT_LIMITS). */
+  limits?: Partial<ClientLimits>;
 }
+
+/** Redis's names in brackets. */
+export interface ClientLimits {
+  /** Open client connections (maxclients); one more gets `-ERR max number of clients reached`. */
+  maxClients: number;
+  /** Replies outstanding per connection before it stops being read. */
+  maxPending: number;
+  /** Unsent reply bytes per connection before it is disconnected (client-output-buffer-limit). */
+  maxOutputBytes: number;
+}
+
+export const DEFAULT_CLIENT_LIMITS: ClientLimits = {
+  maxClients: 10_000,
+  maxPending: 4096,
+  maxOutputBytes: 64 * 1024 * 1024,
+};
+
+const MAX_CLIENTS_REPLY = '-ERR max number of clients reached\r\n';
 
 export class ClientServer {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
-  private readonly maxOutstanding: number;
-  private readonly runRequest: RequestRunner = (req, done) => this.run(req, done);
+  private readonly limits: ClientLimits;
+  /** Strangers can cause these lines as fast as they can connect. */
+  private readonly refusals: RateLimitedLog;
+  private readonly runRequest: RequestRunner = (req, done) => {
+    const { stats } = this.opts;
+    const at = performance.now();
+    this.run(req, (err, value) => {
+      stats.request(req.op, err ? toRaftKvError(err).code : null, at);
+      done(err, value);
+    });
+  };
+  private readonly auth: { check: PasswordCheck; timeoutMs: number };
 
   constructor(private readonly opts: ClientServerOptions) {
-    this.maxOutstanding = opts.maxOutstanding ?? 4096;
+    this.auth = { check: new PasswordCheck(opts.password ?? null), timeoutMs: opts.authTimeoutMs ?? 10_000 };
+    this.limits = { ...DEFAULT_CLIENT_LIMITS, ...opts.limits };
+    this.refusals = new RateLimitedLog(opts.log);
     // allowHalfOpen: a client that sends its requests and shuts down its side (nc -N, a pipe)
     // still gets every reply before we close.
-    this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.accept(s));
+    if (opts.tls) {
+      this.server = clientTlsServer(opts.tls.material, opts.tls.mode, (s) => {
+        s.setNoDelay(true);
+        this.accept(s);
+      });
+      this.server.on('tlsClientError', (err, s) => {
+        this.refusals.warn(`client ${s.remoteAddress}:${s.remotePort}: TLS handshake refused: ${err.message}`);
+        s.destroy();
+      });
+    } else {
+      this.server = net.createServer({ allowHalfOpen: true, noDelay: true }, (s) => this.accept(s));
+    }
   }
 
   start(): Promise<void> {
@@ -62,14 +119,27 @@ export class ClientServer {
     return (this.server.address() as net.AddressInfo).port;
   }
 
+  /** What INFO reports now (also what the metrics read). */
+  readonly facts = (): InfoFacts => this.opts.facts();
+
   get connections(): number {
     return this.sockets.size;
   }
 
   private accept(socket: net.Socket): void {
+    this.opts.stats.connectionsReceived++;
+    if (this.sockets.size >= this.limits.maxClients) {
+      this.opts.stats.rejectedConnections++;
+      // As Redis: say why, then close. The socket is not counted, so it costs nothing once gone.
+      this.refusals.warn(`client ${socket.remoteAddress}:${socket.remotePort}: refused, ${this.limits.maxClients} clients connected already (max clients)`);
+      socket.on('error', () => {});
+      socket.end(MAX_CLIENTS_REPLY);
+      setTimeout(() => socket.destroy(), 1000).unref();
+      return;
+    }
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
-    new ClientConnection(socket, this.runRequest, this.opts.log, this.maxOutstanding);
+    new ClientConnection(socket, this.runRequest, this.refusals, this.limits, this.auth);
   }
 
   /** Runs one request; `done` is called once, at once or when the driver completes it. */
@@ -85,8 +155,8 @@ export class ClientServer {
       case 'get':
       case 'exists':
       case 'keys':
-        if (req.consistency === 'stale') return done(null, this.read(req));
-        return driver.readBarrier((err) => (err ? done(err) : done(null, this.read(req))));
+        if (req.consistency === 'stale') return this.answerRead(req, done);
+        return driver.readBarrier((err) => (err ? done(err) : this.answerRead(req, done)));
       case 'snapshot':
         if (req.background) return done(null, { started: driver.startBackgroundSnapshot() });
         return void driver.snapshotNow().then(
@@ -95,6 +165,17 @@ export class ClientServer {
         );
     }
     done(null, this.answerLocally(req));
+  }
+
+  /** Answers a read; a read that cannot be answered (too large) gets its error, never a throw into the driver. */
+  private answerRead(req: ReadRequest, done: Completion<unknown>): void {
+    let value: unknown;
+    try {
+      value = this.read(req);
+    } catch (err) {
+      return done(err as RaftKvError);
+    }
+    done(null, value);
   }
 
   /** Reads the local state machine (after a read barrier, unless the client asked for stale). */
@@ -106,25 +187,8 @@ export class ClientServer {
       case 'exists':
         return sm.exists(req.keys);
       case 'keys':
-        return sm.keys(req.pattern);
+        return keysWithin(sm.keys(req.pattern));
     }
-  }
-
-  /** INFO persistence: Redis's RDB fields, with our snapshots in the part of RDB files. */
-  private persistenceFacts(lastApplied: number): InfoFacts['persistence'] {
-    const st = this.opts.driver.snapshotStats();
-    const extra = this.opts.info();
-    return {
-      changesSinceLastSave: lastApplied - (st?.newest?.index ?? 0),
-      inProgress: st?.inProgress ?? false,
-      lastSaveTime: st?.lastSaveTime ?? 0,
-      lastStatus: st?.lastStatus ?? 'ok',
-      lastDurationMs: st?.lastDurationMs ?? 0,
-      snapshotIndex: st?.newest?.index ?? 0,
-      snapshotTerm: st?.newest?.term ?? 0,
-      snapshotBytes: st?.lastBytes ?? 0,
-      walBytes: typeof extra.walBytes === 'number' ? extra.walBytes : 0,
-    };
   }
 
   /** Requests about the node itself, answered without the log. */
@@ -136,29 +200,11 @@ export class ClientServer {
       case 'status':
         return { ...driver.status(), ...this.opts.info(), connectedClients: this.sockets.size };
       case 'entries':
-        return driver.recentEntries(req.limit);
-      case 'info': {
-        const s = driver.status();
-        const extra = this.opts.info();
-        return renderInfo(req.section, {
-          nodeId: s.id,
-          role: s.role,
-          term: s.term,
-          leader: s.leader,
-          commitIndex: s.commitIndex,
-          lastApplied: s.lastApplied,
-          lastLogIndex: s.lastLogIndex,
-          keys: sm.size,
-          tcpPort: extra.clientPort as number,
-          uptimeSeconds: Math.floor((extra.uptimeMs as number) / 1000),
-          connectedClients: this.sockets.size,
-          processId: process.pid,
-          nodes: extra.nodes as Array<{ id: number; host: string; port: number }>,
-          peerLinks: extra.peers as Record<string, { connected: boolean }>,
-          progress: s.progress,
-          persistence: this.persistenceFacts(s.lastApplied),
-        });
-      }
+        return newestEntriesWithin(driver.recentEntries(req.limit));
+      case 'info':
+        return renderInfo(req.section, this.opts.facts());
+      case 'raftInfo':
+        return renderRaftInfo(this.opts.facts());
     }
     throw new RaftKvError('UNKNOWN_OP', `unsupported op ${(req as { op: string }).op}`);
   }

@@ -74,12 +74,15 @@ export interface KvSnapshot extends KvSnapshotMeta {
 
 /**
  * A snapshot being taken (beginSnapshot): the state as of `meta.lastApplied`, copied in slices.
- * Call copySlice() until it returns true, then pairs(); or abort(). Writes meanwhile are fine.
+ * Call copySlice() until it returns true, then settleSlice() until it returns true, then pairs();
+ * or abort(). Writes meanwhile are fine. (pairs() does whatever slices are left at once.)
  */
 export interface KvSnapshotCapture {
   readonly meta: KvSnapshotMeta;
   /** Copies up to `max` more keys; true when the whole key space has been visited. */
   copySlice(max: number): boolean;
+  /** Fixes up to `max` more copied keys (see beginSnapshot); true when all are done. */
+  settleSlice(max: number): boolean;
   /** The key space as of the snapshot's index. Ends the capture. */
   pairs(): Array<[string, string]>;
   /** Ends the capture without a result (the snapshot was abandoned). */
@@ -230,33 +233,44 @@ export class KvStateMachine {
     this.cow = cow;
     const meta = this.snapshotMeta();
     const iter = this.data.entries();
-    // Pairs as visited, values possibly newer than the snapshot; fixed up from `cow` at the end.
+    // Pairs as visited, values possibly newer than the snapshot; fixed up from `cow` afterwards.
     const visited: Array<[string, string]> = [];
-    let done = false;
+    const out: Array<[string, string]> = [];
+    let visitedAll = false;
+    let settled = 0;
     const end = () => {
       if (this.cow === cow) this.cow = null;
     };
+    const copySlice = (max: number): boolean => {
+      for (let i = 0; i < max && !visitedAll; i++) {
+        const r = iter.next();
+        if (r.done) visitedAll = true;
+        else visited.push(r.value);
+      }
+      // Once every key was visited, a key not touched so far was copied with its value at the
+      // snapshot's index, whatever happens to it later: `cow` is complete and stops growing.
+      if (visitedAll) end();
+      return visitedAll;
+    };
+    // A key written during the copy may have been visited with its new value, or twice (a delete
+    // and re-insert moves it to the end): every touched key takes its saved value instead.
+    const settleSlice = (max: number): boolean => {
+      while (!copySlice(max)) {
+        /* finish the copy first */
+      }
+      const stop = Math.min(visited.length, settled + max);
+      for (; settled < stop; settled++) {
+        const pair = visited[settled]!;
+        if (!cow.has(pair[0])) out.push(pair);
+      }
+      return settled === visited.length;
+    };
     return {
       meta,
-      copySlice: (max) => {
-        for (let i = 0; i < max && !done; i++) {
-          const r = iter.next();
-          if (r.done) done = true;
-          else visited.push(r.value);
-        }
-        return done;
-      },
+      copySlice,
+      settleSlice,
       pairs: () => {
-        while (!done) {
-          const r = iter.next();
-          if (r.done) done = true;
-          else visited.push(r.value);
-        }
-        end();
-        // A key written during the copy may have been visited with its new value, or twice (a
-        // delete and re-insert moves it to the end): every touched key takes its saved value.
-        const out: Array<[string, string]> = [];
-        for (const pair of visited) if (!cow.has(pair[0])) out.push(pair);
+        settleSlice(Number.MAX_SAFE_INTEGER);
         for (const [k, v] of cow) if (v !== ABSENT) out.push([k, v]);
         return out;
       },

@@ -22,7 +22,7 @@ export function fileLogger(path: string | null, opts: { level?: LogLevel; prefix
   if (path) mkdirSync(dirname(path), { recursive: true });
   const write = (level: LogLevel, msg: string) => {
     if (LEVELS[level] < min) return;
-    const line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${opts.prefix ?? ''}${msg}\n`;
+    const line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${opts.prefix ?? ''}${escapeControlBytes(msg)}\n`;
     if (path) {
       try {
         appendFileSync(path, line);
@@ -39,5 +39,19 @@ export function fileLogger(path: string | null, opts: { level?: LogLevel; prefix
     error: (m) => write('error', m),
   };
 }
+
+/**
+ * Messages quote what clients and peers sent; raw control bytes from them could forge log lines
+ * (a newline) or drive the terminal of whoever reads the log (escape sequences). C0 controls, DEL
+ * and the C1 range are written as `\xHH`, so every event stays one printable line.
+ */
+export function escapeControlBytes(msg: string): string {
+  // eslint-disable-next-line no-control-regex
+  return CONTROL.test(msg) ? msg.replace(CONTROL_ALL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`) : msg;
+}
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_ALL = /[\x00-\x1f\x7f-\x9f]/g;
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -10,7 +10,16 @@ import { loadClusterConfig, type ClusterConfig } from '../protocol/cluster-confi
 import { RaftKvError } from '../protocol/errors.js';
 import { ClientServer } from './client-server.js';
 import { realClock } from './clock.js';
+import { startMetrics, type MetricsServer } from './metrics.js';
+import { nodeFacts } from './node-facts.js';
+import type { InfoFacts } from '../protocol/redis-info.js';
+import { NodeStats } from './node-stats.js';
+import { timedStorage } from './timed-storage.js';
 import { fileLogger, type Logger } from './logger.js';
+import { PeerFaults } from './peer-faults.js';
+import { listenForFaults } from './peer-faults-ipc.js';
+import { readPasswordFile } from './password-file.js';
+import { loadNodeTls } from './tls-material.js';
 import { PeerTransport } from './peer-transport.js';
 import { RaftDriver } from './raft-driver.js';
 import { RawNode } from './raft/raw-node.js';
@@ -47,8 +56,13 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     // In a terminal, also show the log; under the supervisor stderr already goes to the log file.
     ...(process.stderr.isTTY ? { mirror: process.stderr } : {}),
   });
+  // Read before anything opens: a bad password file stops the node with the reason, nothing else.
+  const password = cfg.security?.passwordFile ? readPasswordFile(cfg.security.passwordFile) : null;
+  const certDir = cfg.security?.certDir;
+  const tls = certDir ? loadNodeTls(certDir, me.id) : null;
+  const clientTls = cfg.security?.clientTls ?? 'off';
   const timing = timingFromConfig(cfg);
-  log.info(`starting: client ${me.host}:${me.port}, peers ${me.host}:${me.peerPort}, pid ${process.pid}, tick ${timing.tickMs} ms, election ${timing.electionTicksMin}-${timing.electionTicksMax} ticks, heartbeat ${timing.heartbeatTicks} ticks, reads by ${cfg.readMode === 'lease' ? `leader lease (clock drift ±${cfg.maxClockDrift * 100}%)` : 'ReadIndex'}`);
+  log.info(`starting: client ${me.host}:${me.port}, peers ${me.host}:${me.peerPort}, pid ${process.pid}, tick ${timing.tickMs} ms, election ${timing.electionTicksMin}-${timing.electionTicksMax} ticks, heartbeat ${timing.heartbeatTicks} ticks, reads by ${cfg.readMode === 'lease' ? `leader lease (clock drift ±${cfg.maxClockDrift * 100}%)` : 'ReadIndex'}, peers ${tls ? 'mutual TLS 1.3' : 'in clear text'}, clients ${clientTls === 'off' ? 'in clear text' : `TLS${clientTls === 'mutual' ? ' with client certificates' : ''}`}${password ? ' with AUTH' : ''}`);
 
   const dataDir = join(cfg.dataDir, `node-${me.id}`);
   let recovered;
@@ -76,12 +90,21 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     initial,
     { maxPendingReadies: pipelineDepth },
   );
+  const stats = new NodeStats();
   let fatal: ((err: Error) => void) | null = null;
   const transport = new PeerTransport({
     self: me,
     peers: cfg.nodes,
     log,
-    onMessage: (m) => driver.step(m),
+    onMessage: (m) => faults.receive(m),
+    tls,
+  });
+  // Between driver and transport: the partitions and delays the supervisor orders (ctl isolate...).
+  const faults = new PeerFaults({
+    self: me.id,
+    peers: cfg.nodes.map((n) => n.id),
+    send: (messages) => transport.send(messages),
+    deliver: (m) => driver.step(m),
   });
   const snapshotter = new Snapshotter({
     dir: dataDir,
@@ -115,8 +138,9 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     pipelineDepth: pipelineDepth,
     maxCatchUpTicks: 2 * timing.electionTicksMax,
     raw,
-    storage: wal,
-    transport,
+    // Timed for INFO persistence and the fsync histogram.
+    storage: timedStorage(wal, (ms) => stats.fsync(ms)),
+    transport: faults,
     sm,
     log,
     tickMs: timing.tickMs,
@@ -131,20 +155,45 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     driver,
     sm,
     log,
-    info: () => ({ id: me.id, pid: process.pid, uptimeMs: Date.now() - startedAt, clientPort: me.port, peerPort: me.peerPort, host: me.host, nodes: cfg.nodes, peers: transport.stats(), wal: wal.counters, walBytes: wal.diskBytes }),
+    stats,
+    ...(cfg.limits ? { limits: cfg.limits } : {}),
+    password,
+    tls: tls && clientTls !== 'off' ? { material: tls, mode: clientTls } : null,
+    ...(cfg.security ? { authTimeoutMs: cfg.security.authTimeoutMs } : {}),
+    facts: (): InfoFacts =>
+      nodeFacts({
+        me,
+        nodes: cfg.nodes,
+        startedAt,
+        walDir: dataDir,
+        driver,
+        sm,
+        stats,
+        faults,
+        peerStats: () => transport.stats(),
+        walCounters: () => wal.counters,
+        connectedClients: (): number => server.connections,
+      }),
+    info: () => ({ id: me.id, pid: process.pid, uptimeMs: Date.now() - startedAt, clientPort: me.port, peerPort: me.peerPort, host: me.host, nodes: cfg.nodes, peers: transport.stats(), links: faults.links(), faults: faults.settings(), faultCounters: { ...faults.counters }, wal: wal.counters, walBytes: wal.diskBytes }),
   });
 
+  let metrics: MetricsServer | null = null;
   try {
     await transport.start();
     await server.start();
+    if (me.metricsPort !== undefined) metrics = await startMetrics({ host: me.host, port: me.metricsPort, facts: server.facts, stats, log });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     log.error(`cannot listen: ${e.message}`);
+    await server.close().catch(() => {});
     await transport.close().catch(() => {});
     await wal.close().catch(() => {});
-    throw new RaftKvError('UNAVAILABLE', `node ${me.id}: cannot listen (${e.code ?? e.message}); is another process using port ${me.port} or ${me.peerPort}?`);
+    stats.close();
+    const ports = [me.port, me.peerPort, ...(me.metricsPort === undefined ? [] : [me.metricsPort])].join(', ');
+    throw new RaftKvError('UNAVAILABLE', `node ${me.id}: cannot listen (${e.code ?? e.message}); is another process using port ${ports}?`);
   }
   driver.start();
+  const stopFaultListener = listenForFaults(faults, log);
   log.info('ready');
 
   let stopping: Promise<void> | null = null;
@@ -153,13 +202,17 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   const stop = (reason = 'stop requested'): Promise<void> => {
     stopping ??= (async () => {
       log.info(`stopping: ${reason}`);
+      stopFaultListener();
+      await metrics?.close();
       await server.close();
       sender.stop();
       await receiver.close();
       await snapshotter.stop();
       await driver.stop();
+      faults.close();
       await transport.close();
       await wal.close();
+      stats.close();
       log.info('stopped');
       resolveStopped();
     })();

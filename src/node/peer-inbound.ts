@@ -17,14 +17,19 @@
  * Anything wrong gets the connection closed with a logged reason; after the hello every line is
  * one Raft message, validated before the consensus core sees it.
  *
- * The hello is not authentication: anyone who can reach the port and knows a member's id can pose
- * as that member (and, by the rule above, bump its real connection until it reconnects).
+ * Without TLS the hello is not authentication: anyone who can reach the port and knows a member's
+ * id can pose as that member (and, by the rule above, bump its real connection until it
+ * reconnects). With `certified` (mutual TLS, see tls-material.ts) the connection arrives here only
+ * after a handshake with a certificate of the cluster CA, and the hello must name the member that
+ * certificate was made for: the client certificate, or member 2's certificate saying hello as 3,
+ * is refused before a single Raft message is read.
  */
 import type net from 'node:net';
 import type { Message, NodeId } from '../protocol/raft-messages.js';
 import { validateHello, validatePeerMessage } from '../protocol/raft-validate.js';
 import { readFirstLine } from './first-line.js';
 import { LineSplitter } from './line-splitter.js';
+import { certifiedNodeId } from './tls-material.js';
 import type { Logger } from './logger.js';
 
 export interface PeerInboundOptions {
@@ -41,6 +46,10 @@ export interface PeerInboundOptions {
   helloTimeoutMs: number;
   /** Connections waiting for their hello at once; one more closes the oldest. */
   maxPendingConnections: number;
+  /** Connections are TLS with a verified client certificate: the hello must match it. */
+  certified?: boolean;
+  /** Where refusals are logged (bounded rate); default: `log` directly. */
+  refusals?: { warn(msg: string): void };
 }
 
 /** Closes a connection with a reason; a no-op once the connection is closing. */
@@ -63,7 +72,7 @@ export class PeerInbound {
     const refuse: Refuse = (reason) => {
       this.waiting.delete(socket);
       if (socket.destroyed || socket.writableEnded) return;
-      this.opts.log.warn(`peer port: closing connection from ${remote}${from ? ` (node ${from})` : ''}: ${reason}`);
+      (this.opts.refusals ?? this.opts.log).warn(`peer port: closing connection from ${remote}${from ? ` (node ${from})` : ''}: ${reason}`);
       socket.end(JSON.stringify({ error: { code: 'BAD_PEER_MESSAGE', message: reason } }) + '\n');
       socket.destroySoon?.();
       setTimeout(() => socket.destroy(), 1000).unref();
@@ -92,6 +101,10 @@ export class PeerInbound {
       if ('tooLong' in first) return refuse(`more than ${this.opts.maxHelloBytes} bytes before the hello`);
       const sender = this.parseHello(first.line);
       if (typeof sender === 'string') return refuse(sender);
+      if (this.opts.certified) {
+        const certified = certifiedNodeId(socket);
+        if (certified !== sender) return refuse(`hello from node ${sender}, but the certificate is ${certified === null ? 'not a member\'s' : `node ${certified}'s`}`);
+      }
       from = sender;
       this.waiting.delete(socket);
       this.replaceOlderConnection(sender, socket);

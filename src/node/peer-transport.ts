@@ -16,6 +16,8 @@ import { stringifyWithEntries } from '../protocol/entries-json.js';
 import type { Hello, Message, NodeId } from '../protocol/raft-messages.js';
 import type { Logger } from './logger.js';
 import { PeerInbound } from './peer-inbound.js';
+import { RateLimitedLog } from './rate-limited-log.js';
+import { dialPeerTls, peerTlsServer, type TlsMaterial } from './tls-material.js';
 
 export interface PeerAddress {
   id: NodeId;
@@ -40,6 +42,8 @@ export interface PeerTransportOptions {
   maxPendingConnections?: number;
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /** Mutual TLS 1.3 on both sides (cluster.json security.certDir); null or absent: plain TCP. */
+  tls?: TlsMaterial | null;
 }
 
 export interface PeerStats {
@@ -59,12 +63,13 @@ class OutgoingPeer {
   private backoffMs: number;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private tlsErrorLogged = false;
   readonly stats: PeerStats = { connected: false, sentMessages: 0, droppedMessages: 0, queuedBytes: 0 };
 
   constructor(
     private readonly self: PeerAddress,
     private readonly peer: PeerAddress,
-    private readonly opts: Required<Pick<PeerTransportOptions, 'maxQueuedBytes' | 'reconnectMinMs' | 'reconnectMaxMs'>> & { log: Logger },
+    private readonly opts: Required<Pick<PeerTransportOptions, 'maxQueuedBytes' | 'reconnectMinMs' | 'reconnectMaxMs' | 'tls'>> & { log: Logger },
   ) {
     this.backoffMs = opts.reconnectMinMs;
     this.connect();
@@ -72,11 +77,14 @@ class OutgoingPeer {
 
   private connect(): void {
     if (this.closed) return;
-    const socket = net.connect({ host: this.peer.host, port: this.peer.peerPort });
+    const { tls } = this.opts;
+    const socket = tls ? dialPeerTls(tls, this.peer.host, this.peer.peerPort, this.peer.id) : net.connect({ host: this.peer.host, port: this.peer.peerPort });
     this.socket = socket;
     socket.setNoDelay(true);
-    socket.on('connect', () => {
+    // With TLS the hello waits for the handshake, in which both sides proved who they are.
+    socket.on(tls ? 'secureConnect' : 'connect', () => {
       this.connected = true;
+      this.tlsErrorLogged = false;
       this.stats.connected = true;
       this.backoffMs = this.opts.reconnectMinMs;
       const hello: Hello = { hello: { from: this.self.id, to: this.peer.id } };
@@ -86,7 +94,16 @@ class OutgoingPeer {
     socket.on('drain', () => this.flush());
     // Peers never write back on this connection; drain reads so a misbehaving one cannot stall us.
     socket.on('data', () => {});
-    socket.on('error', () => {}); // 'close' follows and handles it
+    // With TLS, 'connect' (TCP up) comes before 'secureConnect': an error in between is the handshake.
+    let tcpUp = false;
+    if (tls) socket.once('connect', () => (tcpUp = true));
+    socket.on('error', (err) => {
+      // A refused certificate is a configuration problem worth one line per outage, not per retry.
+      if (tls && tcpUp && !this.connected && !this.tlsErrorLogged) {
+        this.tlsErrorLogged = true;
+        this.opts.log.warn(`peer ${this.peer.id}: TLS handshake failed: ${err.message}`);
+      }
+    }); // 'close' follows and handles it
     socket.on('close', () => {
       const was = this.connected;
       this.connected = false;
@@ -151,6 +168,8 @@ class OutgoingPeer {
 
 export class PeerTransport {
   private readonly server: net.Server;
+  /** Strangers can cause these lines (failed handshakes) as fast as they connect. */
+  private readonly refusals: RateLimitedLog;
   private readonly out = new Map<NodeId, OutgoingPeer>();
   private readonly inbound: PeerInbound;
   private readonly opts: Required<PeerTransportOptions>;
@@ -165,8 +184,10 @@ export class PeerTransport {
       maxPendingConnections: 8,
       reconnectMinMs: 50,
       reconnectMaxMs: 1000,
+      tls: null,
       ...opts,
     };
+    this.refusals = new RateLimitedLog(this.opts.log);
     this.inbound = new PeerInbound({
       self: this.opts.self.id,
       members: this.opts.peers.map((p) => p.id).filter((id) => id !== this.opts.self.id),
@@ -176,8 +197,19 @@ export class PeerTransport {
       maxHelloBytes: this.opts.maxHelloBytes,
       helloTimeoutMs: this.opts.helloTimeoutMs,
       maxPendingConnections: this.opts.maxPendingConnections,
+      certified: this.opts.tls !== null,
+      refusals: this.refusals,
     });
-    this.server = net.createServer((s) => this.inbound.accept(s));
+    if (this.opts.tls) {
+      this.server = peerTlsServer(this.opts.tls, (s) => this.inbound.accept(s));
+      // Another CA, no certificate, plain TCP: refused in the handshake, before any line is read.
+      this.server.on('tlsClientError', (err, s) => {
+        this.refusals.warn(`peer port: TLS handshake refused from ${s.remoteAddress}:${s.remotePort}: ${err.message}`);
+        s.destroy();
+      });
+    } else {
+      this.server = net.createServer((s) => this.inbound.accept(s));
+    }
   }
 
   /** Listen on our peer port and start dialling peers. */

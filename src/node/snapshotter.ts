@@ -128,7 +128,8 @@ export class Snapshotter {
     }
     const tmp = path.join(this.opts.dir, `snapshot-${index}-${term}.${process.pid}.tmp`);
     try {
-      while (!capture.copySlice(this.opts.keysPerTurn)) {
+      const slice = this.opts.keysPerTurn;
+      while (!capture.copySlice(slice) || !capture.settleSlice(slice)) {
         await new Promise<void>((r) => setImmediate(r));
         if (this.stopped) throw new Error('node stopping');
       }

@@ -120,16 +120,16 @@ export class ClientRequestDecoder {
   readonly maxJsonBytes: number;
   readonly maxRequestBytes: number;
 
-  /** Unconsumed input starts at `buf[pos]`, followed by the chunks in `tail`. */
+  /** Input being decoded: unconsumed from `buf[pos]`. Empty between pushes (see `pending`). */
   private buf: Buffer = EMPTY;
   private pos = 0;
   /**
-   * Chunks that arrived while no progress was possible (a bulk still short, a line still without
-   * its LF, under its limit). Kept apart so a long bulk or line is copied once in total, not once
-   * per chunk.
+   * Unconsumed input between pushes, copied out of the socket's chunks: an unfinished line or bulk
+   * costs memory in proportion to its bytes (at most twice, plus a little), however it was cut.
+   * Keeping the chunks themselves would cost a Buffer object (~150 bytes) per chunk, so a client
+   * sending one byte at a time made every byte cost 150.
    */
-  private tail: Buffer[] = [];
-  private tailBytes = 0;
+  private readonly pending = new ByteAccumulator();
   /** Why the last decode stopped: > 0 bytes needed from `pos`; -1 a LF (line limit `lineLimit`); 0 nothing known. */
   private waitingFor = 0;
   private lineLimit = 0;
@@ -146,7 +146,7 @@ export class ClientRequestDecoder {
 
   /** Bytes received and not yet part of a decoded request (excludes arguments already decoded). */
   get bufferedBytes(): number {
-    return this.buf.length - this.pos + this.tailBytes;
+    return this.buf.length - this.pos + this.pending.length;
   }
 
   /** True after a fatal error: the connection should be closed; input is ignored. */
@@ -162,13 +162,13 @@ export class ClientRequestDecoder {
   /** The dialect of the request partly received (see inProgress), so an error about it is in kind. */
   get partialDialect(): Dialect {
     if (this.multibulk !== null) return 'resp';
-    const first = this.pos < this.buf.length ? this.buf[this.pos] : this.tail[0]?.[0];
+    const first = this.pos < this.buf.length ? this.buf[this.pos] : this.pending.first;
     return first === LBRACE ? 'json' : first === STAR ? 'resp' : 'inline';
   }
 
   /**
    * Feeds the next chunk of the stream; returns the requests (and errors) it completed, in order.
-   * The decoder keeps references to chunks (no copy); callers must not modify them afterwards.
+   * The decoder copies what it keeps past the call; callers may reuse the chunk afterwards.
    */
   push(chunk: Uint8Array): DecodedRequest[] {
     if (this.failed || chunk.length === 0) return [];
@@ -179,25 +179,20 @@ export class ClientRequestDecoder {
         ? available < this.waitingFor
         : this.waitingFor === -1 && bytes.indexOf(LF) === -1 && available <= this.lineLimit;
     if (stuck) {
-      this.tail.push(bytes);
-      this.tailBytes += bytes.length;
+      this.pending.append(bytes);
       return [];
     }
-    this.buf =
-      this.pos === this.buf.length && this.tailBytes === 0
-        ? bytes
-        : Buffer.concat([this.buf.subarray(this.pos), ...this.tail, bytes]);
+    this.buf = this.pending.length === 0 ? bytes : Buffer.concat([this.pending.bytes(), bytes]);
     this.pos = 0;
-    this.tail = [];
-    this.tailBytes = 0;
+    this.pending.clear();
     this.waitingFor = 0;
 
     const out: DecodedRequest[] = [];
     this.decode(out);
-    if (this.failed || this.pos === this.buf.length) {
-      this.buf = EMPTY;
-      this.pos = 0;
-    }
+    // What is left waits for more input as a copy, so the chunk it came in can be freed.
+    if (!this.failed && this.pos < this.buf.length) this.pending.append(this.buf.subarray(this.pos));
+    this.buf = EMPTY;
+    this.pos = 0;
     return out;
   }
 
@@ -222,8 +217,7 @@ export class ClientRequestDecoder {
     out.push({ kind: 'error', dialect, error, fatal: true });
     this.failed = true;
     this.multibulk = null;
-    this.tail = [];
-    this.tailBytes = 0;
+    this.pending.clear();
     return false;
   }
 
@@ -338,6 +332,39 @@ export class ClientRequestDecoder {
       out.push({ kind: 'argv', dialect: 'resp', argv: mb.argv });
     }
     return true;
+  }
+}
+
+/** A byte buffer that grows by doubling: appending n bytes one at a time costs O(n) time and memory. */
+class ByteAccumulator {
+  private static readonly MIN_CAPACITY = 256;
+  private store: Buffer = EMPTY;
+  length = 0;
+
+  get first(): number | undefined {
+    return this.length > 0 ? this.store[0] : undefined;
+  }
+
+  append(bytes: Uint8Array): void {
+    const needed = this.length + bytes.length;
+    if (needed > this.store.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, 2 * this.store.length, ByteAccumulator.MIN_CAPACITY));
+      this.store.copy(grown, 0, 0, this.length);
+      this.store = grown;
+    }
+    this.store.set(bytes, this.length);
+    this.length = needed;
+  }
+
+  /** A view of the bytes held; valid until the next append or clear. */
+  bytes(): Buffer {
+    return this.store.subarray(0, this.length);
+  }
+
+  /** Forgets the bytes and frees the memory. */
+  clear(): void {
+    this.store = EMPTY;
+    this.length = 0;
   }
 }
 

@@ -10,6 +10,7 @@
  */
 import type { Entry, NodeId, Role } from './raft-messages.js';
 import { errorFromJson, RaftKvError, toRaftKvError } from './errors.js';
+import { commandSizeError } from './size-limits.js';
 
 /**
  * How fresh a read must be. `linearizable` (default): confirmed by the leader, with a ReadIndex
@@ -86,13 +87,25 @@ export interface SnapshotRequest {
   op: 'snapshot';
   background?: boolean;
 }
+/** RAFT.INFO: the node's Raft state as Redis-Raft reports it (redis-raft-info.ts). */
+export interface RaftInfoRequest {
+  op: 'raftInfo';
+}
 /** The most recent raft log entries of the node asked; 1 <= limit <= ENTRIES_LIMIT_MAX. */
 export interface EntriesRequest {
   op: 'entries';
   limit: number;
 }
 
+/** Authenticate this connection (see auth.ts); `user` defaults to `default`. */
+export interface AuthRequest {
+  op: 'auth';
+  password: string;
+  user?: string;
+}
+
 export type ClientRequest =
+  | AuthRequest
   | GetRequest
   | SetRequest
   | DelRequest
@@ -103,13 +116,14 @@ export type ClientRequest =
   | PingRequest
   | InfoRequest
   | SnapshotRequest
+  | RaftInfoRequest
   | EntriesRequest;
 
 export type ClientOp = ClientRequest['op'];
 export type WriteRequest = SetRequest | DelRequest | CasRequest;
 export type ReadRequest = GetRequest | ExistsRequest | KeysRequest;
 
-export const CLIENT_OPS: readonly ClientOp[] = ['get', 'set', 'del', 'cas', 'exists', 'keys', 'status', 'ping', 'info', 'snapshot', 'entries'];
+export const CLIENT_OPS: readonly ClientOp[] = ['auth', 'get', 'set', 'del', 'cas', 'exists', 'keys', 'status', 'ping', 'info', 'raftInfo', 'snapshot', 'entries'];
 
 export const ENTRIES_LIMIT_DEFAULT = 20;
 export const ENTRIES_LIMIT_MAX = 1000;
@@ -133,6 +147,7 @@ export interface NodeStatusValue {
 
 /** The `value` of a successful reply, per op. */
 export interface OpResults {
+  auth: 'OK';
   get: string | null;
   set: 'OK';
   /** Keys removed. */
@@ -149,6 +164,8 @@ export interface OpResults {
   info: string;
   /** SAVE: the snapshot now newest (null: nothing applied yet); BGSAVE: whether one was started. */
   snapshot: { index: number; term: number } | null | { started: boolean };
+  /** RAFT.INFO text, in INFO's layout. */
+  raftInfo: string;
   entries: Entry[];
 }
 
@@ -270,6 +287,7 @@ function requestFor(op: string, obj: Fields): ClientRequest {
     case 'keys':
       return { op, pattern: optionalString(obj, 'pattern') ?? '*', ...readOptions(obj) };
     case 'status':
+    case 'raftInfo':
       return { op };
     case 'ping': {
       const message = optionalString(obj, 'message');
@@ -285,6 +303,10 @@ function requestFor(op: string, obj: Fields): ClientRequest {
       const background = obj.background;
       if (background !== undefined && typeof background !== 'boolean') throw bad(`field 'background' must be a boolean, got ${describe(background)}`);
       return background === undefined ? { op } : { op, background };
+    }
+    case 'auth': {
+      const user = optionalString(obj, 'user');
+      return { op, password: requireString(obj, 'password'), ...(user === undefined ? {} : { user }) };
     }
     default:
       throw new RaftKvError('UNKNOWN_OP', `unknown op '${op}'`);
@@ -318,7 +340,9 @@ export function parseJsonRequest(line: string): ParsedJsonRequest {
   if (!has(obj, 'op')) return { ok: false, id, error: bad("field 'op' is required") };
   if (typeof obj.op !== 'string') return { ok: false, id, error: bad(`field 'op' must be a string, got ${describe(obj.op)}`) };
   try {
-    return { ok: true, id, req: requestFor(obj.op, obj) };
+    const req = requestFor(obj.op, obj);
+    const tooLarge = commandSizeError(req as unknown as Record<string, unknown>);
+    return tooLarge ? { ok: false, id, error: tooLarge } : { ok: true, id, req };
   } catch (err) {
     return { ok: false, id, error: toRaftKvError(err) };
   }

@@ -31,6 +31,8 @@ export interface NodeAddress {
   port: number;
   /** Raft peer port. */
   peerPort: number;
+  /** Prometheus metrics over HTTP (`GET /metrics`); absent = off. */
+  metricsPort?: number;
 }
 
 /** How linearizable reads are confirmed; see RaftConfig.readMode in src/node/raft/types.ts. */
@@ -65,10 +67,48 @@ export interface ClusterConfig {
   dataDir: string;
   /** Absolute; node logs and client.log live here. */
   logDir: string;
+  /**
+   * Client-port limits each node enforces, as Redis's settings of the same job (maxclients,
+   * client-output-buffer-limit); a field left out takes the node's default.
+   */
+  limits?: ClientLimitsConfig;
+  /** Off when absent: peers and clients in clear text, no password (a trusted network only). */
+  security?: SecurityConfig;
 }
 
-const TOP_LEVEL_FIELDS = ['nodes', 'electionTimeoutMs', 'heartbeatIntervalMs', 'readMode', 'maxClockDrift', 'snapshotEvery', 'snapshotTrailing', 'dataDir', 'logDir'] as const;
-const NODE_FIELDS = ['id', 'host', 'port', 'peerPort'] as const;
+export type ClientTlsMode = 'off' | 'on' | 'mutual';
+export const CLIENT_TLS_MODES: readonly ClientTlsMode[] = ['off', 'on', 'mutual'];
+
+/**
+ * The `security` block. With `certDir`, peer ports speak mutual TLS 1.3 with the certificates in it
+ * (`ca.crt`, `node-<id>.crt|key`, and `client.crt|key` for tools); `clientTls` says whether the
+ * client port speaks TLS (`mutual`: clients must show a certificate of the cluster CA too); with
+ * `passwordFile`, clients must AUTH with the password in it (a file of mode 0600).
+ */
+export interface SecurityConfig {
+  /** Absolute. */
+  certDir?: string;
+  clientTls: ClientTlsMode;
+  /** Absolute. */
+  passwordFile?: string;
+  /** How long a client connection may stay unauthenticated when a password is set. */
+  authTimeoutMs: number;
+}
+const SECURITY_FIELDS = ['certDir', 'clientTls', 'passwordFile', 'authTimeoutMs'] as const;
+export const DEFAULT_AUTH_TIMEOUT_MS = 10_000;
+
+export interface ClientLimitsConfig {
+  /** Open client connections per node. */
+  maxClients?: number;
+  /** Replies outstanding per connection before it stops being read. */
+  maxPending?: number;
+  /** Unsent reply bytes per connection before it is disconnected. */
+  maxOutputBytes?: number;
+}
+const LIMIT_FIELDS = ['maxClients', 'maxPending', 'maxOutputBytes'] as const;
+
+const TOP_LEVEL_FIELDS = ['nodes', 'electionTimeoutMs', 'heartbeatIntervalMs', 'readMode', 'maxClockDrift', 'snapshotEvery', 'snapshotTrailing', 'dataDir', 'logDir', 'limits', 'security'] as const;
+const NODE_FIELDS = ['id', 'host', 'port', 'peerPort', 'metricsPort'] as const;
 const ELECTION_FIELDS = ['min', 'max'] as const;
 /** A cluster of more nodes than this is a mistake in the file, not a deployment. */
 const MAX_NODES = 99;
@@ -151,10 +191,13 @@ export function parseClusterConfig(raw: unknown, baseDir: string, source = 'clus
     const host = c.nonEmptyString(c.present(obj, 'host', `${at}.host`), `${at}.host`);
     const port = c.int(c.present(obj, 'port', `${at}.port`), `${at}.port`, 1, 65535);
     const peerPort = c.int(c.present(obj, 'peerPort', `${at}.peerPort`), `${at}.peerPort`, 1, 65535);
+    const metricsPort = Object.hasOwn(obj, 'metricsPort') ? c.int(obj.metricsPort, `${at}.metricsPort`, 1, 65535) : undefined;
     const firstWithId = idOwner.get(id);
     if (firstWithId !== undefined) c.fail(`${at}.id`, `duplicate id ${id} (also nodes[${firstWithId}].id)`);
     idOwner.set(id, i);
-    for (const [field, p] of [['port', port], ['peerPort', peerPort]] as const) {
+    const ports: Array<readonly [string, number]> = [['port', port], ['peerPort', peerPort]];
+    if (metricsPort !== undefined) ports.push(['metricsPort', metricsPort]);
+    for (const [field, p] of ports) {
       for (const other of listeners) {
         const why = other.port === p ? listenClash(host, other.host) : null;
         if (why !== null) {
@@ -163,7 +206,7 @@ export function parseClusterConfig(raw: unknown, baseDir: string, source = 'clus
       }
       listeners.push({ field: `${at}.${field}`, host, port: p });
     }
-    nodes.push({ id, host, port, peerPort });
+    nodes.push(metricsPort === undefined ? { id, host, port, peerPort } : { id, host, port, peerPort, metricsPort });
   });
 
   const electionRaw = c.present(top, 'electionTimeoutMs', 'electionTimeoutMs');
@@ -195,7 +238,37 @@ export function parseClusterConfig(raw: unknown, baseDir: string, source = 'clus
   const dataDir = c.nonEmptyString(c.present(top, 'dataDir', 'dataDir'), 'dataDir');
   const logDir = c.nonEmptyString(c.present(top, 'logDir', 'logDir'), 'logDir');
 
+  let limits: ClientLimitsConfig | undefined;
+  if (Object.hasOwn(top, 'limits')) {
+    const obj = c.object(top.limits, 'limits', LIMIT_FIELDS);
+    limits = {};
+    for (const f of LIMIT_FIELDS) if (Object.hasOwn(obj, f)) limits[f] = c.int(obj[f], `limits.${f}`, 1, Number.MAX_SAFE_INTEGER);
+  }
+
+  let security: SecurityConfig | undefined;
+  if (Object.hasOwn(top, 'security')) {
+    const obj = c.object(top.security, 'security', SECURITY_FIELDS);
+    const path = (f: 'certDir' | 'passwordFile') => {
+      const v = c.nonEmptyString(obj[f], `security.${f}`);
+      return isAbsolute(v) ? v : resolve(baseDir, v);
+    };
+    let clientTls: ClientTlsMode = 'off';
+    if (Object.hasOwn(obj, 'clientTls')) {
+      if (!(CLIENT_TLS_MODES as readonly unknown[]).includes(obj.clientTls)) c.fail('security.clientTls', `must be one of ${CLIENT_TLS_MODES.map((m) => `"${m}"`).join(', ')}, got ${show(obj.clientTls)}`);
+      clientTls = obj.clientTls as ClientTlsMode;
+    }
+    if (clientTls !== 'off' && !Object.hasOwn(obj, 'certDir')) c.fail('security.clientTls', `"${clientTls}" needs security.certDir (the certificates)`);
+    security = {
+      ...(Object.hasOwn(obj, 'certDir') ? { certDir: path('certDir') } : {}),
+      clientTls,
+      ...(Object.hasOwn(obj, 'passwordFile') ? { passwordFile: path('passwordFile') } : {}),
+      authTimeoutMs: Object.hasOwn(obj, 'authTimeoutMs') ? c.int(obj.authTimeoutMs, 'security.authTimeoutMs', 1, 3_600_000) : DEFAULT_AUTH_TIMEOUT_MS,
+    };
+  }
+
   return {
+    ...(limits ? { limits } : {}),
+    ...(security ? { security } : {}),
     nodes,
     electionTimeoutMs: { min, max },
     heartbeatIntervalMs: heartbeat,
@@ -234,7 +307,7 @@ export function loadClusterConfig(path: string): ClusterConfig {
  */
 export function writeClusterConfig(path: string, cfg: ClusterConfig): void {
   const body = {
-    nodes: cfg.nodes.map(({ id, host, port, peerPort }) => ({ id, host, port, peerPort })),
+    nodes: cfg.nodes.map(({ id, host, port, peerPort, metricsPort }) => ({ id, host, port, peerPort, ...(metricsPort === undefined ? {} : { metricsPort }) })),
     electionTimeoutMs: { min: cfg.electionTimeoutMs.min, max: cfg.electionTimeoutMs.max },
     heartbeatIntervalMs: cfg.heartbeatIntervalMs,
     readMode: cfg.readMode,
@@ -254,7 +327,10 @@ export function writeClusterConfig(path: string, cfg: ClusterConfig): void {
     `  "snapshotEvery": ${body.snapshotEvery},\n` +
     `  "snapshotTrailing": ${body.snapshotTrailing},\n` +
     `  "dataDir": ${JSON.stringify(body.dataDir)},\n` +
-    `  "logDir": ${JSON.stringify(body.logDir)}\n}\n`;
+    `  "logDir": ${JSON.stringify(body.logDir)}` +
+    (cfg.limits ? `,\n  "limits": ${JSON.stringify(cfg.limits)}` : '') +
+    (cfg.security ? `,\n  "security": ${JSON.stringify(cfg.security)}` : '') +
+    '\n}\n';
   mkdirSync(dirname(resolve(path)), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, text);

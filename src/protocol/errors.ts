@@ -51,6 +51,10 @@ export const ERROR_CODE_INFO = {
   BAD_FLAG: { retry: 'never', summary: 'invalid command-line flag' },
   /** Durable state is damaged in a way recovery must not paper over (mid-log corruption). */
   CORRUPT_LOG: { retry: 'never', summary: 'corrupt write-ahead log' },
+  /** A password is required and this connection has not authenticated yet (Redis NOAUTH). */
+  NOAUTH: { retry: 'never', summary: 'authentication required' },
+  /** AUTH with a wrong password or user (Redis WRONGPASS). */
+  WRONGPASS: { retry: 'never', summary: 'wrong password' },
   /** A bug: an invariant broke. The message says which. */
   INTERNAL: { retry: 'never', summary: 'internal error' },
 } as const satisfies Record<string, { retry: RetryClass; summary: string }>;

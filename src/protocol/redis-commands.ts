@@ -25,6 +25,7 @@ import {
   RESP_PONG,
 } from './resp.js';
 import { encodeRespError } from './resp-errors.js';
+import { commandSizeError } from './size-limits.js';
 import { REDIS_VERSION } from './server-version.js';
 
 export type RedisDispatch =
@@ -59,6 +60,8 @@ function localReply(name: string, reply: string, close = false): Dispatch {
 }
 
 function request(name: string, req: ClientRequest, shape: RespReplyShape = 'default'): Dispatch {
+  const tooLarge = commandSizeError(req as unknown as Record<string, unknown>);
+  if (tooLarge) return errorReply(name, tooLarge);
   return { kind: 'request', name, req, shape };
 }
 
@@ -175,6 +178,8 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
       run: (argv, name) => request(name, argv.length > 1 ? { op: 'info', section: argv.slice(1).join(' ') } : { op: 'info' }),
     },
   ],
+  // Redis-Raft's name: a bulk string in INFO's layout.
+  ['raft.info', { arity: 1, run: (_argv, name) => request(name, { op: 'raftInfo' }) }],
   [
     'command',
     {

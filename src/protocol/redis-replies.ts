@@ -34,6 +34,8 @@ export function encodeRespResult(req: ClientRequest, value: unknown, shape: Resp
   switch (req.op) {
     case 'get':
       return encodeBulk(expect<string | null>(value === null || typeof value === 'string', value, 'get'));
+    case 'auth':
+      return RESP_OK;
     case 'set':
       return value === undefined || value === null ? RESP_OK : encodeSimple(expect<string>(typeof value === 'string', value, 'set'));
     case 'del':
@@ -49,7 +51,8 @@ export function encodeRespResult(req: ClientRequest, value: unknown, shape: Resp
       if (req.message === undefined) return RESP_PONG;
       return encodeBulk(expect<string>(typeof value === 'string', value, 'ping'));
     case 'info':
-      return encodeBulk(expect<string>(typeof value === 'string', value, 'info'));
+    case 'raftInfo':
+      return encodeBulk(expect<string>(typeof value === 'string', value, req.op));
     case 'status':
     case 'entries':
       return encodeBulk(JSON.stringify(value ?? null));

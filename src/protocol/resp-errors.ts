@@ -27,6 +27,8 @@ export const RESP_ERROR_PREFIX: Readonly<Record<ErrorCode, string>> = Object.fre
   BAD_CONFIG: 'ERR',
   BAD_FLAG: 'ERR',
   CORRUPT_LOG: 'ERR',
+  NOAUTH: 'NOAUTH',
+  WRONGPASS: 'WRONGPASS',
   INTERNAL: 'ERR',
 });
 

@@ -55,6 +55,10 @@ export type KeyAction =
   | 'kill-leader'
   | 'restart-selected'
   | 'stop-selected'
+  | 'isolate-selected'
+  | 'isolate-leader'
+  | 'heal-all'
+  | 'toggle-links'
   | 'toggle-help'
   | 'shell-submit'
   | 'shell-history-prev'
@@ -92,6 +96,10 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   { action: 'kill-leader', scope: 'table', keys: [ch('K')], label: 'K', description: 'kill -9 the leader' },
   { action: 'restart-selected', scope: 'table', keys: [ch('r')], label: 'r', description: 'restart selected node' },
   { action: 'stop-selected', scope: 'table', keys: [ch('s')], label: 's', description: 'stop selected node cleanly' },
+  { action: 'isolate-selected', scope: 'table', keys: [ch('i')], label: 'i', description: 'isolate selected node' },
+  { action: 'isolate-leader', scope: 'table', keys: [ch('I')], label: 'I', description: 'isolate the leader' },
+  { action: 'heal-all', scope: 'table', keys: [ch('h')], label: 'h', description: 'heal all cuts and delays' },
+  { action: 'toggle-links', scope: 'table', keys: [ch('l')], label: 'l', description: 'links view / raft log' },
   { action: 'toggle-help', scope: 'table', keys: [ch('?')], label: '?', description: 'show / hide this help' },
   { action: 'quit', scope: 'table', keys: [ch('q')], label: 'q', description: 'quit' },
   { action: 'shell-submit', scope: 'shell', keys: [special('return'), ch('\n')], label: 'Enter', description: 'run the command' },

@@ -18,6 +18,7 @@
  */
 import { join } from 'node:path';
 import { openClientLogFile, type ClientLogFile } from '../client/client-log.js';
+import { clientSecurityFrom } from '../client/client-security.js';
 import { RaftKvClient } from '../client/raftkv-client.js';
 import type { ControlClient } from '../cluster/control-client.js';
 import { controlSocketPath } from '../cluster/control-protocol.js';
@@ -42,6 +43,7 @@ import { CommitRate, currentMetrics, LatencyWindow } from './shell-stats.js';
 import type { ShellReply } from './shell/reply.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { SupervisorLink } from './supervisor-link.js';
+import { describePlan } from '../cluster/fault-plan.js';
 
 /** Longest the table stays empty at start waiting for the first answers. */
 const FIRST_ROUND_MAX_MS = 1500;
@@ -94,9 +96,11 @@ export class LiveClusterSource implements ClusterSource {
     this.#now = options.now ?? Date.now;
     this.#maxEvents = options.maxEvents ?? 50;
     const requestTimeoutMs = options.requestTimeoutMs ?? 700;
-    this.#monitor = new RaftKvClient({ nodes: cfg.nodes, timeoutMs: requestTimeoutMs, connectTimeoutMs: Math.min(500, requestTimeoutMs) });
+    // A secure cluster's certificates and password come from its cluster file, as for every tool.
+    const security = clientSecurityFrom(cfg.security);
+    this.#monitor = new RaftKvClient({ nodes: cfg.nodes, timeoutMs: requestTimeoutMs, connectTimeoutMs: Math.min(500, requestTimeoutMs), ...(security ? { security } : {}) });
     this.#clientLog = openLogQuietly(join(cfg.logDir, 'client.log'));
-    this.#shell = new RaftKvClient({ nodes: cfg.nodes, timeoutMs: options.shellTimeoutMs ?? 5000, logger: this.#clientLog?.logger });
+    this.#shell = new RaftKvClient({ nodes: cfg.nodes, timeoutMs: options.shellTimeoutMs ?? 5000, logger: this.#clientLog?.logger, ...(security ? { security } : {}) });
     this.#pollers = cfg.nodes.map((n) => new NodePoller(n.id, this.#monitor, { requestTimeoutMs, entriesLimit: options.entriesLimit }));
     this.#logTails = new LogTails(new Map(cfg.nodes.map((n) => [n.id, join(cfg.logDir, `node-${n.id}.log`)])));
     this.#link = new SupervisorLink({
@@ -148,6 +152,23 @@ export class LiveClusterSource implements ClusterSource {
 
   async stop(id: NodeId): Promise<void> {
     await this.#link.stop(id);
+  }
+
+  async isolate(target: NodeId | 'leader'): Promise<string> {
+    const ev = await this.#link.isolate(target);
+    this.#wakeAll();
+    return describePlan(ev.plan);
+  }
+
+  async heal(): Promise<string> {
+    const ev = await this.#link.heal();
+    this.#wakeAll();
+    return describePlan(ev.plan);
+  }
+
+  /** Poll every node now: a partition changes what each of them says. */
+  #wakeAll(): void {
+    for (const p of this.#pollers) p.wake();
   }
 
   async execute(argv: readonly string[]): Promise<ShellReply> {

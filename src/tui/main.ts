@@ -13,6 +13,7 @@
  */
 import { writeSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
+import { clientSecurityFrom } from '../client/client-security.js';
 import { RaftKvClient } from '../client/raftkv-client.js';
 import { controlSocketPath } from '../cluster/control-protocol.js';
 import { loadClusterConfig, type ClusterConfig } from '../protocol/cluster-config.js';
@@ -50,7 +51,8 @@ function messageOf(err: unknown): string {
 
 /** True if some node answers `status`: nodes started by hand, without a supervisor, can still be watched. */
 async function anyNodeAnswers(cfg: ClusterConfig): Promise<boolean> {
-  const client = new RaftKvClient({ nodes: cfg.nodes, timeoutMs: 1000 });
+  const security = clientSecurityFrom(cfg.security);
+  const client = new RaftKvClient({ nodes: cfg.nodes, timeoutMs: 1000, ...(security ? { security } : {}) });
   try {
     await Promise.any(cfg.nodes.map((n) => client.status(n.id, { timeoutMs: 1000 })));
     return true;

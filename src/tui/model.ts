@@ -54,6 +54,18 @@ export interface NodeView {
   uptimeMs?: number;
   /** OS process id, when the supervisor knows it. */
   pid?: number;
+  /** Per peer id: how this node hears it (from its status; link-view.ts). */
+  links?: Readonly<Record<string, LinkView>>;
+  /** Delay injected on this node's peer traffic (ms), when any. */
+  delayMs?: number;
+}
+
+/** One peer as a node sees it. `heardAgoMs` is rounded (link-view.ts) so polls that change nothing visible redraw nothing. */
+export interface LinkView {
+  heardAgoMs: number | null;
+  /** We drop what we send it / what it sends us (an injected fault). */
+  cutOut: boolean;
+  cutIn: boolean;
 }
 
 /** One Raft log entry as shown in the detail pane. `command` is already rendered to text. */

@@ -18,6 +18,7 @@
  */
 import type { NodeAddress } from '../protocol/cluster-config.js';
 import type { NodeStatusValue } from '../protocol/client-requests.js';
+import { linksFromStatus, sameLinks } from './link-view.js';
 import type { NodeState, NodeView } from './model.js';
 
 /** The part of the supervisor's status row the view needs. */
@@ -90,6 +91,10 @@ export function buildNodeView(address: NodeAddress, proc: ProcessInfo | undefine
     const receiving = (s as Record<string, unknown>).receivingSnapshot as { bytes?: unknown } | undefined;
     if (receiving && typeof receiving.bytes === 'number') view.receivingSnapshotBytes = receiving.bytes;
     if (state === 'up' && probe.startedAtMs !== undefined) view.uptimeMs = uptimeAt(probe.startedAtMs, nowMs);
+    const links = linksFromStatus(s);
+    if (links !== undefined && state === 'up') view.links = links;
+    const delay = (s.faults as { delayMs?: unknown } | undefined)?.delayMs;
+    if (typeof delay === 'number' && delay > 0) view.delayMs = delay;
   }
   const pid = proc !== undefined ? proc.pid : state === 'up' ? numberField(s, 'pid') : undefined;
   if (pid !== undefined && pid !== null) view.pid = pid;
@@ -98,11 +103,11 @@ export function buildNodeView(address: NodeAddress, proc: ProcessInfo | undefine
 
 const FIELDS: readonly (keyof NodeView)[] = [
   'id', 'host', 'port', 'state', 'role', 'term', 'leader', 'lastLogIndex', 'lastLogTerm', 'commitIndex', 'lastApplied',
-  'snapshotIndex', 'firstLogIndex', 'receivingSnapshotBytes', 'uptimeMs', 'pid',
+  'snapshotIndex', 'firstLogIndex', 'receivingSnapshotBytes', 'uptimeMs', 'pid', 'delayMs',
 ];
 
 export function sameNodeView(a: NodeView, b: NodeView): boolean {
-  return FIELDS.every((f) => a[f] === b[f]);
+  return FIELDS.every((f) => a[f] === b[f]) && sameLinks(a.links, b.links);
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * raft-tui's line to the supervisor (`raftkv up`) over its control socket: which node processes
- * run (pid, up / down / stopped), and the chaos keys' actions (kill, kill leader, restart, stop).
+ * run (pid, up / down / stopped), the faults injected into the network, and the chaos keys'
+ * actions (kill, kill leader, restart, stop, isolate, heal).
  *
  * Polled every few hundred ms (and at once after an action, or when a node stops answering), since
  * the control protocol has no push. If the supervisor goes away the link says so on the timeline,
@@ -8,7 +9,8 @@
  * UNAVAILABLE, and tries to reconnect every `reconnectMs`.
  */
 import { connectControl, type ControlClient } from '../cluster/control-client.js';
-import type { SupervisedNode } from '../cluster/supervisor.js';
+import { describePlan, type FaultPlanView } from '../cluster/fault-plan.js';
+import type { FaultEvent, NodeStatusRow, SupervisedNode } from '../cluster/supervisor.js';
 import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
 import type { ClusterEventKind } from './model.js';
 
@@ -25,7 +27,27 @@ export interface SupervisorLinkOptions {
 }
 
 /** The supervisor's word on one node process. */
-export type ProcessRow = Pick<SupervisedNode, 'id' | 'state' | 'pid' | 'exitCode' | 'exitSignal'>;
+export type ProcessRow = Pick<SupervisedNode, 'id' | 'state' | 'pid' | 'exitCode' | 'exitSignal'> & Partial<Pick<NodeStatusRow, 'faults'>>;
+
+/** The supervisor's fault plan, put back together from each node's share. */
+export function planOfRows(rows: ReadonlyMap<number, ProcessRow>): FaultPlanView {
+  const cuts = new Map<string, [number, number]>();
+  const slow: Record<string, number> = {};
+  for (const [id, row] of rows) {
+    for (const to of row.faults?.dropTo ?? []) cuts.set(`${id}>${to}`, [id, to]);
+    for (const from of row.faults?.dropFrom ?? []) cuts.set(`${from}>${id}`, [from, id]);
+    if (row.faults?.delayMs) slow[String(id)] = row.faults.delayMs;
+  }
+  return { cuts: [...cuts.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]), slow };
+}
+
+/** A timeline line when the injected faults changed between two sets of rows, else null. */
+export function faultEvent(prev: ReadonlyMap<number, ProcessRow>, next: ReadonlyMap<number, ProcessRow>): string | null {
+  const before = describePlan(planOfRows(prev));
+  const after = describePlan(planOfRows(next));
+  if (before === after) return null;
+  return after === 'no faults' ? 'network healed: no faults' : `network faults now: ${after}`;
+}
 
 function exitText(row: ProcessRow): string {
   if (row.exitSignal) return `signal ${row.exitSignal}`;
@@ -149,6 +171,14 @@ export class SupervisorLink {
     return this.#act((c) => c.stop(id));
   }
 
+  isolate(target: number | 'leader'): Promise<FaultEvent> {
+    return this.#fault((c) => c.isolate(target));
+  }
+
+  heal(): Promise<FaultEvent> {
+    return this.#fault((c) => c.heal());
+  }
+
   /** Asks the supervisor to stop every node and exit. */
   async shutdown(): Promise<void> {
     const control = this.#require();
@@ -194,8 +224,26 @@ export class SupervisorLink {
     }
   }
 
+  async #fault(run: (c: ControlClient) => Promise<FaultEvent>): Promise<FaultEvent> {
+    const control = this.#require();
+    try {
+      const ev = await run(control);
+      this.#actionsDone++;
+      void this.refresh();
+      return ev;
+    } catch (err) {
+      this.#fail(control, err);
+      throw err;
+    }
+  }
+
   #setRows(rows: ReadonlyMap<number, ProcessRow>): void {
-    if (this.#rows !== undefined) for (const line of processEvents(this.#rows, rows)) this.#opts.onEvent(line, 'info');
+    if (this.#rows !== undefined) {
+      for (const line of processEvents(this.#rows, rows)) this.#opts.onEvent(line, 'info');
+      // Partitions and heals, whoever ordered them (these keys, or `raftkv ctl` elsewhere).
+      const faults = faultEvent(this.#rows, rows);
+      if (faults !== null) this.#opts.onEvent(faults, faults.startsWith('network healed') ? 'up' : 'down');
+    }
     this.#rows = rows;
     this.#opts.onChange();
   }
@@ -208,7 +256,7 @@ export class SupervisorLink {
     this.#lost = true;
     void control.close();
     if (!this.#closed) {
-      this.#opts.onEvent('lost the supervisor: keys k/K/r/s do nothing until it is back', 'error');
+      this.#opts.onEvent('lost the supervisor: keys k/K/r/s/i/I/h do nothing until it is back', 'error');
       this.#opts.onChange();
     }
   }

@@ -118,6 +118,13 @@ const USAGE: Array<[string[], RegExp]> = [
   [['ctl', 'kill'], /ctl kill: missing node id \(or "leader"\)/],
   [['ctl', 'kill', 'boss'], /node id must be a positive integer, got "boss"/],
   [['ctl', 'status', '3'], /ctl status: takes no argument/],
+  [['ctl', 'isolate'], /ctl isolate: missing node id \(or "leader"\)/],
+  [['ctl', 'cut', '1'], /ctl cut: missing node ids <a> <b>/],
+  [['ctl', 'cut', '1', '2', '3'], /ctl cut: too many arguments/],
+  [['ctl', 'slow', '1', 'fast'], /ctl slow: ms must be an integer from 0 to 60000, got "fast"/],
+  [['ctl', 'slow', '1', '70000'], /ctl slow: ms must be an integer/],
+  [['ctl', 'heal', '1', '2'], /ctl heal: too many arguments/],
+  [['ctl', 'kill', '1', '--one-way'], /--one-way only goes with cut/],
   [['status', 'x'], /too many arguments/],
   [['get', '\u0000\u00ff\ufffd', 'more'], /too many arguments/],
 ];
@@ -164,4 +171,16 @@ t.test('the bin: shebang and exit codes as a real process', async (tt) => {
   const down = await bin(['get', 'k', '--nodes', `127.0.0.1:${port}`, '--timeout', '200', '--log-dir', 'logs']);
   tt.equal(down.code, 1, 'exits (no handle left open) with 1');
   tt.match(down.stderr, /UNAVAILABLE/);
+});
+
+t.test('raftkv certs: into the cluster file data dir by default, or --out; a second run keeps everything', async (tt) => {
+  writeFileSync(join(dir, 'certs-cluster.json'), JSON.stringify({ nodes: [{ id: 1, host: '127.0.0.1', port: 7001, peerPort: 7101 }], electionTimeoutMs: { min: 150, max: 300 }, heartbeatIntervalMs: 50, dataDir: 'certs-data', logDir: 'logs' }));
+  const first = await run(['certs', '--config', 'certs-cluster.json']);
+  tt.equal(first.code, 0, first.err);
+  tt.equal(first.out, `${join(dir, 'certs-data', 'certs')}: wrote ca.crt ca.key node-1.crt node-1.key client.crt client.key\n`);
+  const again = await run(['certs', '--config', 'certs-cluster.json']);
+  tt.match(again.out, /every file is there already; nothing written/);
+  const out = await run(['certs', '--config', 'certs-cluster.json', '--out', 'elsewhere']);
+  tt.match(out.out, new RegExp(`^${join(dir, 'elsewhere')}: wrote ca\\.crt`));
+  tt.match(readFileSync(join(dir, 'elsewhere', 'node-1.crt'), 'utf8'), /^-----BEGIN CERTIFICATE-----/);
 });

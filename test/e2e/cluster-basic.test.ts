@@ -75,7 +75,7 @@ t.test('3 nodes: election, every dialect through every node, kill -9, restart', 
   const others = c.nodes.map((n) => n.id).filter((id) => id !== leader);
   await expectReplicationInfo(t, c, leader, others);
   const info = await redisInfo(c.node(others[0]!).port);
-  t.same([...info.keys()], ['server', 'clients', 'persistence', 'replication', 'raft', 'keyspace'], 'INFO through a follower: every section parses');
+  t.same([...info.keys()], ['server', 'clients', 'persistence', 'stats', 'replication', 'raft', 'keyspace'], 'INFO through a follower: every section parses');
   t.equal(info.get('server')?.get('tcp_port'), String(c.node(others[0]!).port), 'tcp_port is the follower\'s own');
   t.equal(info.get('raft')?.get('raft_leader'), String(leader), 'raft_leader names the leader');
 

@@ -9,10 +9,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import split2 from 'split2';
+import { ensureCertificates } from '../../src/cluster/certificates.js';
 import { findFreePorts } from '../../src/cluster/free-ports.js';
 import { encodeCommand, RespReplyParser } from '../../src/protocol/resp.js';
 import { parseInfo } from '../lib/parse-info.js';
@@ -37,10 +39,24 @@ import { waitFor } from '../lib/wait-for.js';
 
 export { waitFor };
 
-/** One JSON request on a fresh connection; rejects on connection errors or after timeoutMs. */
-export function jsonRequest(port: number, req: Record<string, unknown>, timeoutMs = 3000): Promise<any> {
+/** How a test client reaches a secure cluster: the CA to trust (TLS) and the password to AUTH with. */
+export interface ClientCreds {
+  ca?: Buffer;
+  password?: string;
+}
+
+/** A connection to a client port on loopback, in TLS when `ca` is given. */
+export function connectClient(port: number, ca?: Buffer): net.Socket {
+  return ca ? tls.connect({ host: '127.0.0.1', port, ca }) : net.connect({ host: '127.0.0.1', port });
+}
+
+/**
+ * One JSON request on a fresh connection; rejects on connection errors or after timeoutMs. With
+ * a password, an auth request goes first and its reply is skipped.
+ */
+export function jsonRequest(port: number, req: Record<string, unknown>, timeoutMs = 3000, { password, ca }: ClientCreds = {}): Promise<any> {
   return new Promise((resolvePromise, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
+    const socket = connectClient(port, ca);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`no reply from :${port} within ${timeoutMs} ms`));
@@ -49,7 +65,9 @@ export function jsonRequest(port: number, req: Record<string, unknown>, timeoutM
       clearTimeout(timer);
       reject(e);
     });
-    socket.pipe(split2()).once('data', (line: string) => {
+    let skip = password === undefined ? 0 : 1;
+    socket.pipe(split2()).on('data', (line: string) => {
+      if (skip-- > 0) return;
       clearTimeout(timer);
       socket.destroy();
       try {
@@ -58,7 +76,8 @@ export function jsonRequest(port: number, req: Record<string, unknown>, timeoutM
         reject(e);
       }
     });
-    socket.write(JSON.stringify({ id: 1, ...req }) + '\n');
+    const auth = password === undefined ? '' : JSON.stringify({ id: 0, op: 'auth', password }) + '\n';
+    socket.write(auth + JSON.stringify({ id: 1, ...req }) + '\n');
   });
 }
 
@@ -103,16 +122,16 @@ export type ExchangeEnd = RegExp | { chars: number } | 'close';
 /**
  * Sends `payload` raw and collects what comes back until `until` holds or the server closes the
  * connection (`closed` says which); rejects with what arrived if neither happens within
- * `timeoutMs`. `end` half-closes after sending.
+ * `timeoutMs`. `end` half-closes after sending; `ca` speaks TLS trusting that CA.
  */
 export function rawExchange(
   port: number,
   payload: string | Buffer,
   until: ExchangeEnd,
-  { timeoutMs = 10_000, end = false } = {},
+  { timeoutMs = 10_000, end = false, ca = undefined as Buffer | undefined } = {},
 ): Promise<{ data: string; closed: boolean }> {
   return new Promise((resolvePromise, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
+    const socket = connectClient(port, ca);
     let data = '';
     let settled = false;
     const finish = (closed: boolean, err?: Error) => {
@@ -126,7 +145,7 @@ export function rawExchange(
     const wanted = until === 'close' ? 'the connection closed' : until instanceof RegExp ? `a reply matching ${until}` : `${until.chars} characters`;
     const hard = setTimeout(() => finish(false, new Error(`raw exchange on port ${port}: waited ${timeoutMs} ms for ${wanted}, got ${JSON.stringify(data)}`)), timeoutMs);
     const done = () => (until === 'close' ? false : until instanceof RegExp ? until.test(data) : data.length >= until.chars);
-    socket.on('connect', () => {
+    socket.on(ca ? 'secureConnect' : 'connect', () => {
       if (end) socket.end(payload);
       else socket.write(payload);
     });
@@ -146,6 +165,14 @@ export interface ClusterOptions {
   heartbeatIntervalMs?: number;
   /** More cluster.json fields (snapshotEvery, readMode, ...). */
   extra?: Record<string, unknown>;
+  /** cluster.json's client-port `limits` block. */
+  limits?: Record<string, number>;
+  /** Clients must AUTH with this password (written to a 0600 file named in `security`). */
+  password?: string;
+  /** More fields of cluster.json's `security` block. */
+  security?: Record<string, unknown>;
+  /** Certificates in `<dir>/certs` (raftkv certs), mutual TLS between peers, TLS on client ports. */
+  secure?: boolean;
 }
 
 export class TestCluster {
@@ -156,6 +183,8 @@ export class TestCluster {
     readonly dir: string,
     readonly configPath: string,
     readonly nodes: TestNode[],
+    /** The CA and password clients need, if the cluster is secure. */
+    readonly creds: ClientCreds = {},
   ) {}
 
   node(id: number): TestNode {
@@ -189,7 +218,7 @@ export class TestCluster {
 
   async status(id: number): Promise<any | null> {
     try {
-      const r = await jsonRequest(this.node(id).port, { op: 'status' }, 1000);
+      const r = await jsonRequest(this.node(id).port, { op: 'status' }, 1000, this.creds);
       return r.ok ? r.value : null;
     } catch {
       return null;
@@ -198,15 +227,20 @@ export class TestCluster {
 
   /** The id of the node that all reachable nodes among `among` agree is leader, once they do. */
   async waitForLeader(among: number[] = this.nodes.map((n) => n.id), timeoutMs = 20_000): Promise<number> {
-    return waitFor(`a leader among nodes ${among.join(',')}`, async () => {
-      const sts = await Promise.all(among.map((id) => this.status(id)));
-      const leaders = sts.filter((s) => s && s.role === 'leader');
-      if (leaders.length !== 1) return 0;
-      const id = leaders[0].id as number;
-      // Every live node in `among` must know it (so that forwarding works).
-      return sts.every((s) => s && s.leader === id) ? id : 0;
-    }, timeoutMs);
+    return waitForAgreedLeader((id) => this.status(id), among, timeoutMs);
   }
+}
+
+/** The id of the node that all nodes in `among` agree is leader, once they do. */
+export function waitForAgreedLeader(status: (id: number) => Promise<any | null>, among: number[], timeoutMs = 20_000): Promise<number> {
+  return waitFor(`a leader among nodes ${among.join(',')}`, async () => {
+    const sts = await Promise.all(among.map(status));
+    const leaders = sts.filter((s) => s && s.role === 'leader');
+    if (leaders.length !== 1) return 0;
+    const id = leaders[0].id as number;
+    // Every live node in `among` must know it (so that forwarding works).
+    return sts.every((s) => s && s.leader === id) ? id : 0;
+  }, timeoutMs);
 }
 
 export async function startCluster(t: Tap, opts: ClusterOptions = {}): Promise<TestCluster> {
@@ -215,6 +249,17 @@ export async function startCluster(t: Tap, opts: ClusterOptions = {}): Promise<T
   const ports = await findFreePorts(2 * n);
   const nodes: TestNode[] = Array.from({ length: n }, (_, i) => ({ id: i + 1, host: '127.0.0.1', port: ports[2 * i]!, peerPort: ports[2 * i + 1]! }));
   const configPath = join(dir, 'cluster.json');
+  const security: Record<string, unknown> = { ...opts.security };
+  if (opts.password !== undefined) {
+    writeFileSync(join(dir, 'password'), opts.password + '\n', { mode: 0o600 });
+    security.passwordFile = 'password';
+  }
+  let ca: Buffer | undefined;
+  if (opts.secure) {
+    await ensureCertificates(join(dir, 'certs'), nodes);
+    ca = readFileSync(join(dir, 'certs', 'ca.crt'));
+    Object.assign(security, { certDir: 'certs', clientTls: 'on' }, opts.security);
+  }
   writeFileSync(
     configPath,
     JSON.stringify({
@@ -224,9 +269,11 @@ export async function startCluster(t: Tap, opts: ClusterOptions = {}): Promise<T
       dataDir: 'data',
       logDir: 'logs',
       ...opts.extra,
+      ...(opts.limits ? { limits: opts.limits } : {}),
+      ...(Object.keys(security).length > 0 ? { security } : {}),
     }),
   );
-  const c = new TestCluster(dir, configPath, nodes);
+  const c = new TestCluster(dir, configPath, nodes, { ...(ca ? { ca } : {}), ...(opts.password !== undefined ? { password: opts.password } : {}) });
   t.teardown(async () => {
     c.killAllNow();
     await Promise.all([...c.exits.values()]);
@@ -246,6 +293,13 @@ export const CLEAN_STOP_LOG_TAIL = [/\[node \d+\] stopped$/, /supervisor: node \
 
 export function lastLogLines(file: string, n: number): string[] {
   return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n);
+}
+
+/** Resident memory of a process, from /proc (Linux). */
+export function rssBytes(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!kb) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(kb[1]) * 1024;
 }
 
 /** Pids of processes (other than this one) whose command line mentions `text` (Linux /proc). */

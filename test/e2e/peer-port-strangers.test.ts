@@ -7,14 +7,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
-import { jsonRequest, startCluster, waitFor } from './harness.js';
-
-/** Resident memory of a process, from /proc (Linux). */
-function rssBytes(pid: number): number {
-  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!kb) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(kb[1]) * 1024;
-}
+import { jsonRequest, rssBytes, startCluster, waitFor } from './harness.js';
 
 /**
  * Writes `bytes` without a newline on a fresh connection. Resolves true when the server closes it,

@@ -13,98 +13,12 @@
  * Set RAFT_TUI_CAPTURE=<file> to save the screen after the failover and the shell round trip.
  */
 import t from 'tap';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { findFreePorts } from '../../src/cluster/free-ports.js';
 import { CLEAN_STOP_LOG_TAIL, lastLogLines, startCluster, waitFor } from './harness.js';
 
-const BIN = fileURLToPath(new URL('../../src/tui/main.js', import.meta.url));
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
-
-type Teardown = { teardown(fn: () => unknown): void; comment(...args: unknown[]): void };
-
-/** Pids of processes whose command line contains every one of `texts` (the test's unique temp folder, …). */
-function pidsMentioning(...texts: string[]): number[] {
-  const out = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout;
-  return out
-    .split('\n')
-    .filter((line) => texts.every((text) => line.includes(text)))
-    .map((line) => Number(line.trim().split(/\s+/, 1)[0]))
-    .filter((pid) => Number.isInteger(pid) && pid > 0 && pid !== process.pid);
-}
-
-class Terminal {
-  readonly server: string;
-  constructor(
-    t: Teardown,
-    readonly dir: string,
-    command: string,
-  ) {
-    this.server = `raftkv-tui-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-    t.teardown(() => {
-      spawnSync('tmux', ['-L', this.server, 'kill-server']);
-      // The supervisor and nodes live in their own process groups: find them by the folder.
-      for (const pid of pidsMentioning(dir)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-    });
-    // The shell line keeps the pane after raft-tui exits, so its exit code can be read.
-    this.tmux('new-session', '-d', '-s', 'tui', '-x', '160', '-y', '50', `${command}; echo "raft-tui exited with $?"; sleep 120`);
-  }
-
-  tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.server, ...args], { encoding: 'utf8' });
-  }
-
-  screen(): string {
-    try {
-      return this.tmux('capture-pane', '-p', '-t', 'tui');
-    } catch {
-      return '';
-    }
-  }
-
-  /** Presses named keys (K, Enter, Tab, Escape, …), one tmux call each. */
-  press(...keys: string[]): void {
-    for (const k of keys) this.tmux('send-keys', '-t', 'tui', k);
-  }
-
-  /** Types text literally. */
-  type(text: string): void {
-    this.tmux('send-keys', '-t', 'tui', '-l', text);
-  }
-
-  /** Waits until the screen matches; the error shows the last screen. */
-  async see<T>(what: string, probe: (screen: string) => T | undefined | null | false, timeoutMs: number): Promise<T> {
-    try {
-      return (await waitFor(what, () => probe(this.screen()), timeoutMs, 100)) as T;
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- screen ---\n${this.screen()}`);
-    }
-  }
-}
-
-function tempDir(t: Teardown): string {
-  const dir = mkdtempSync(join(tmpdir(), 'raftkv-tui-'));
-  t.teardown(() => {
-    if (process.env.KEEP_E2E_DIR) t.comment(`kept ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
-
-/** The leader and its term from the header line (`leader: node 3 (term 2)`). */
-const leaderIn = (screen: string): { id: number; term: number } | undefined => {
-  const m = /leader: node (\d+) \(term (\d+)\)/.exec(screen.split('\n')[0] ?? '');
-  return m ? { id: Number(m[1]), term: Number(m[2]) } : undefined;
-};
+import { BIN, hasTmux, leaderIn, pidsMentioning, tempDir, Terminal } from './tmux-terminal.js';
 
 t.test('raft-tui in tmux: leader, K, new leader, SET/GET in the shell, quit stops the cluster', { skip: !hasTmux && 'tmux is not installed' }, async (t) => {
   const dir = tempDir(t);

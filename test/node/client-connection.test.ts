@@ -22,7 +22,7 @@ interface Running {
 }
 
 /** A server whose one connection runs requests by handing them to the test. */
-async function harness(t: { teardown(fn: () => unknown): void }) {
+async function harness(t: { teardown(fn: () => unknown): void }, limits = { maxPending: 4096, maxOutputBytes: 64 * 1024 * 1024 }) {
   const running: Running[] = [];
   const started: string[] = [];
   const writes: string[] = [];
@@ -37,12 +37,13 @@ async function harness(t: { teardown(fn: () => unknown): void }) {
       writes.push(data);
       return write(data);
     }) as typeof socket.write;
-    new ClientConnection(socket, runner, silentLog as never, 4096);
+    new ClientConnection(socket, runner, silentLog as never, limits);
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const client = net.connect((server.address() as net.AddressInfo).port, '127.0.0.1');
   await once(client, 'connect');
+  client.on('error', () => {});
   const replies: RespReply[] = [];
   const parser = new RespReplyParser();
   client.on('data', (b) => replies.push(...parser.feed(b)));
@@ -120,7 +121,7 @@ t.test('a runner that throws answers with an error, and later requests still run
         done(null, 'OK');
       },
       silentLog as never,
-      4096,
+      { maxPending: 4096, maxOutputBytes: 64 * 1024 * 1024 },
     );
   });
   server.listen(0, '127.0.0.1');
@@ -137,4 +138,35 @@ t.test('a runner that throws answers with an error, and later requests still run
     { type: 'error', message: 'ERR boom' },
     { type: 'simple', value: 'OK' },
   ]);
+});
+
+t.test('at most maxPending requests outstanding; the rest of a pipelined burst waits its turn', async (t) => {
+  const h = await harness(t, { maxPending: 3, maxOutputBytes: 1 << 20 });
+  const keys = Array.from({ length: 8 }, (_, i) => `k${i}`);
+  h.client.write(Buffer.concat(keys.map((k) => encodeCommand(['SET', k, 'v']))));
+  await waitFor('three running', () => h.running.length === 3);
+  t.same(h.started, ['set k0', 'set k1', 'set k2'], 'only maxPending started');
+  for (const k of keys.slice(0, 3)) h.complete(`set ${k}`, null, 'OK');
+  await waitFor('the next three running', () => h.started.length === 6);
+  for (const k of keys.slice(3, 6)) h.complete(`set ${k}`, null, 'OK');
+  await waitFor('the last two running', () => h.started.length === 8);
+  for (const k of keys.slice(6)) h.complete(`set ${k}`, null, 'OK');
+  await waitFor('every reply, in order', () => h.replies.length === 8);
+  t.ok(h.replies.every((r) => r.type === 'simple'));
+});
+
+t.test('replies are written in bounded pieces; past maxOutputBytes the client is disconnected', async (t) => {
+  const h = await harness(t, { maxPending: 4096, maxOutputBytes: 1 << 20 });
+  const big = 'x'.repeat(100 * 1024);
+  h.client.write(Buffer.concat(Array.from({ length: 4 }, () => encodeCommand(['GET', 'big']))));
+  await waitFor('four reads running', () => h.running.length === 4);
+  for (let i = 0; i < 4; i++) h.complete('get big', null, big);
+  await waitFor('four replies', () => h.replies.length === 4);
+  t.ok(h.writes.every((w) => w.length <= 100 * 1024 + 16), 'a big reply goes alone, not joined with the others');
+  const closed = once(h.client, 'close');
+  h.client.write(Buffer.concat(Array.from({ length: 20 }, () => encodeCommand(['GET', 'big']))));
+  await waitFor('twenty reads running', () => h.running.length === 20);
+  for (let i = 0; i < 20; i++) h.complete('get big', null, big);
+  await closed;
+  t.pass('2 MB of replies finished at once: disconnected at the 1 MiB limit');
 });

@@ -7,11 +7,24 @@ import net from 'node:net';
 import t, { type Test } from 'tap';
 import { silentLogger } from '../../src/node/logger.js';
 import { ClientServer } from '../../src/node/client-server.js';
+import { NodeStats } from '../../src/node/node-stats.js';
 import { driverRig, singleNodeLeader, TICK_MS, type DriverRig } from './driver-harness.js';
 
 /** Serves `rig` on 127.0.0.1:0 and pumps it; everything is closed in teardown, also on failure. */
 async function serve(t: Test, rig: DriverRig): Promise<number> {
-  const server = new ClientServer({ host: '127.0.0.1', port: 0, driver: rig.driver, sm: rig.sm, log: silentLogger, info: () => ({}) });
+  const server = new ClientServer({
+    host: '127.0.0.1',
+    port: 0,
+    driver: rig.driver,
+    sm: rig.sm,
+    log: silentLogger,
+    info: () => ({}),
+    stats: new NodeStats(),
+    // INFO is not under test here.
+    facts: () => {
+      throw new Error('INFO is not part of these tests');
+    },
+  });
   await server.start();
   const pump = setInterval(() => {
     rig.clock.advance(TICK_MS);

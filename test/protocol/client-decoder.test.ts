@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import t from 'tap';
 import { ClientRequestDecoder, parseRedisInteger, type ClientDecoderOptions, type DecodedRequest } from '../../src/protocol/client-decoder.js';
 import { encodeCommand } from '../../src/protocol/resp.js';
@@ -270,3 +271,31 @@ t.test('partialDialect names the dialect of a request cut short', async (t) => {
     t.equal(d.partialDialect, dialect);
   }
 });
+
+t.test('an unfinished line sent one byte at a time costs memory in proportion to its bytes', async (t) => {
+  // Before: every 1-byte chunk was kept as its own Buffer (~150 bytes of heap each). Measured in a
+  // child with --expose-gc, so garbage does not blur the number.
+  const decoderUrl = new URL('../../src/protocol/client-decoder.js', import.meta.url).href;
+  const script = `
+    const { ClientRequestDecoder } = await import(${JSON.stringify(decoderUrl)});
+    const used = () => { gc(); gc(); const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };
+    // A JSON line and a RESP bulk, each still short of its end.
+    const decoders = [new ClientRequestDecoder(), new ClientRequestDecoder()];
+    const before = used();
+    decoders[0].push(Buffer.from('{'));
+    decoders[1].push(Buffer.from('*1\\r\\n$999999\\r\\n'));
+    for (const d of decoders) for (let k = 0; k < ${PER_DECODER}; k++) d.push(Buffer.from('a'));
+    const grown = used() - before;
+    const buffered = decoders[1].bufferedBytes;
+    const out = decoders[0].push(Buffer.from('\\n'));
+    console.log(JSON.stringify({ grown, buffered, line: out[0].line.length }));`;
+  const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  const { grown, buffered, line } = JSON.parse(r.stdout);
+  const held = 2 * PER_DECODER;
+  t.comment(`${(grown / 1024 / 1024).toFixed(2)} MiB for ${held} bytes held (${(grown / held).toFixed(1)} per byte)`);
+  t.ok(grown < 4 * held, 'at most a few bytes of memory per byte held');
+  t.equal(buffered, PER_DECODER);
+  t.equal(line, PER_DECODER + 1, 'the line still decodes whole once its newline comes');
+});
+const PER_DECODER = 300_000;

@@ -149,6 +149,11 @@ const BAD: Array<[string, (c: Record<string, any>) => unknown, RegExp]> = [
   ['dataDir missing', (c) => (delete c.dataDir, c), /dataDir: missing/],
   ['dataDir empty', (c) => ({ ...c, dataDir: '' }), /dataDir: must be a non-empty string/],
   ['logDir an array', (c) => ({ ...c, logDir: ['logs'] }), /logDir: must be a non-empty string, got \["logs"\]/],
+  ['limits unknown field', (c) => ({ ...c, limits: { maxclients: 5 } }), /limits\.maxclients: unknown field/],
+  ['limits maxClients zero', (c) => ({ ...c, limits: { maxClients: 0 } }), /limits\.maxClients: must be an integer >= 1, got 0/],
+  ['security clientTls unknown', (c) => ({ ...c, security: { certDir: 'certs', clientTls: 'yes' } }), /security\.clientTls: must be one of "off", "on", "mutual", got "yes"/],
+  ['security TLS without certDir', (c) => ({ ...c, security: { clientTls: 'on' } }), /security\.clientTls: "on" needs security\.certDir/],
+  ['security passwordFile empty', (c) => ({ ...c, security: { passwordFile: '' } }), /security\.passwordFile: must be a non-empty string/],
   ['a very long bad value is shortened', (c) => ({ ...c, logDir: new Array(300).fill(1) }), /logDir: must be a non-empty string, got \[1,1,.{40,60}\.\.\.$/],
 ];
 
@@ -199,4 +204,25 @@ t.test('writeClusterConfig round-trips and replaces atomically', async (tt) => {
   tt.equal(loadClusterConfig(path).heartbeatIntervalMs, 20, 'overwritten');
   tt.match(loadClusterConfig(path), { readMode: 'lease', maxClockDrift: 0.2 }, 'the read mode survives a round trip');
   tt.match(readFileSync(path, 'utf8'), /^\{\n  "nodes": \[\n    \{"id":1,/, 'readable, one node per line');
+  const secure = parseClusterConfig({ ...good(), limits: { maxClients: 5 }, security: { certDir: 'certs', clientTls: 'mutual', passwordFile: 'pw' } }, dir);
+  tt.same(secure.security, { certDir: join(dir, 'certs'), clientTls: 'mutual', passwordFile: join(dir, 'pw'), authTimeoutMs: 10_000 }, 'security paths resolve against the folder');
+  writeClusterConfig(path, secure);
+  tt.same(loadClusterConfig(path), secure, 'limits and security survive a round trip');
+});
+
+t.test('metricsPort per node: optional, a port, clashes named, written back', async (tt) => {
+  const raw = good();
+  raw.nodes[0].metricsPort = 9101;
+  const cfg = parseClusterConfig(raw, '/srv/kv');
+  tt.equal(cfg.nodes[0]!.metricsPort, 9101);
+  tt.notOk('metricsPort' in cfg.nodes[1]!, 'off unless given');
+  const bad = good();
+  bad.nodes[1].metricsPort = 'x';
+  tt.throws(() => parseClusterConfig(bad, '/srv'), { code: 'BAD_CONFIG', message: /nodes\[1\]\.metricsPort/ });
+  const clash = good();
+  clash.nodes[2].metricsPort = 7001;
+  tt.throws(() => parseClusterConfig(clash, '/srv'), { code: 'BAD_CONFIG', message: /nodes\[2\]\.metricsPort: port 7001 .*nodes\[0\]\.port/ });
+  const dir = tempDir(tt);
+  writeClusterConfig(join(dir, 'c.json'), cfg);
+  tt.equal(loadClusterConfig(join(dir, 'c.json')).nodes[0]!.metricsPort, 9101, 'kept by writeClusterConfig');
 });

@@ -29,6 +29,8 @@ const TABLE: Array<[ErrorCode, RetryClass]> = [
   ['BAD_CONFIG', 'never'],
   ['BAD_FLAG', 'never'],
   ['CORRUPT_LOG', 'never'],
+  ['NOAUTH', 'never'],
+  ['WRONGPASS', 'never'],
   ['INTERNAL', 'never'],
 ];
 

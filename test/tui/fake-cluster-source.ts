@@ -8,7 +8,7 @@ import type { ClusterSource } from '../../src/tui/hooks/cluster-source.js';
 import { EMPTY_METRICS, type ClusterSnapshot, type NodeView } from '../../src/tui/model.js';
 import { replyFromError, replyFromResult, type ShellReply } from '../../src/tui/shell/reply.js';
 
-export type FakeMethod = 'kill' | 'killLeader' | 'restart' | 'stop' | 'execute';
+export type FakeMethod = 'kill' | 'killLeader' | 'restart' | 'stop' | 'isolate' | 'heal' | 'execute';
 
 export interface FakeCall {
   method: FakeMethod;
@@ -114,6 +114,15 @@ export class FakeClusterSource implements ClusterSource {
 
   stop(id: NodeId): Promise<void> {
     return this.record('stop', [id], undefined);
+  }
+
+  isolate(target: NodeId | 'leader'): Promise<string> {
+    const id = target === 'leader' ? this.leaderId() : target;
+    return this.record('isolate', [target], `isolated ${id}`);
+  }
+
+  heal(): Promise<string> {
+    return this.record('heal', [], 'no faults');
   }
 
   execute(argv: readonly string[]): Promise<ShellReply> {

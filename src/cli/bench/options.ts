@@ -7,6 +7,7 @@
  * `-h` stays help, as in every raftkv command; one node is named with `--host H -p P`.
  */
 import { resolve } from 'node:path';
+import { clientSecurityFrom, type ClientSecurity } from '../../client/client-security.js';
 import { loadClusterConfig, type ClusterConfig } from '../../protocol/cluster-config.js';
 import { boolFlag, expectPositionals, intFlag, parseArgs, stringFlag, UsageError, type FlagSpec, type ParsedArgs } from '../args.js';
 import { DEFAULT_CONFIG_FILE, parseNodeList } from '../client-target.js';
@@ -18,6 +19,8 @@ export type TestName = (typeof TEST_NAMES)[number];
 export interface BenchNode {
   host: string;
   port: number;
+  /** TLS and password of a secure cluster (from its cluster file). */
+  security?: ClientSecurity;
 }
 
 /** How much load one test applies: a request count, or a time budget. */
@@ -174,7 +177,9 @@ function resolveNodes(args: ParsedArgs, cwd: string): { nodes: BenchNode[]; labe
   }
   const file = config ?? DEFAULT_CONFIG_FILE;
   const cfg: ClusterConfig = loadClusterConfig(resolve(cwd, file));
-  return { nodes: cfg.nodes.map((n) => ({ host: n.host, port: n.port })), label: `${file} (${cfg.nodes.length} nodes)` };
+  // A secure cluster's TLS files and password come from its cluster file, as for every tool.
+  const security = clientSecurityFrom(cfg.security);
+  return { nodes: cfg.nodes.map((n) => ({ host: n.host, port: n.port, ...(security ? { security } : {}) })), label: `${file} (${cfg.nodes.length} nodes)` };
 }
 
 /**

@@ -1,21 +1,24 @@
 /**
- * `raftkv ctl status | kill <id> | kill leader | restart <id> | stop <id> | shutdown`: talks to a
- * running `raftkv up` through its control socket. The socket is `<dataDir>/supervisor.sock`, the
+ * `raftkv ctl status | kill <id> | kill leader | restart <id> | stop <id> | shutdown`, and the
+ * network faults `isolate <id|leader> | cut <a> <b> [--one-way] | slow <id> <ms> | heal [<id>]`:
+ * talks to a running `raftkv up` through its control socket. The socket is `<dataDir>/supervisor.sock`, the
  * data directory coming from --socket, --data-dir, the cluster file (--config or ./cluster.json),
  * or ./data, in that order.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { connectControl } from '../../cluster/control-client.js';
-import { CONTROL_SOCKET_NAME } from '../../cluster/control-protocol.js';
-import type { NodeStatusRow, SupervisedNode } from '../../cluster/supervisor.js';
+import { CONTROL_SOCKET_NAME, MAX_SLOW_MS } from '../../cluster/control-protocol.js';
+import { describePlan } from '../../cluster/fault-plan.js';
+import type { FaultEvent, NodeStatusRow, SupervisedNode } from '../../cluster/supervisor.js';
+import type { FaultSettingsWire } from '../../protocol/fault-messages.js';
 import { loadClusterConfig } from '../../protocol/cluster-config.js';
 import { boolFlag, expectPositionals, stringFlag, UsageError, type ParsedArgs } from '../args.js';
 import { DEFAULT_CONFIG_FILE } from '../client-target.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command.js';
 import { formatTable } from '../format-table.js';
 
-const ACTIONS = ['status', 'kill', 'restart', 'stop', 'snapshot', 'shutdown'] as const;
+const ACTIONS = ['status', 'kill', 'restart', 'stop', 'snapshot', 'shutdown', 'isolate', 'cut', 'slow', 'heal'] as const;
 type Action = (typeof ACTIONS)[number];
 
 function socketPathFrom(args: ParsedArgs, io: CliIo): string {
@@ -34,10 +37,20 @@ function parseNodeId(word: string, action: string): number {
   return Number(word);
 }
 
-/** The `ctl status` table: id, address, pid, state, role, term, leader, commit, applied. */
+/** A node's share of the faults for the status table: "drops to 2,3; from 2,3; +200ms", or null. */
+export function formatNodeFaults(f: FaultSettingsWire | undefined): string | null {
+  if (!f) return null;
+  const parts: string[] = [];
+  if (f.dropTo.length) parts.push(`drops to ${f.dropTo.join(',')}`);
+  if (f.dropFrom.length) parts.push(`from ${f.dropFrom.join(',')}`);
+  if (f.delayMs) parts.push(`+${f.delayMs}ms`);
+  return parts.length ? parts.join('; ') : null;
+}
+
+/** The `ctl status` table: id, address, pid, state, role, term, leader, commit, applied, faults. */
 export function formatStatusTable(rows: readonly NodeStatusRow[]): string {
   return formatTable(
-    ['id', 'address', 'pid', 'state', 'role', 'term', 'leader', 'commit', 'applied'],
+    ['id', 'address', 'pid', 'state', 'role', 'term', 'leader', 'commit', 'applied', 'faults'],
     rows.map((r) => [
       r.id,
       `${r.host}:${r.port}`,
@@ -48,8 +61,22 @@ export function formatStatusTable(rows: readonly NodeStatusRow[]): string {
       r.leader || null,
       r.commitIndex,
       r.lastApplied,
+      formatNodeFaults(r.faults),
     ]),
   );
+}
+
+const FAULT_ACTIONS: ReadonlySet<Action> = new Set(['isolate', 'cut', 'slow', 'heal']);
+
+function parseMs(word: string): number {
+  if (!/^\d{1,5}$/.test(word) || Number(word) > MAX_SLOW_MS) throw new UsageError(`ctl slow: ms must be an integer from 0 to ${MAX_SLOW_MS}, got ${JSON.stringify(word)}`);
+  return Number(word);
+}
+
+/** "isolate 2: faults now 1<->2, 2<->3" and a warning naming nodes that did not confirm. */
+function describeFaultEvent(e: FaultEvent): string {
+  const warn = e.unconfirmed.length ? `warning: node(s) ${e.unconfirmed.join(', ')} did not confirm (down or busy); their peers enforce the cuts\n` : '';
+  return `${e.action}: faults now ${describePlan(e.plan)}\n${warn}`;
 }
 
 function describeNode(n: SupervisedNode): string {
@@ -59,31 +86,40 @@ function describeNode(n: SupervisedNode): string {
 
 export const ctlCommand: Command = {
   name: 'ctl',
-  summary: 'control a running `raftkv up`: status, kill, restart, stop, snapshot, shutdown',
+  summary: 'control a running `raftkv up`: status, kill, restart, stop, snapshot, shutdown, isolate, cut, slow, heal',
   usage:
     'raftkv ctl status\n' +
     '       raftkv ctl kill <id>|leader     (SIGKILL, as a crash)\n' +
     '       raftkv ctl restart <id>         (start a stopped or killed node; kills it first if up)\n' +
     '       raftkv ctl stop <id>            (SIGTERM, clean stop)\n' +
     '       raftkv ctl snapshot <id>|all    (take a snapshot now and compact the log)\n' +
-    '       raftkv ctl shutdown             (stop every node and the supervisor)',
+    '       raftkv ctl shutdown             (stop every node and the supervisor)\n' +
+    '       raftkv ctl isolate <id>|leader  (cut a node off from every other member, both ways)\n' +
+    '       raftkv ctl cut <a> <b> [--one-way]  (lose messages between a and b; only a -> b with --one-way)\n' +
+    '       raftkv ctl slow <id> <ms>       (delay all peer traffic of a node, both ways; 0 removes it)\n' +
+    '       raftkv ctl heal [<id>]          (remove every fault, or those involving one node)',
   flags: [
     { name: 'config', type: 'string', valueName: 'F', help: `cluster file whose dataDir holds the socket (default ./${DEFAULT_CONFIG_FILE})` },
     { name: 'data-dir', type: 'string', valueName: 'D', help: `data directory of the running cluster (the socket is D/${CONTROL_SOCKET_NAME})` },
     { name: 'socket', type: 'string', valueName: 'PATH', help: 'the control socket itself' },
+    { name: 'one-way', type: 'boolean', help: 'cut: only messages from a to b are lost' },
     { name: 'json', type: 'boolean', help: 'print the reply as JSON' },
   ],
   async run(args, io) {
-    const [action, ...rest] = expectPositionals(args, 1, 2, 'an action: status, kill <id|leader>, restart <id>, stop <id>, snapshot <id|all>, shutdown');
+    const [action, ...rest] = expectPositionals(args, 1, 4, 'an action: status, kill <id|leader>, restart <id>, stop <id>, snapshot <id|all>, shutdown, isolate <id|leader>, cut <a> <b>, slow <id> <ms>, heal [<id>]');
     if (!(ACTIONS as readonly string[]).includes(action)) {
       throw new UsageError(`ctl: unknown action ${JSON.stringify(action)} (expected ${ACTIONS.join(', ')})`);
     }
     const act = action as Action;
-    const needsId = act === 'kill' || act === 'restart' || act === 'stop' || act === 'snapshot';
-    if (needsId && rest.length === 0) throw new UsageError(`ctl ${act}: missing node id${act === 'kill' ? ' (or "leader")' : ''}`);
-    if (!needsId && rest.length > 0) throw new UsageError(`ctl ${act}: takes no argument, got ${JSON.stringify(rest[0])}`);
+    const arity: Record<Action, [number, number]> = { status: [0, 0], shutdown: [0, 0], kill: [1, 1], restart: [1, 1], stop: [1, 1], snapshot: [1, 1], isolate: [1, 1], cut: [2, 2], slow: [2, 2], heal: [0, 1] };
+    const [min, max] = arity[act];
+    if (rest.length < min) throw new UsageError(`ctl ${act}: missing ${act === 'cut' ? 'node ids <a> <b>' : act === 'slow' ? '<id> <ms>' : `node id${act === 'kill' || act === 'isolate' ? ' (or "leader")' : ''}`}`);
+    if (rest.length > max) throw new UsageError(max === 0 ? `ctl ${act}: takes no argument, got ${JSON.stringify(rest[0])}` : `ctl ${act}: too many arguments, got ${JSON.stringify(rest.slice(max))} extra`);
+    if (boolFlag(args, 'one-way') && act !== 'cut') throw new UsageError(`ctl ${act}: --one-way only goes with cut`);
+    const needsId = act === 'kill' || act === 'restart' || act === 'stop';
     const target =
-      act === 'kill' && rest[0] === 'leader' ? 'leader' : act === 'snapshot' && rest[0] === 'all' ? 'all' : needsId ? parseNodeId(rest[0], act) : null;
+      (act === 'kill' || act === 'isolate') && rest[0] === 'leader' ? 'leader' : act === 'snapshot' && rest[0] === 'all' ? 'all' : rest.length > 0 && act !== 'slow' ? parseNodeId(rest[0]!, act) : null;
+    const ms = act === 'slow' ? parseMs(rest[1]!) : 0;
 
     const ctl = await connectControl(socketPathFrom(args, io));
     try {
@@ -112,6 +148,18 @@ export const ctlCommand: Command = {
           if (boolFlag(args, 'json')) io.out(`${JSON.stringify(rows)}\n`);
           return rows.some((r) => r.error) ? EXIT_FAILED : EXIT_OK;
         }
+        case 'isolate':
+          result = await ctl.isolate(target as number | 'leader');
+          break;
+        case 'cut':
+          result = await ctl.cut(target as number, parseNodeId(rest[1]!, act), boolFlag(args, 'one-way'));
+          break;
+        case 'slow':
+          result = await ctl.slow(parseNodeId(rest[0]!, act), ms);
+          break;
+        case 'heal':
+          result = await ctl.heal(target === null ? undefined : (target as number));
+          break;
         case 'shutdown':
           await ctl.shutdown();
           result = null;
@@ -120,6 +168,7 @@ export const ctlCommand: Command = {
       }
       if (boolFlag(args, 'json')) io.out(`${JSON.stringify(result)}\n`);
       else if (needsId) io.out(`${describeNode(result as SupervisedNode)}\n`);
+      else if (FAULT_ACTIONS.has(act)) io.out(describeFaultEvent(result as FaultEvent));
       return EXIT_OK;
     } finally {
       await ctl.close();

@@ -6,11 +6,12 @@
  * Restarts nothing on its own.
  */
 import { existsSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { generateClusterConfig } from '../../cluster/cluster-setup.js';
+import { secureCluster } from '../../cluster/secure-setup.js';
 import { startCluster } from '../../cluster/start-cluster.js';
 import { loadClusterConfig, type ClusterConfig } from '../../protocol/cluster-config.js';
-import { expectPositionals, intFlag, stringFlag, UsageError, type ParsedArgs } from '../args.js';
+import { boolFlag, expectPositionals, intFlag, stringFlag, UsageError, type ParsedArgs } from '../args.js';
 import { DEFAULT_CONFIG_FILE } from '../client-target.js';
 import { EXIT_OK, type CliIo, type Command } from '../command.js';
 
@@ -54,20 +55,26 @@ function shown(io: CliIo, path: string): string {
 export const upCommand: Command = {
   name: 'up',
   summary: 'run a supervised cluster in the foreground (Ctrl-C stops it)',
-  usage: 'raftkv up [--config F] [--nodes N] [--base-port P] [--data-dir D] [--log-dir D]',
+  usage: 'raftkv up [--config F] [--nodes N] [--base-port P] [--data-dir D] [--log-dir D] [--secure]',
   flags: [
     { name: 'config', type: 'string', valueName: 'F', help: `cluster file (default ./${DEFAULT_CONFIG_FILE}; without one, 3 nodes on free ports)` },
     { name: 'nodes', type: 'int', valueName: 'N', min: 1, max: 99, help: 'a new cluster of N nodes (ports from the OS unless --base-port)' },
     { name: 'base-port', type: 'int', valueName: 'P', min: 1, max: 65535, help: 'node i gets client port P+i-1, peer port P+100+i-1' },
     { name: 'data-dir', type: 'string', valueName: 'D', help: 'data directory (default: the cluster file\'s, or ./data)' },
     { name: 'log-dir', type: 'string', valueName: 'D', help: 'log directory (default: the cluster file\'s, or ./logs)' },
+    { name: 'secure', type: 'boolean', help: 'mutual TLS between nodes, TLS + AUTH for clients; makes <data-dir>/certs and <data-dir>/password when missing' },
   ],
   notes:
     'The cluster file the nodes run from is written to <data-dir>/cluster.json.\n' +
     'Control it from another terminal with `raftkv ctl status|kill|restart|stop`.',
   async run(args, io) {
     expectPositionals(args, 0, 0, 'no arguments (flags only)');
-    const cfg = await clusterFromFlags(args, io);
+    let cfg = await clusterFromFlags(args, io);
+    if (boolFlag(args, 'secure')) {
+      const secured = await secureCluster(cfg);
+      cfg = secured.config;
+      if (secured.written.length > 0) io.out(`raftkv: made ${secured.written.map((p) => shown(io, p)).join(' ')}\n`);
+    }
     const cluster = await startCluster(cfg);
 
     let signals = 0;
@@ -96,6 +103,12 @@ export const upCommand: Command = {
     }
     const dataFlag = shown(io, cfg.dataDir) === 'data' ? '' : ` --data-dir ${shown(io, cfg.dataDir)}`;
     lines.push(`control socket ${shown(io, cluster.control.socketPath)}  (raftkv ctl status${dataFlag})`);
+    const sec = cfg.security;
+    lines.push(
+      sec
+        ? `security: peers ${sec.certDir ? 'mutual TLS 1.3' : 'clear text'}; clients ${sec.clientTls === 'off' ? 'clear text' : `TLS${sec.clientTls === 'mutual' ? ' + client certificate' : ''}`}${sec.passwordFile ? ` + AUTH (password in ${shown(io, sec.passwordFile)})` : ''}; CA ${sec.certDir ? shown(io, join(sec.certDir, 'ca.crt')) : '-'}`
+        : 'security: off (clear text, no password): for a trusted network only; `raftkv up --secure` turns it on',
+    );
     lines.push('Ctrl-C stops the cluster.');
     io.out(`${lines.join('\n')}\n`);
 

@@ -21,6 +21,7 @@ import { useShell } from '../hooks/use-shell.js';
 import { useTerminalSize, type TerminalSize } from '../hooks/use-terminal-size.js';
 import { replyFromError } from '../shell/reply.js';
 import { HelpOverlay } from './HelpOverlay.js';
+import { LinkView } from './LinkView.js';
 import { NodeDetail } from './NodeDetail.js';
 import { NodeTable } from './NodeTable.js';
 import { Shell } from './Shell.js';
@@ -76,6 +77,7 @@ export function App({ source, size, now = Date.now, onQuit }: AppProps) {
   const [focus, setFocus, focusRef] = useEagerState<'table' | 'shell'>('table');
   const [helpOpen, setHelpOpen, helpOpenRef] = useEagerState(false);
   const [chosenId, setChosenId, chosenIdRef] = useEagerState<number | undefined>(undefined);
+  const [showLinks, setShowLinks] = useEagerState(false);
   const { events, log } = useClusterEvents(snapshot.nodes, snapshot.events, now);
   const prompt = `${snapshot.shellTarget ?? 'not connected'}> `;
   const execute = useCallback((argv: readonly string[]) => source.execute(argv), [source]);
@@ -130,6 +132,14 @@ export function App({ source, size, now = Date.now, onQuit }: AppProps) {
         );
         return;
       }
+      case 'isolate-leader':
+        // The supervisor picks the leader; the timeline then shows the cuts it made.
+        return act('isolate the leader', () => source.isolate('leader'));
+      case 'heal-all':
+        return act('heal the network', () => source.heal());
+      case 'toggle-links':
+        return setShowLinks((v) => !v);
+      case 'isolate-selected':
       case 'kill-selected':
       case 'restart-selected':
       case 'stop-selected': {
@@ -137,6 +147,7 @@ export function App({ source, size, now = Date.now, onQuit }: AppProps) {
         if (node === undefined) return log('no node selected', 'error');
         const id = node.id;
         if (cmd.action === 'kill-selected') return act(`kill -9 node ${id}`, () => source.kill(id));
+        if (cmd.action === 'isolate-selected') return act(`isolate node ${id}`, () => source.isolate(id));
         if (cmd.action === 'restart-selected') return act(`restart node ${id}`, () => source.restart(id));
         return act(`stop node ${id}`, () => source.stop(id));
       }
@@ -168,6 +179,9 @@ export function App({ source, size, now = Date.now, onQuit }: AppProps) {
       ) : (
         <>
           <NodeTable nodes={nodes} selectedId={selected?.id} focused={focus === 'table'} width={width} />
+          {showLinks ? (
+            <LinkView nodes={nodes} lines={l.detailLines} width={width} />
+          ) : (
           <NodeDetail
             node={selected}
             entries={selected === undefined ? [] : (snapshot.entries[selected.id] ?? [])}
@@ -175,6 +189,7 @@ export function App({ source, size, now = Date.now, onQuit }: AppProps) {
             lines={l.detailLines}
             width={width}
           />
+          )}
           <Timeline events={events} lines={l.timelineLines} width={width} />
           <StatsBar metrics={snapshot.metrics} width={width} />
           <Shell

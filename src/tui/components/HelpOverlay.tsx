@@ -22,8 +22,10 @@ function section(title: string, bindings: readonly KeyBinding[]): string[] {
 
 /** The overlay's text, one string per line, before fitting to the screen. */
 export function helpLines(width: number): string[] {
-  const left = [...section('Table', bindingsFor('table')), '', ...section('Anywhere', bindingsFor('global'))];
-  const right = [...section('Shell', bindingsFor('shell')), '', 'Shell commands', ...SHELL_COMMANDS.map((c) => ` ${c.usage}`)];
+  // The table's keys fill the left column; "Anywhere" goes right, above the shell commands (the
+  // only part that may be cut at the smallest layout).
+  const left = section('Table', bindingsFor('table'));
+  const right = [...section('Shell', bindingsFor('shell')), '', ...section('Anywhere', bindingsFor('global')), '', 'Shell commands', ...SHELL_COMMANDS.map((c) => ` ${c.usage}`)];
   const half = Math.floor(width / 2);
   const count = Math.max(left.length, right.length);
   return Array.from({ length: count }, (_, i) => fit(left[i] ?? '', half) + fit(right[i] ?? '', width - half));

@@ -36,6 +36,15 @@ export interface ClusterSource {
   stop(id: NodeId): Promise<void>;
 
   /**
+   * Cut a node (or whichever the supervisor finds is leader) off from every other member, both
+   * ways. Resolves with the faults now in force, as text (`1<->2, 2<->3`).
+   */
+  isolate(target: NodeId | 'leader'): Promise<string>;
+
+  /** Remove every injected cut and delay; resolves with the faults now in force (`no faults`). */
+  heal(): Promise<string>;
+
+  /**
    * Run one validated shell command. `argv[0]` is the upper-case command name (GET, SET, DEL, CAS,
    * KEYS, EXISTS, PING); the rest are the arguments as typed. Resolves with the reply to print;
    * errors from the cluster (NOT_LEADER after retries, TIMEOUT, …) are resolved as `error` replies
