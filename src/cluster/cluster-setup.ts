@@ -60,8 +60,9 @@ export async function generateClusterConfig(options: GenerateClusterOptions): Pr
   return parseClusterConfig(raw, process.cwd(), 'generated cluster');
 }
 
-/** Hosts whose ports this machine can check by binding them. */
-const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '0.0.0.0', '::']);
+/** Hosts whose ports this machine can check by binding them (every 127.x.x.x is loopback). */
+const LOCAL_HOSTS = new Set(['localhost', '::1', '0.0.0.0', '::']);
+const isLocalHost = (host: string): boolean => LOCAL_HOSTS.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 /**
  * Throws UNAVAILABLE naming every client or peer port of a local node that is already taken (most
@@ -70,9 +71,10 @@ const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '0.0.0.0', '::']);
 export async function checkPortsFree(cfg: ClusterConfig): Promise<void> {
   const busy: string[] = [];
   for (const node of cfg.nodes) {
-    if (!LOCAL_HOSTS.has(node.host)) continue;
+    const bind = node.listenHost ?? node.host;
+    if (!isLocalHost(bind)) continue;
     for (const [what, port] of [['port', node.port], ['peerPort', node.peerPort]] as const) {
-      if (!(await isPortFree(port, node.host))) busy.push(`node ${node.id} ${what} ${node.host}:${port}`);
+      if (!(await isPortFree(port, bind))) busy.push(`node ${node.id} ${what} ${bind}:${port}`);
     }
   }
   if (busy.length > 0) {

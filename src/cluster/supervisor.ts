@@ -1,7 +1,10 @@
 /**
  * The supervisor: starts each node of a cluster as a child process, and kills, stops and restarts
- * them on request. It restarts nothing on its own: a node that dies stays down until someone asks
- * (that is what lets a person watch a failover).
+ * them on request. A node that exits on its own (a crash, or a signal from outside) is restarted
+ * with exponential backoff, as systemd's `Restart=on-failure` does; one that a person killed or
+ * stopped (ctl, raft-tui) stays down until asked, which is what lets a person watch a failover.
+ * The backoff doubles after each exit that follows a short run and resets after a stable one, so
+ * a node that crashes at start is retried ever more slowly, never in a hot loop.
  *
  * Usable in-process (the TUI and the tests create one) and behind the control socket
  * (control-server.ts, for `raftkv up` + `raftkv ctl`).
@@ -14,7 +17,8 @@
  * Per node, invariants:
  *   - state 'up'      <=> a child process exists and has not exited (pid !== null);
  *   - state 'stopped' <=> the last process was ended by stopNode()/stop() (or never started);
- *   - state 'down'    <=> the last process exited any other way (crash, kill(), signal from outside).
+ *   - state 'down'    <=> the last process exited any other way (crash, kill(), signal from outside);
+ *   - restartAt !== null <=> down on its own, not shut down, and a restart timer is pending.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -42,6 +46,10 @@ export interface SupervisedNode extends NodeAddress {
   exitSignal: string | null;
   /** How many times this node was started. */
   starts: number;
+  /** How many of those starts were the supervisor's own, after the node exited on its own. */
+  restarts: number;
+  /** When (ms since the epoch) the supervisor will restart the node; null when none is planned. */
+  restartAt: number | null;
   /** Absolute path of the node's log file. */
   logFile: string;
 }
@@ -97,11 +105,29 @@ export interface SupervisorOptions {
   stopTimeoutMs?: number;
   /** Budget of each node's status query in status(). Default 500. */
   statusTimeoutMs?: number;
+  /** Backoff of automatic restarts: first delay, cap, and a run long enough to reset it. */
+  restartBackoff?: RestartBackoff;
   /**
    * SIGKILL every child still up if this process exits without calling stop() (an uncaught
    * exception), so no orphan keeps its ports. Default true.
    */
   killOnExit?: boolean;
+}
+
+export interface RestartBackoff {
+  /** Delay before the first automatic restart. Default 1000 ms. */
+  initialMs: number;
+  /** The delay doubles per quick exit up to this. Default 30000 ms. */
+  maxMs: number;
+  /** A process that ran this long before exiting counts as stable: the delay starts over. Default 10000 ms. */
+  stableMs: number;
+}
+
+export const DEFAULT_RESTART_BACKOFF: RestartBackoff = { initialMs: 1000, maxMs: 30_000, stableMs: 10_000 };
+
+/** Delay before the next automatic restart, after `quickExits` exits in a row that followed short runs. */
+export function restartDelayMs(backoff: RestartBackoff, quickExits: number): number {
+  return Math.min(backoff.maxMs, backoff.initialMs * 2 ** Math.min(quickExits, 30));
 }
 
 /** The compiled CLI, found relative to this module (dist/src/cluster/ -> dist/src/cli/). */
@@ -118,6 +144,13 @@ interface NodeSlot {
   exited: Promise<void> | null;
   /** Set when we asked the current child to stop, so its exit counts as 'stopped'. */
   stopping: boolean;
+  /** Set when a person killed the current child (kill()): its exit is 'down' but not restarted. */
+  killedOnRequest: boolean;
+  /** When the current child started (ms since the epoch). */
+  startedAtMs: number;
+  /** Exits on its own in a row, each after a run shorter than restartBackoff.stableMs. */
+  quickExits: number;
+  restartTimer: NodeJS.Timeout | null;
 }
 
 export interface Supervisor {
@@ -143,6 +176,7 @@ export class Supervisor extends EventEmitter {
   readonly #statusTimeoutMs: number;
   readonly #slots = new Map<number, NodeSlot>();
   readonly #client: RaftKvClient;
+  readonly #backoff: RestartBackoff;
   #exitHook: (() => void) | null = null;
   #shutDown = false;
   readonly #plan: FaultPlan;
@@ -156,6 +190,7 @@ export class Supervisor extends EventEmitter {
     this.#env = options.env;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 5000;
     this.#statusTimeoutMs = options.statusTimeoutMs ?? 500;
+    this.#backoff = options.restartBackoff ?? DEFAULT_RESTART_BACKOFF;
     for (const n of this.config.nodes) {
       this.#slots.set(n.id, {
         info: {
@@ -165,11 +200,17 @@ export class Supervisor extends EventEmitter {
           exitCode: null,
           exitSignal: null,
           starts: 0,
+          restarts: 0,
+          restartAt: null,
           logFile: join(this.config.logDir, `node-${n.id}.log`),
         },
         child: null,
         exited: null,
         stopping: false,
+        killedOnRequest: false,
+        startedAtMs: 0,
+        quickExits: 0,
+        restartTimer: null,
       });
     }
     this.#plan = new FaultPlan(this.config.nodes.map((n) => n.id));
@@ -208,6 +249,7 @@ export class Supervisor extends EventEmitter {
     const slot = this.#slot(id);
     if (this.#shutDown) throw new RaftKvError('SHUTTING_DOWN', 'the supervisor is stopping');
     if (slot.info.state === 'up') throw new RaftKvError('BAD_REQUEST', `node ${id} is already up (pid ${slot.info.pid})`);
+    this.#cancelRestart(slot);
     mkdirSync(this.config.logDir, { recursive: true });
     const logFd = openSync(slot.info.logFile, 'a');
     const { command, args } = this.#nodeCommand(id, this.configPath);
@@ -231,15 +273,19 @@ export class Supervisor extends EventEmitter {
     // Listen for the exit before anything can await, so a child that dies at once is not missed.
     slot.child = child;
     slot.stopping = false;
+    slot.killedOnRequest = false;
+    slot.startedAtMs = Date.now();
     slot.exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
         const pid = child.pid ?? 0;
         const state: NodeState = slot.stopping ? 'stopped' : 'down';
+        const onItsOwn = state === 'down' && !slot.killedOnRequest;
         slot.info = { ...slot.info, state, pid: null, exitCode: code, exitSignal: signal };
         slot.child = null;
         slot.exited = null;
         slot.stopping = false;
         this.#note(slot.info.logFile, `supervisor: node ${id} (pid ${pid}) exited, ${signal ? `signal ${signal}` : `code ${code}`}`);
+        if (onItsOwn && !this.#shutDown) this.#scheduleRestart(slot);
         this.emit('node-exit', { id, pid, code, signal, state } satisfies NodeExitEvent);
         resolve();
       });
@@ -277,6 +323,7 @@ export class Supervisor extends EventEmitter {
     const slot = this.#slot(id);
     if (slot.info.state !== 'up' || !slot.child) throw new RaftKvError('BAD_REQUEST', `node ${id} is not running (${slot.info.state})`);
     const exited = slot.exited;
+    slot.killedOnRequest = true;
     slot.child.kill('SIGKILL');
     await exited;
     return { ...slot.info };
@@ -287,7 +334,14 @@ export class Supervisor extends EventEmitter {
     const slot = this.#slot(id);
     const child = slot.child;
     const exited = slot.exited;
-    if (!child || !exited) return { ...slot.info };
+    if (!child || !exited) {
+      // A node waiting for its automatic restart is stopped for good now, as asked.
+      if (slot.restartTimer !== null) {
+        this.#cancelRestart(slot);
+        slot.info = { ...slot.info, state: 'stopped' };
+      }
+      return { ...slot.info };
+    }
     slot.stopping = true;
     child.kill('SIGTERM');
     let timer: NodeJS.Timeout | undefined;
@@ -419,10 +473,38 @@ export class Supervisor extends EventEmitter {
   /** Stops every node (in parallel, SIGTERM then SIGKILL) and releases everything. Final. */
   async stop(): Promise<void> {
     this.#shutDown = true;
+    for (const slot of this.#slots.values()) this.#cancelRestart(slot);
     await Promise.all([...this.#slots.keys()].map((id) => this.stopNode(id)));
     this.#client.close();
     if (this.#exitHook) process.off('exit', this.#exitHook);
     this.#exitHook = null;
+  }
+
+  /** Plans the restart of a node that exited on its own, after the backoff delay. */
+  #scheduleRestart(slot: NodeSlot): void {
+    const ranMs = Date.now() - slot.startedAtMs;
+    if (ranMs >= this.#backoff.stableMs) slot.quickExits = 0;
+    const delayMs = restartDelayMs(this.#backoff, slot.quickExits);
+    slot.quickExits += 1;
+    const id = slot.info.id;
+    slot.info = { ...slot.info, restartAt: Date.now() + delayMs };
+    this.#note(slot.info.logFile, `supervisor: node ${id} exited on its own after ${ranMs} ms; restarting it in ${delayMs} ms`);
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = null;
+      slot.info = { ...slot.info, restartAt: null };
+      if (this.#shutDown || slot.info.state !== 'down') return;
+      slot.info = { ...slot.info, restarts: slot.info.restarts + 1 };
+      this.startNode(id).catch((err: Error) => this.#note(slot.info.logFile, `supervisor: automatic restart of node ${id} failed: ${err.message}`));
+    }, delayMs);
+    // The timer alone must not keep a process alive (tests, a TUI that quits).
+    slot.restartTimer.unref();
+  }
+
+  #cancelRestart(slot: NodeSlot): void {
+    if (slot.restartTimer === null) return;
+    clearTimeout(slot.restartTimer);
+    slot.restartTimer = null;
+    slot.info = { ...slot.info, restartAt: null };
   }
 
   async #requireLeader(): Promise<number> {

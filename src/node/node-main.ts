@@ -62,7 +62,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   const tls = certDir ? loadNodeTls(certDir, me.id) : null;
   const clientTls = cfg.security?.clientTls ?? 'off';
   const timing = timingFromConfig(cfg);
-  log.info(`starting: client ${me.host}:${me.port}, peers ${me.host}:${me.peerPort}, pid ${process.pid}, tick ${timing.tickMs} ms, election ${timing.electionTicksMin}-${timing.electionTicksMax} ticks, heartbeat ${timing.heartbeatTicks} ticks, reads by ${cfg.readMode === 'lease' ? `leader lease (clock drift ±${cfg.maxClockDrift * 100}%)` : 'ReadIndex'}, peers ${tls ? 'mutual TLS 1.3' : 'in clear text'}, clients ${clientTls === 'off' ? 'in clear text' : `TLS${clientTls === 'mutual' ? ' with client certificates' : ''}`}${password ? ' with AUTH' : ''}`);
+  log.info(`starting: client ${me.host}:${me.port}, peers ${me.host}:${me.peerPort}${me.listenHost === undefined ? '' : ` (listening on ${me.listenHost})`}, pid ${process.pid}, tick ${timing.tickMs} ms, election ${timing.electionTicksMin}-${timing.electionTicksMax} ticks, heartbeat ${timing.heartbeatTicks} ticks, reads by ${cfg.readMode === 'lease' ? `leader lease (clock drift ±${cfg.maxClockDrift * 100}%)` : 'ReadIndex'}, peers ${tls ? 'mutual TLS 1.3' : 'in clear text'}, clients ${clientTls === 'off' ? 'in clear text' : `TLS${clientTls === 'mutual' ? ' with client certificates' : ''}`}${password ? ' with AUTH' : ''}`);
 
   const dataDir = join(cfg.dataDir, `node-${me.id}`);
   let recovered;
@@ -150,7 +150,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   });
   const startedAt = Date.now();
   const server = new ClientServer({
-    host: me.host,
+    host: me.listenHost ?? me.host,
     port: me.port,
     driver,
     sm,

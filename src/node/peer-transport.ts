@@ -22,6 +22,8 @@ import { dialPeerTls, peerTlsServer, type TlsMaterial } from './tls-material.js'
 export interface PeerAddress {
   id: NodeId;
   host: string;
+  /** Where to bind when it differs from `host` (cluster.json `listenHost`). */
+  listenHost?: string;
   peerPort: number;
 }
 
@@ -216,7 +218,7 @@ export class PeerTransport {
   async start(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.opts.self.peerPort, this.opts.self.host, () => {
+      this.server.listen(this.opts.self.peerPort, this.opts.self.listenHost ?? this.opts.self.host, () => {
         this.server.off('error', reject);
         resolve();
       });

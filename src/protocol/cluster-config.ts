@@ -8,9 +8,10 @@
  *
  * Invariants of a ClusterConfig returned from here:
  *   - nodes is non-empty; ids are unique positive integers; nodes are in file order;
- *   - no two listeners (client or peer port, of any node) share a port on hosts that may be the
- *     same: one name or address (case and IPv6 spelling aside), two loopback names or addresses,
+ *   - no two listeners (client or peer port, of any node; bound on listenHost ?? host) share a
+ *     port on hosts that may be the same: one name or address (case and IPv6 spelling aside), two loopback names or addresses,
  *     or a wildcard (0.0.0.0, ::) and anything (listen-address.ts; no DNS);
+ *   - no two nodes are reached at the same host and port (host, the advertised address);
  *   - 0 < electionTimeoutMs.min <= electionTimeoutMs.max and 0 < heartbeatIntervalMs < min;
  *   - readMode is 'readindex' (the default) or 'lease'; 0 <= maxClockDrift < 0.5 (default 0.1);
  *   - snapshotEvery >= 0 (0: only on demand; default 10000), snapshotTrailing >= 0 (default 5000);
@@ -21,12 +22,17 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { RaftKvError } from './errors.js';
 import { listenClash, showHostPort } from './listen-address.js';
 
-/** Where one node listens. */
+/** Where one node is reached, and where it listens when that differs. */
 export interface NodeAddress {
   /** Positive integer, unique in the cluster; the Raft node id. */
   id: number;
-  /** Host name or IP that clients and peers connect to. */
+  /** Host name or IP that clients and peers connect to (the advertised address). */
   host: string;
+  /**
+   * The address the node binds its client and peer ports to, when that differs from `host`
+   * (0.0.0.0, a private interface behind NAT or in a container). Absent: the node binds `host`.
+   */
+  listenHost?: string;
   /** Client port (JSON, RESP2 and inline dialects). */
   port: number;
   /** Raft peer port. */
@@ -94,7 +100,7 @@ export interface SecurityConfig {
   /** How long a client connection may stay unauthenticated when a password is set. */
   authTimeoutMs: number;
 }
-const SECURITY_FIELDS = ['certDir', 'clientTls', 'passwordFile', 'authTimeoutMs'] as const;
+export const SECURITY_FIELDS = ['certDir', 'clientTls', 'passwordFile', 'authTimeoutMs'] as const;
 export const DEFAULT_AUTH_TIMEOUT_MS = 10_000;
 
 export interface ClientLimitsConfig {
@@ -105,11 +111,12 @@ export interface ClientLimitsConfig {
   /** Unsent reply bytes per connection before it is disconnected. */
   maxOutputBytes?: number;
 }
-const LIMIT_FIELDS = ['maxClients', 'maxPending', 'maxOutputBytes'] as const;
+export const LIMIT_FIELDS = ['maxClients', 'maxPending', 'maxOutputBytes'] as const;
 
-const TOP_LEVEL_FIELDS = ['nodes', 'electionTimeoutMs', 'heartbeatIntervalMs', 'readMode', 'maxClockDrift', 'snapshotEvery', 'snapshotTrailing', 'dataDir', 'logDir', 'limits', 'security'] as const;
-const NODE_FIELDS = ['id', 'host', 'port', 'peerPort', 'metricsPort'] as const;
-const ELECTION_FIELDS = ['min', 'max'] as const;
+/** Every field the file may hold (docs/cluster-json.md lists each; a test checks). */
+export const TOP_LEVEL_FIELDS = ['nodes', 'electionTimeoutMs', 'heartbeatIntervalMs', 'readMode', 'maxClockDrift', 'snapshotEvery', 'snapshotTrailing', 'dataDir', 'logDir', 'limits', 'security'] as const;
+export const NODE_FIELDS = ['id', 'host', 'listenHost', 'port', 'peerPort', 'metricsPort'] as const;
+export const ELECTION_FIELDS = ['min', 'max'] as const;
 /** A cluster of more nodes than this is a mistake in the file, not a deployment. */
 const MAX_NODES = 99;
 
@@ -182,31 +189,43 @@ export function parseClusterConfig(raw: unknown, baseDir: string, source = 'clus
 
   const nodes: NodeAddress[] = [];
   const idOwner = new Map<number, number>();
-  /** Every listener so far (client and peer ports), to name both sides of a clash. */
+  /** Every listener so far (client and peer ports, on their bind address), to name both sides of a clash. */
   const listeners: Array<{ field: string; host: string; port: number }> = [];
+  /** Every advertised address so far: two nodes reached at one host:port cannot both be there. */
+  const reached: Array<{ field: string; host: string; port: number }> = [];
   nodesRaw.forEach((n: unknown, i: number) => {
     const at = `nodes[${i}]`;
     const obj = c.object(n, at, NODE_FIELDS);
     const id = c.int(c.present(obj, 'id', `${at}.id`), `${at}.id`, 1, Number.MAX_SAFE_INTEGER);
     const host = c.nonEmptyString(c.present(obj, 'host', `${at}.host`), `${at}.host`);
+    const listenHost = Object.hasOwn(obj, 'listenHost') ? c.nonEmptyString(obj.listenHost, `${at}.listenHost`) : undefined;
     const port = c.int(c.present(obj, 'port', `${at}.port`), `${at}.port`, 1, 65535);
     const peerPort = c.int(c.present(obj, 'peerPort', `${at}.peerPort`), `${at}.peerPort`, 1, 65535);
     const metricsPort = Object.hasOwn(obj, 'metricsPort') ? c.int(obj.metricsPort, `${at}.metricsPort`, 1, 65535) : undefined;
     const firstWithId = idOwner.get(id);
     if (firstWithId !== undefined) c.fail(`${at}.id`, `duplicate id ${id} (also nodes[${firstWithId}].id)`);
     idOwner.set(id, i);
+    // The error says which address it is about: the node binds listenHost when given, and the
+    // others reach it at host, so a clash of either kind names the field it comes from.
+    const bind = listenHost ?? host;
+    const bindNote = listenHost === undefined ? '' : ` (${at}.listenHost, where this node listens)`;
     const ports: Array<readonly [string, number]> = [['port', port], ['peerPort', peerPort]];
     if (metricsPort !== undefined) ports.push(['metricsPort', metricsPort]);
     for (const [field, p] of ports) {
       for (const other of listeners) {
-        const why = other.port === p ? listenClash(host, other.host) : null;
+        const why = other.port === p ? listenClash(bind, other.host) : null;
         if (why !== null) {
-          c.fail(`${at}.${field}`, `port ${p} on ${host} is already used by ${other.field} (${showHostPort(other.host, p)})${why ? `: ${why}` : ''}`);
+          c.fail(`${at}.${field}`, `port ${p} on ${bind}${bindNote} is already used by ${other.field} (${showHostPort(other.host, p)})${why ? `: ${why}` : ''}`);
         }
       }
-      listeners.push({ field: `${at}.${field}`, host, port: p });
+      listeners.push({ field: `${at}.${field}`, host: bind, port: p });
+      if (listenHost !== undefined) {
+        const twin = reached.find((other) => other.port === p && other.host.toLowerCase() === host.toLowerCase());
+        if (twin) c.fail(`${at}.${field}`, `${showHostPort(host, p)} (${at}.host, where the others reach this node) is also where ${twin.field} is reached`);
+      }
+      reached.push({ field: `${at}.${field}`, host, port: p });
     }
-    nodes.push(metricsPort === undefined ? { id, host, port, peerPort } : { id, host, port, peerPort, metricsPort });
+    nodes.push({ id, host, ...(listenHost === undefined ? {} : { listenHost }), port, peerPort, ...(metricsPort === undefined ? {} : { metricsPort }) });
   });
 
   const electionRaw = c.present(top, 'electionTimeoutMs', 'electionTimeoutMs');
@@ -307,7 +326,7 @@ export function loadClusterConfig(path: string): ClusterConfig {
  */
 export function writeClusterConfig(path: string, cfg: ClusterConfig): void {
   const body = {
-    nodes: cfg.nodes.map(({ id, host, port, peerPort, metricsPort }) => ({ id, host, port, peerPort, ...(metricsPort === undefined ? {} : { metricsPort }) })),
+    nodes: cfg.nodes.map(({ id, host, listenHost, port, peerPort, metricsPort }) => ({ id, host, ...(listenHost === undefined ? {} : { listenHost }), port, peerPort, ...(metricsPort === undefined ? {} : { metricsPort }) })),
     electionTimeoutMs: { min: cfg.electionTimeoutMs.min, max: cfg.electionTimeoutMs.max },
     heartbeatIntervalMs: cfg.heartbeatIntervalMs,
     readMode: cfg.readMode,

@@ -89,6 +89,8 @@ export class LiveClusterSource implements ClusterSource {
   #closed = false;
   readonly #startedMs: number;
   #published = false;
+  /** The node picked with `:node`; null until then (the shell follows its client). */
+  #shellNodeId: NodeId | null = null;
 
   constructor(options: LiveClusterSourceOptions) {
     const cfg = options.config;
@@ -111,7 +113,7 @@ export class LiveClusterSource implements ClusterSource {
     });
     // No rows until the first poll round is in (see #firstRoundIn): the UI derives events from
     // changes between node lists, and placeholder rows turning `up` would read as news.
-    this.#store = new SnapshotStore({ nodes: [], events: [], shellTarget: addressOf(this.#shell.preferredNode) });
+    this.#store = new SnapshotStore({ nodes: [], events: [], shellTarget: this.#shellTarget() });
     this.#startedMs = Date.now();
 
     const every = (ms: number, fn: () => void): void => {
@@ -172,11 +174,28 @@ export class LiveClusterSource implements ClusterSource {
   }
 
   async execute(argv: readonly string[]): Promise<ShellReply> {
-    const { reply, latencyMs } = await executeShellCommand(this.#shell, argv);
+    const { reply, latencyMs } = await executeShellCommand(this.#shell, argv, this.#shellNode());
     this.#latency.add(latencyMs);
     this.#updateMetrics();
-    this.#store.update({ shellTarget: addressOf(this.#shell.preferredNode) });
+    this.#store.update({ shellTarget: this.#shellTarget() });
     return reply;
+  }
+
+  selectShellNode(id: NodeId): string | null {
+    if (!this.config.nodes.some((n) => n.id === id)) return `no node ${id} (nodes: ${this.config.nodes.map((n) => n.id).join(', ')})`;
+    this.#shellNodeId = id;
+    this.#store.update({ shellTarget: this.#shellTarget() });
+    return null;
+  }
+
+  /** The node picked with `:node`, else the one the shell's client last used. */
+  #shellNode(): { id: number; host: string; port: number } {
+    return this.config.nodes.find((n) => n.id === this.#shellNodeId) ?? this.#shell.preferredNode;
+  }
+
+  #shellTarget(): string {
+    const node = this.#shellNode();
+    return `node ${node.id} ${addressOf(node)}`;
   }
 
   /** Adds a line to the timeline (the bin says whether it started or attached to the cluster). */

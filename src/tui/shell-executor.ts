@@ -7,6 +7,7 @@
 import type { RaftKvClient } from '../client/raftkv-client.js';
 import { RaftKvError } from '../protocol/errors.js';
 import { replyFromError, replyFromResult, type ShellReply } from './shell/reply.js';
+import { sendRedisCommand, type RedisTarget } from './shell/send-redis-command.js';
 
 /** Deadline of one PING try on one node: PING is local to a node, so it is quick or dead. */
 const PING_TRY_MS = 1000;
@@ -57,13 +58,24 @@ export function callFor(client: RaftKvClient, argv: readonly string[]): Promise<
   }
 }
 
-/** Runs `argv` and resolves with the reply to print (errors included) and how long it took. */
+/** The shell's own commands, run through the client library (leader-following, retrying). */
+const CLIENT_COMMANDS = new Set(['GET', 'SET', 'DEL', 'CAS', 'EXISTS', 'KEYS', 'PING']);
+
+/**
+ * Runs `argv` and resolves with the reply to print (errors included) and how long it took. The
+ * shell's own commands go through the client library; any other goes to `target` as typed.
+ */
 export async function executeShellCommand(
   client: RaftKvClient,
   argv: readonly string[],
+  target: RedisTarget = client.preferredNode,
 ): Promise<{ reply: ShellReply; latencyMs: number }> {
   const started = performance.now();
   let reply: ShellReply;
+  if (!CLIENT_COMMANDS.has((argv[0] ?? '').toUpperCase())) {
+    reply = await sendRedisCommand(target, argv, client.timeoutMs);
+    return { reply, latencyMs: performance.now() - started };
+  }
   try {
     reply = replyFromResult(argv[0] ?? '', await callFor(client, argv));
   } catch (err) {

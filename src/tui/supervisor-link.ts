@@ -27,7 +27,7 @@ export interface SupervisorLinkOptions {
 }
 
 /** The supervisor's word on one node process. */
-export type ProcessRow = Pick<SupervisedNode, 'id' | 'state' | 'pid' | 'exitCode' | 'exitSignal'> & Partial<Pick<NodeStatusRow, 'faults'>>;
+export type ProcessRow = Pick<SupervisedNode, 'id' | 'state' | 'pid' | 'exitCode' | 'exitSignal'> & Partial<Pick<NodeStatusRow, 'faults'>> & Partial<Pick<SupervisedNode, 'restarts' | 'restartAt'>>;
 
 /** The supervisor's fault plan, put back together from each node's share. */
 export function planOfRows(rows: ReadonlyMap<number, ProcessRow>): FaultPlanView {
@@ -60,7 +60,10 @@ export function processEvents(prev: ReadonlyMap<number, ProcessRow>, next: Reado
   for (const [id, row] of next) {
     const was = prev.get(id);
     if (was === undefined) continue;
-    if (was.state === 'up' && row.state !== 'up') out.push(`node ${id} (pid ${was.pid}) exited: ${exitText(row)}`);
+    const restartIn = row.restartAt != null ? `; the supervisor restarts it in ${Math.max(0, Math.ceil((row.restartAt - Date.now()) / 1000))} s` : '';
+    const byTheSupervisor = (row.restarts ?? 0) > (was.restarts ?? 0);
+    if (was.state === 'up' && row.state !== 'up') out.push(`node ${id} (pid ${was.pid}) exited: ${exitText(row)}${restartIn}`);
+    else if (row.state === 'up' && was.state !== 'up' && byTheSupervisor) out.push(`node ${id} restarted by the supervisor (restart ${row.restarts}), pid ${row.pid}`);
     else if (row.state === 'up' && was.state !== 'up') out.push(`node ${id} started, pid ${row.pid}`);
     else if (row.state === 'up' && was.pid !== row.pid) out.push(`node ${id} restarted, pid ${was.pid} -> ${row.pid}`);
   }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateClusterConfig, writeRunConfig } from '../../src/cluster/cluster-setup.js';
-import { Supervisor, type NodeExitEvent, type NodeStartEvent, type SupervisorOptions } from '../../src/cluster/supervisor.js';
+import { restartDelayMs, Supervisor, type NodeExitEvent, type NodeStartEvent, type SupervisorOptions } from '../../src/cluster/supervisor.js';
 import { waitFor } from '../lib/wait-for.js';
 
 const FAKE = fileURLToPath(new URL('./fake-node-process.js', import.meta.url));
@@ -142,6 +142,50 @@ t.test('a node that crashes on its own is down, with its exit code', async (tt) 
   await sup.start();
   tt.match(await exited, { id: 1, code: 3, state: 'down' });
   tt.match(sup.node(1), { state: 'down', exitCode: 3, pid: null });
+});
+
+t.test('restart delays double per quick exit, up to the cap', async (tt) => {
+  const backoff = { initialMs: 1000, maxMs: 30_000, stableMs: 10_000 };
+  tt.same([0, 1, 2, 3, 4, 5, 6, 40].map((n) => restartDelayMs(backoff, n)), [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
+});
+
+t.test('a node that crashes at start is restarted with backoff, never in a hot loop', async (tt) => {
+  // As above, the fake exits with code 3 at once, every time.
+  const sup = await supervised(tt, 1, {
+    nodeCommand: (_id, path) => ({ command: process.execPath, args: [FAKE, '2', path] }),
+    restartBackoff: { initialMs: 200, maxMs: 800, stableMs: 60_000 },
+  });
+  const startedAt: number[] = [];
+  sup.on('node-start', () => startedAt.push(Date.now()));
+  const firstExit = new Promise<NodeExitEvent>((resolve) => sup.once('node-exit', resolve));
+  await sup.start();
+  await firstExit;
+  tt.match(sup.node(1), { state: 'down', exitCode: 3, restarts: 0 }, 'down with its exit code');
+  tt.ok(sup.node(1).restartAt! > Date.now(), 'a restart is planned');
+  await waitFor('three automatic restarts', () => sup.node(1).restarts >= 3, 20_000);
+  const gaps = startedAt.slice(1).map((at, i) => at - startedAt[i]!);
+  // Planned delays 200, 400, 800 ms (each after an exit that takes a node start-up, ~100 ms+).
+  tt.ok(gaps[0]! >= 200 && gaps[1]! >= 400 && gaps[2]! >= 800, `gaps grow: ${gaps.join(', ')} ms`);
+  tt.match(readFileSync(sup.node(1).logFile, 'utf8'), /supervisor: node 1 exited on its own after \d+ ms; restarting it in 800 ms/, 'the log says when');
+  await sup.stopNode(1);
+  tt.match(sup.node(1), { state: 'stopped', restartAt: null }, 'stop cancels the planned restart');
+  const restarts = sup.node(1).restarts;
+  await new Promise((r) => setTimeout(r, 1200)); // longer than the largest delay: nothing may start
+  tt.equal(sup.node(1).restarts, restarts, 'and nothing restarts it');
+});
+
+t.test('a node killed on request, or by a signal from outside', async (tt) => {
+  const sup = await supervised(tt, 1, { restartBackoff: { initialMs: 200, maxMs: 800, stableMs: 60_000 } });
+  await sup.start();
+  await answering(sup);
+  await sup.kill(1);
+  tt.match(sup.node(1), { state: 'down', restartAt: null, restarts: 0 }, 'killed on request (ctl, raft-tui): stays down');
+  await sup.startNode(1);
+  await answering(sup);
+  const pid = sup.node(1).pid!;
+  killQuietly(pid); // as a kill -9 from another terminal, or the OOM killer
+  await waitFor('the automatic restart', () => sup.node(1).restarts === 1 && sup.node(1).state === 'up', 20_000);
+  tt.not(sup.node(1).pid, pid, 'a new process');
 });
 
 t.test('a command that cannot start is UNAVAILABLE', async (tt) => {

@@ -62,14 +62,14 @@ t.test('bad input on the client and peer ports', async (t) => {
   const bad = await rawExchange(peerPort, JSON.stringify({ hello: { from: other, to: leader } }) + '\n' + JSON.stringify({ type: 'append', from: other, to: leader, term: 'x' }) + '\n', /append\.term must be an integer from 0 to/);
   t.match(bad.data, /append\.term must be an integer from 0 to/);
   // Well-formed but against Raft's rules: a second "leader" in the leader's own term. The
-  // leader drops it and says so in its log; it must not crash.
+  // leader's core refuses it before changing any state and says so in the log; it must not crash.
   const term = (await c.status(leader)).term as number;
   const heartbeat = { type: 'heartbeat', from: other, to: leader, term, commit: 0 };
   // Nothing comes back for it: the connection stays open until the leader has logged it.
   const forger = net.connect({ host: '127.0.0.1', port: peerPort });
   t.teardown(() => forger.destroy());
   forger.write(JSON.stringify({ hello: { from: other, to: leader } }) + '\n' + JSON.stringify(heartbeat) + '\n');
-  await waitFor('the leader to log the forged heartbeat', () => readFileSync(join(c.dir, 'logs', `node-${leader}.log`), 'utf8').includes(`refused a heartbeat from node ${other}`));
+  await waitFor('the leader to log the forged heartbeat', () => readFileSync(join(c.dir, 'logs', `node-${leader}.log`), 'utf8').includes(`refused a heartbeat from node ${other}: claims to lead term ${term}`));
   forger.destroy();
   t.equal(c.procs.get(leader)!.exitCode, null, 'the leader survived a forged heartbeat in its own term');
 

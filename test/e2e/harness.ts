@@ -26,6 +26,7 @@ export const CLI = resolve(here, '../../src/cli/raftkv.js');
 export interface TestNode {
   id: number;
   host: string;
+  listenHost?: string;
   port: number;
   peerPort: number;
 }
@@ -43,20 +44,22 @@ export { waitFor };
 export interface ClientCreds {
   ca?: Buffer;
   password?: string;
+  /** Where the client port is (default 127.0.0.1). */
+  host?: string;
 }
 
 /** A connection to a client port on loopback, in TLS when `ca` is given. */
-export function connectClient(port: number, ca?: Buffer): net.Socket {
-  return ca ? tls.connect({ host: '127.0.0.1', port, ca }) : net.connect({ host: '127.0.0.1', port });
+export function connectClient(port: number, ca?: Buffer, host = '127.0.0.1'): net.Socket {
+  return ca ? tls.connect({ host, port, ca }) : net.connect({ host, port });
 }
 
 /**
  * One JSON request on a fresh connection; rejects on connection errors or after timeoutMs. With
  * a password, an auth request goes first and its reply is skipped.
  */
-export function jsonRequest(port: number, req: Record<string, unknown>, timeoutMs = 3000, { password, ca }: ClientCreds = {}): Promise<any> {
+export function jsonRequest(port: number, req: Record<string, unknown>, timeoutMs = 3000, { password, ca, host }: ClientCreds = {}): Promise<any> {
   return new Promise((resolvePromise, reject) => {
-    const socket = connectClient(port, ca);
+    const socket = connectClient(port, ca, host);
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`no reply from :${port} within ${timeoutMs} ms`));
@@ -173,6 +176,8 @@ export interface ClusterOptions {
   security?: Record<string, unknown>;
   /** Certificates in `<dir>/certs` (raftkv certs), mutual TLS between peers, TLS on client ports. */
   secure?: boolean;
+  /** Node i's host (and listenHost when given); 127.0.0.1 for every node by default. */
+  addressOf?: (id: number) => { host: string; listenHost?: string };
 }
 
 export class TestCluster {
@@ -218,7 +223,7 @@ export class TestCluster {
 
   async status(id: number): Promise<any | null> {
     try {
-      const r = await jsonRequest(this.node(id).port, { op: 'status' }, 1000, this.creds);
+      const r = await jsonRequest(this.node(id).port, { op: 'status' }, 1000, { ...this.creds, host: this.node(id).host });
       return r.ok ? r.value : null;
     } catch {
       return null;
@@ -247,7 +252,8 @@ export async function startCluster(t: Tap, opts: ClusterOptions = {}): Promise<T
   const n = opts.nodes ?? 3;
   const dir = mkdtempSync(join(tmpdir(), 'raftkv-e2e-'));
   const ports = await findFreePorts(2 * n);
-  const nodes: TestNode[] = Array.from({ length: n }, (_, i) => ({ id: i + 1, host: '127.0.0.1', port: ports[2 * i]!, peerPort: ports[2 * i + 1]! }));
+  const addressOf = opts.addressOf ?? (() => ({ host: '127.0.0.1' }));
+  const nodes: TestNode[] = Array.from({ length: n }, (_, i) => ({ id: i + 1, ...addressOf(i + 1), port: ports[2 * i]!, peerPort: ports[2 * i + 1]! }));
   const configPath = join(dir, 'cluster.json');
   const security: Record<string, unknown> = { ...opts.security };
   if (opts.password !== undefined) {

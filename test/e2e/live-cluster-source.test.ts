@@ -61,7 +61,17 @@ t.test('a supervised cluster: leader, shell, kill leader, restart, stop, hung no
   t.same(await source.execute(['PING']), { type: 'simple', value: 'PONG' });
   t.same(await source.execute(['KEYS', '*']), { type: 'array', items: [{ type: 'bulk', value: 'x' }] });
   await waitFor('shell metrics', () => snap().metrics.shellOps === 6 && snap().metrics.p50Ms !== undefined, 5000);
-  t.match(snap().shellTarget, /^127\.0\.0\.1:\d+$/);
+  t.match(snap().shellTarget, /^node \d+ 127\.0\.0\.1:\d+$/);
+
+  // Anything else goes to the shell's node as a Redis command; :node picks the node.
+  const follower = cfg.nodes.find((n) => n.id !== leader.id)!;
+  t.equal(source.selectShellNode(follower.id), null);
+  t.equal(snap().shellTarget, `node ${follower.id} 127.0.0.1:${follower.port}`, 'the prompt names the node');
+  const info = await source.execute(['INFO', 'replication']);
+  t.match(info, { type: 'bulk', value: /role:slave\r\n/ }, 'INFO went to the follower');
+  t.match(await source.execute(['DBSIZE']), { type: 'integer', value: 1 });
+  t.match(await source.execute(['NOSUCH', 'a']), { type: 'error', message: /^ERR unknown command 'NOSUCH'/ });
+  t.match(source.selectShellNode(99), /^no node 99/);
 
   // The detail pane's data.
   await waitFor('the SET in the leader’s log', () => snap().entries[leader.id]?.some((e) => e.command === 'SET x 1'), 5000);

@@ -12,39 +12,59 @@ import split2 from 'split2';
 import t from 'tap';
 import { jsonRequest, redisInfo, startCluster, waitFor, type TestCluster } from './harness.js';
 
-/** `count` SETs pipelined on one connection (keys key0..key{distinct-1}, round robin); resolves when all are answered ok. */
-function pipelinedSets(port: number, count: number, distinct: number, valueBytes = 20, prefix = 'v'): Promise<void> {
+/**
+ * `count` SETs pipelined on one connection: key i % distinct gets value `${prefix}${i}` padded to
+ * `valueBytes`. Writes that fail retryably (a leadership change on a loaded box) are sent again,
+ * in order, until every one succeeded; the last value of each key is therefore as listed.
+ */
+async function pipelinedSets(port: number, count: number, distinct: number, valueBytes = 20, prefix = 'v'): Promise<void> {
+  const pad = 'x'.repeat(Math.max(0, valueBytes - 12));
+  let todo = Array.from({ length: count }, (_, i) => i);
+  for (let round = 0; todo.length > 0; round++) {
+    if (round === 5) throw new Error(`${todo.length} SETs still failing after 5 rounds`);
+    const failed = await sendSets(port, todo.map((i) => ({ key: `key${i % distinct}`, value: `${prefix}${i}${pad}`, i })));
+    // A failed write may be followed by later writes of the same key that succeeded: resend
+    // everything from the first failure on, so each key ends with its last value.
+    todo = failed.length === 0 ? [] : todo.slice(todo.indexOf(Math.min(...failed)));
+  }
+}
+
+/** One pipelined round; resolves with the indices whose SET failed. */
+function sendSets(port: number, sets: Array<{ key: string; value: string; i: number }>): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port });
+    const failed: number[] = [];
     let answered = 0;
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`only ${answered} of ${count} SETs answered in time`));
+      reject(new Error(`only ${answered} of ${sets.length} SETs answered in time`));
     }, 60_000);
     socket.on('error', reject);
     socket.pipe(split2()).on('data', (line: string) => {
       const r = JSON.parse(line);
       if (!r.ok) {
-        clearTimeout(timer);
-        socket.destroy();
-        reject(new Error(`SET failed: ${line}`));
-        return;
+        if (!['PROPOSAL_DROPPED', 'NO_LEADER', 'NOT_LEADER', 'TIMEOUT', 'CONNECTION_LOST', 'UNAVAILABLE'].includes(r.error.code)) {
+          clearTimeout(timer);
+          socket.destroy();
+          reject(new Error(`SET failed: ${line}`));
+          return;
+        }
+        failed.push(sets[r.id]!.i);
       }
-      if (++answered === count) {
+      if (++answered === sets.length) {
         clearTimeout(timer);
         socket.destroy();
-        resolve();
+        resolve(failed);
       }
     });
-    const pad = 'x'.repeat(Math.max(0, valueBytes - 12));
     let batch = '';
-    for (let i = 0; i < count; i++) {
-      batch += `${JSON.stringify({ id: i, op: 'set', key: `key${i % distinct}`, value: `${prefix}${i}${pad}` })}\n`;
+    sets.forEach((w, id) => {
+      batch += `${JSON.stringify({ id, op: 'set', key: w.key, value: w.value })}\n`;
       if (batch.length > 64 * 1024) {
         socket.write(batch);
         batch = '';
       }
-    }
+    });
     socket.write(batch);
   });
 }
@@ -97,7 +117,12 @@ t.test('a follower whose data directory was deleted comes back through InstallSn
   await c.kill(victim, 'SIGKILL');
   rmSync(dataDir(c, victim), { recursive: true, force: true });
   await pipelinedSets(c.node(leader).port, 1500, 200, 20, 'b');
-  await waitFor('the leader to compact past everything the victim ever had', async () => (await c.status(leader))?.firstLogIndex > 600);
+  // Two snapshots after all that (SAVE) put the leader's compaction point past the victim's log,
+  // wherever the automatic ones happened to land.
+  t.equal((await jsonRequest(c.node(leader).port, { op: 'snapshot' })).ok, true);
+  t.equal((await jsonRequest(c.node(leader).port, { op: 'set', key: 'between', value: '1' })).ok, true);
+  t.equal((await jsonRequest(c.node(leader).port, { op: 'snapshot' })).ok, true);
+  await waitFor('the leader to compact past everything the victim ever had', async () => (await c.status(leader))?.firstLogIndex > 1500);
   c.start(victim);
   await waitFor('the wiped follower to catch up', async () => (await staleGet(c, victim, 'key199')) === `b1399${'x'.repeat(8)}`, 20_000);
   t.match(nodeLog(c, victim), /received snapshot \d+ \(term \d+\) from node \d+: \d+ bytes, \d+ keys/);
@@ -112,7 +137,13 @@ t.test('a damaged newest snapshot falls back to the one before, with a clear lin
   const leader = await c.waitForLeader();
   await pipelinedSets(c.node(leader).port, 2000, 60);
   const victim = c.nodes.find((n) => n.id !== leader)!.id;
-  await waitFor('two snapshots on the victim', async () => snapshotFiles(c, victim).length === 2 && (await staleGet(c, victim, 'key59')) === `v1979${'x'.repeat(8)}`);
+  await waitFor('the victim to have every write', async () => (await staleGet(c, victim, 'key59')) === `v1979${'x'.repeat(8)}`);
+  // Two snapshots on the victim whatever the automatic ones did: SAVE, one more write, SAVE.
+  t.equal((await jsonRequest(c.node(victim).port, { op: 'snapshot' })).ok, true);
+  t.equal((await jsonRequest(c.node(leader).port, { op: 'set', key: 'between', value: '1' })).ok, true);
+  await waitFor('the victim to have it', async () => (await staleGet(c, victim, 'between')) === '1');
+  t.equal((await jsonRequest(c.node(victim).port, { op: 'snapshot' })).ok, true);
+  t.equal(snapshotFiles(c, victim).length, 2, 'two snapshots on the victim');
   await c.kill(victim, 'SIGKILL');
   const newest = join(dataDir(c, victim), snapshotFiles(c, victim)[1]!);
   const bytes = readFileSync(newest);

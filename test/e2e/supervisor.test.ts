@@ -93,7 +93,7 @@ t.test('raftkv up --nodes 3: ctl status, kill leader, restart, Ctrl-C', async (t
   const table = await cli(['ctl', 'status', '--data-dir', data]);
   tt.equal(table.code, 0);
   const lines = table.stdout.trimEnd().split('\n');
-  tt.match(lines[0], /^id\s+address\s+pid\s+state\s+role\s+term\s+leader\s+commit\s+applied\s+faults$/, 'the table header');
+  tt.match(lines[0], /^id\s+address\s+pid\s+state\s+role\s+term\s+leader\s+commit\s+applied\s+faults\s+restarts\s+last exit$/, 'the table header');
   tt.equal(lines.length, 4, 'one row per node');
   tt.match(lines.slice(1).join('\n'), /leader/);
   tt.equal(lines[0].indexOf('address'), lines[1].indexOf('127.0.0.1'), 'columns aligned');

@@ -9,7 +9,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findFreePorts } from '../../src/cluster/free-ports.js';
 import { waitFor } from '../lib/wait-for.js';
-import { BIN, hasTmux, leaderIn, pidsMentioning, tempDir, Terminal } from './tmux-terminal.js';
+import { requireTools } from '../lib/require-tool.js';
+import { BIN, leaderIn, pidsMentioning, tempDir, Terminal } from './tmux-terminal.js';
+
+const tmuxMissing = requireTools('tmux');
 
 /** The link view's rows: from its title line to the events rule; '' while it is not shown. */
 function linkPane(screen: string): string {
@@ -20,7 +23,7 @@ function linkPane(screen: string): string {
   return lines.slice(at + 1, end === -1 ? undefined : end).join('\n');
 }
 
-t.test('raft-tui in tmux: l, I (isolate leader), h (heal)', { skip: !hasTmux && 'tmux is not installed' }, async (t) => {
+t.test('raft-tui in tmux: l, I (isolate leader), h (heal)', { skip: tmuxMissing }, async (t) => {
   const dir = tempDir(t);
   const ports = await findFreePorts(6);
   const nodes = [1, 2, 3].map((id, i) => ({ id, host: '127.0.0.1', port: ports[2 * i]!, peerPort: ports[2 * i + 1]! }));

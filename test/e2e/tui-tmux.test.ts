@@ -16,11 +16,14 @@ import t from 'tap';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { findFreePorts } from '../../src/cluster/free-ports.js';
+import { requireTools } from '../lib/require-tool.js';
 import { CLEAN_STOP_LOG_TAIL, lastLogLines, startCluster, waitFor } from './harness.js';
 
-import { BIN, hasTmux, leaderIn, pidsMentioning, tempDir, Terminal } from './tmux-terminal.js';
+import { BIN, leaderIn, pidsMentioning, tempDir, Terminal } from './tmux-terminal.js';
 
-t.test('raft-tui in tmux: leader, K, new leader, SET/GET in the shell, quit stops the cluster', { skip: !hasTmux && 'tmux is not installed' }, async (t) => {
+const tmuxMissing = requireTools('tmux');
+
+t.test('raft-tui in tmux: leader, K, new leader, SET/GET in the shell, quit stops the cluster', { skip: tmuxMissing }, async (t) => {
   const dir = tempDir(t);
   const ports = await findFreePorts(6);
   const nodes = [1, 2, 3].map((id, i) => ({ id, host: '127.0.0.1', port: ports[2 * i]!, peerPort: ports[2 * i + 1]! }));
@@ -77,7 +80,7 @@ t.test('raft-tui in tmux: leader, K, new leader, SET/GET in the shell, quit stop
   }
 });
 
-t.test('raft-tui in tmux: a bad cluster file gets a clear message and exit 1', { skip: !hasTmux && 'tmux is not installed' }, async (t) => {
+t.test('raft-tui in tmux: a bad cluster file gets a clear message and exit 1', { skip: tmuxMissing }, async (t) => {
   const dir = tempDir(t);
   const missing = join(dir, 'nope.json');
   const term = new Terminal(t, dir, `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --config ${JSON.stringify(missing)}`);
@@ -86,7 +89,7 @@ t.test('raft-tui in tmux: a bad cluster file gets a clear message and exit 1', {
   t.match(term.screen(), /raft-tui exited with 1/);
 });
 
-t.test('raft-tui in tmux: nodes without a supervisor are watched, the chaos keys say why not', { skip: !hasTmux && 'tmux is not installed' }, async (t) => {
+t.test('raft-tui in tmux: nodes without a supervisor are watched, the chaos keys say why not', { skip: tmuxMissing }, async (t) => {
   // The harness's bare nodes hold the ports, so the supervisor raft-tui starts fails its port check.
   const c = await startCluster(t);
   await c.waitForLeader(undefined, 30_000);

@@ -52,6 +52,12 @@ t.test('a good file parses; directories resolve against its folder', async (tt) 
   shared.nodes[1].host = '10.0.0.2';
   shared.nodes[1].port = 7001;
   tt.doesNotThrow(() => parseClusterConfig(shared, '/x'), 'the same port on different hosts is fine');
+  const behindNat = good();
+  behindNat.nodes = [1, 2, 3].map((id) => ({ id, host: `node${id}.example`, listenHost: '0.0.0.0', port: 7000 + id, peerPort: 7100 + id }));
+  tt.same(parseClusterConfig(behindNat, '/x').nodes[2], { id: 3, host: 'node3.example', listenHost: '0.0.0.0', port: 7003, peerPort: 7103 }, 'listenHost is kept beside host');
+  const ownInterfaces = good();
+  ownInterfaces.nodes = [1, 2].map((id) => ({ id, host: `pub${id}.example`, listenHost: `10.0.0.${id}`, port: 7001, peerPort: 7101 }));
+  tt.doesNotThrow(() => parseClusterConfig(ownInterfaces, '/x'), 'distinct listen and reach addresses may share ports');
   const loopbackAndOther = good();
   loopbackAndOther.nodes[0].host = 'localhost';
   loopbackAndOther.nodes[1].host = '10.0.0.2';
@@ -127,6 +133,23 @@ const BAD: Array<[string, (c: Record<string, any>) => unknown, RegExp]> = [
     /nodes\[1\]\.port: port 7001 on FD00:0:0::1 is already used by nodes\[0\]\.port \(\[fd00::1\]:7001\): FD00:0:0::1 and fd00::1 are the same host$/,
   ],
   ['empty host', (c) => ((c.nodes[0].host = ''), c), /nodes\[0\]\.host: must be a non-empty string, got ""/],
+  [
+    'two nodes listening on one address and port',
+    (c) => ((c.nodes[0].listenHost = '0.0.0.0'), (c.nodes[1].host = '10.0.0.2'), (c.nodes[1].port = 7001), c),
+    /nodes\[1\]\.port: port 7001 on 10\.0\.0\.2 is already used by nodes\[0\]\.port \(0\.0\.0\.0:7001\): 0\.0\.0\.0 listens on every address$/,
+  ],
+  [
+    'a listenHost clashing with another node',
+    (c) => ((c.nodes[0].host = '10.0.0.1'), (c.nodes[1].host = '10.0.0.2'), (c.nodes[1].listenHost = '10.0.0.1'), (c.nodes[1].port = 7001), c),
+    /nodes\[1\]\.port: port 7001 on 10\.0\.0\.1 \(nodes\[1\]\.listenHost, where this node listens\) is already used by nodes\[0\]\.port \(10\.0\.0\.1:7001\)$/,
+  ],
+  [
+    'two nodes reached at one host and port',
+    (c) => ((c.nodes[0].host = 'nat.example'), (c.nodes[0].listenHost = '10.0.0.1'), (c.nodes[1].host = 'nat.example'), (c.nodes[1].listenHost = '10.0.0.2'), (c.nodes[1].port = 7001), c),
+    /nodes\[1\]\.port: nat\.example:7001 \(nodes\[1\]\.host, where the others reach this node\) is also where nodes\[0\]\.port is reached$/,
+  ],
+  ['empty listenHost', (c) => ((c.nodes[0].listenHost = ''), c), /nodes\[0\]\.listenHost: must be a non-empty string, got ""/],
+  ['listenHost a number', (c) => ((c.nodes[0].listenHost = 0), c), /nodes\[0\]\.listenHost: must be a non-empty string, got 0/],
   ['blank host', (c) => ((c.nodes[0].host = '   '), c), /nodes\[0\]\.host: must be a non-empty string/],
   ['host a number', (c) => ((c.nodes[0].host = 127), c), /nodes\[0\]\.host: must be a non-empty string, got 127/],
   ['missing electionTimeoutMs', (c) => (delete c.electionTimeoutMs, c), /electionTimeoutMs: missing/],
@@ -208,6 +231,12 @@ t.test('writeClusterConfig round-trips and replaces atomically', async (tt) => {
   tt.same(secure.security, { certDir: join(dir, 'certs'), clientTls: 'mutual', passwordFile: join(dir, 'pw'), authTimeoutMs: 10_000 }, 'security paths resolve against the folder');
   writeClusterConfig(path, secure);
   tt.same(loadClusterConfig(path), secure, 'limits and security survive a round trip');
+  const listening = good();
+  listening.nodes[0].listenHost = '0.0.0.0';
+  listening.nodes[0].host = 'node1.example';
+  writeClusterConfig(path, parseClusterConfig(listening, dir));
+  tt.same(loadClusterConfig(path).nodes[0], { id: 1, host: 'node1.example', listenHost: '0.0.0.0', port: 7001, peerPort: 7101 }, 'listenHost survives a round trip');
+  tt.notMatch(readFileSync(path, 'utf8'), /"id":2,[^\n]*listenHost/, 'and is written only where given');
 });
 
 t.test('metricsPort per node: optional, a port, clashes named, written back', async (tt) => {

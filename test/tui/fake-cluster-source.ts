@@ -135,6 +135,17 @@ export class FakeClusterSource implements ClusterSource {
     return this.executeImpl(argv);
   }
 
+  /** The node `:node` picked; ids outside the snapshot are refused as the live source does. */
+  shellNode: NodeId | null = null;
+
+  selectShellNode(id: NodeId): string | null {
+    const node = this.getSnapshot().nodes.find((n) => n.id === id);
+    if (node === undefined) return `no node ${id}`;
+    this.shellNode = id;
+    this.update({ shellTarget: `node ${id} ${node.host}:${node.port}` });
+    return null;
+  }
+
   private record<T>(method: FakeMethod, args: unknown[], value: T): Promise<T> {
     this.calls.push({ method, args });
     const failure = this.failures.get(method);
@@ -169,8 +180,14 @@ export class FakeClusterSource implements ClusterSource {
           return replyFromResult(cmd, [...this.store.keys()].sort());
         case 'ping':
           return replyFromResult(cmd, args[0] ?? 'PONG');
+        case 'config':
+          // A nested reply, as a node answers CONFIG GET: name, value pairs.
+          return { type: 'array', items: [{ type: 'bulk', value: args[1] ?? '' }, { type: 'bulk', value: '' }] };
+        case 'raft.info':
+          return { type: 'array', items: [{ type: 'integer', value: 1 }, { type: 'array', items: [{ type: 'bulk', value: 'role' }, { type: 'simple', value: 'leader' }] }] };
         default:
-          throw new CodedError('BAD_REQUEST', `unknown op '${cmd}'`);
+          // What a node answers to a command it does not know (Redis's words).
+          return { type: 'error', message: `ERR unknown command '${name}', with args beginning with: ${args.map((a) => `'${a}'`).join(' ')}`.trimEnd() };
       }
     } catch (e) {
       return replyFromError(e);

@@ -77,6 +77,10 @@ t.test('processEvents: exits with their cause, starts, restarts', async (t) => {
     'node 4 restarted, pid 40 -> 41',
   ]);
   t.same(processEvents(next, next), []);
+  // A crash the supervisor will restart, then its restart.
+  const crashed = new Map([[6, { ...row(6, 'down', null, null, 1), restarts: 0, restartAt: Date.now() + 2000 }]]);
+  t.same(processEvents(new Map([[6, { ...row(6, 'up', 60), restarts: 0, restartAt: null }]]), crashed), ['node 6 (pid 60) exited: code 1; the supervisor restarts it in 2 s']);
+  t.same(processEvents(crashed, new Map([[6, { ...row(6, 'up', 61), restarts: 1, restartAt: null }]])), ['node 6 restarted by the supervisor (restart 1), pid 61']);
 });
 
 t.test('no supervisor: no rows, actions refused with UNAVAILABLE; then it appears', async (t) => {

@@ -50,7 +50,7 @@ export function formatNodeFaults(f: FaultSettingsWire | undefined): string | nul
 /** The `ctl status` table: id, address, pid, state, role, term, leader, commit, applied, faults. */
 export function formatStatusTable(rows: readonly NodeStatusRow[]): string {
   return formatTable(
-    ['id', 'address', 'pid', 'state', 'role', 'term', 'leader', 'commit', 'applied', 'faults'],
+    ['id', 'address', 'pid', 'state', 'role', 'term', 'leader', 'commit', 'applied', 'faults', 'restarts', 'last exit'],
     rows.map((r) => [
       r.id,
       `${r.host}:${r.port}`,
@@ -62,6 +62,8 @@ export function formatStatusTable(rows: readonly NodeStatusRow[]): string {
       r.commitIndex,
       r.lastApplied,
       formatNodeFaults(r.faults),
+      r.restarts,
+      lastExit(r),
     ]),
   );
 }
@@ -79,8 +81,15 @@ function describeFaultEvent(e: FaultEvent): string {
   return `${e.action}: faults now ${describePlan(e.plan)}\n${warn}`;
 }
 
-function describeNode(n: SupervisedNode): string {
+/** How the last process ended, and when the supervisor restarts it if it plans to. */
+function lastExit(n: SupervisedNode): string | null {
   const exit = n.exitSignal ? `signal ${n.exitSignal}` : n.exitCode !== null ? `code ${n.exitCode}` : null;
+  if (exit === null) return null;
+  return n.restartAt === null ? exit : `${exit}, restart in ${Math.max(0, Math.ceil((n.restartAt - Date.now()) / 1000))} s`;
+}
+
+function describeNode(n: SupervisedNode): string {
+  const exit = lastExit(n);
   return `node ${n.id}: ${n.state}${n.pid !== null ? `, pid ${n.pid}` : ''}${exit && n.state !== 'up' ? ` (exit ${exit})` : ''}`;
 }
 

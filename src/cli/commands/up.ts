@@ -3,7 +3,7 @@
  * node as a child process, prints where each listens, serves `raftkv ctl` on
  * `<dataDir>/supervisor.sock`, and on Ctrl-C / SIGTERM / SIGHUP / `ctl shutdown` stops the nodes
  * cleanly and removes the socket. A second Ctrl-C while stopping kills the nodes at once.
- * Restarts nothing on its own.
+ * Restarts a node that exits on its own, with backoff (supervisor.ts); not one killed or stopped on request.
  */
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';

@@ -456,16 +456,17 @@ export class Raft {
   // ---------------------------------------------------------------- replication (§5.3)
 
   private handleAppend(m: AppendRequest): void {
+    // Checked first: only an append starting below the commit index can reach committed entries.
+    const conflict = this.conflictWithCommitted(m);
+    if (conflict !== null) {
+      this.refused.push({ from: m.from, type: m.type, reason: conflict });
+      return;
+    }
     let resp: MessageBody<AppendResponse>;
     if (m.prevLogIndex < this.log.committed) {
       // Everything up to our commit index already matches the leader (§5.4 leader completeness).
       resp = { type: 'appendResp', success: true, index: this.log.committed, hintIndex: 0, hintTerm: 0 };
     } else if (this.log.matchTerm(m.prevLogIndex, m.prevLogTerm)) {
-      const conflict = this.conflictWithCommitted(m);
-      if (conflict !== null) {
-        this.refused.push({ from: m.from, type: m.type, reason: conflict });
-        return;
-      }
       const lastNew = this.log.appendFromLeader(m.prevLogIndex, m.entries);
       // Commit only what is known to match the leader, never a stale tail beyond it.
       this.log.commitTo(Math.min(m.commit, lastNew));

@@ -81,7 +81,8 @@ export function App({ source, size, now = Date.now, onQuit }: AppProps) {
   const { events, log } = useClusterEvents(snapshot.nodes, snapshot.events, now);
   const prompt = `${snapshot.shellTarget ?? 'not connected'}> `;
   const execute = useCallback((argv: readonly string[]) => source.execute(argv), [source]);
-  const shell = useShell(execute, prompt);
+  const selectNode = useCallback((id: number) => source.selectShellNode(id), [source]);
+  const shell = useShell(execute, selectNode, prompt);
 
   const nodes = snapshot.nodes;
   const selected = effectiveSelection(nodes, chosenId);

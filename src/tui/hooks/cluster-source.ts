@@ -45,11 +45,18 @@ export interface ClusterSource {
   heal(): Promise<string>;
 
   /**
-   * Run one validated shell command. `argv[0]` is the upper-case command name (GET, SET, DEL, CAS,
-   * KEYS, EXISTS, PING); the rest are the arguments as typed. Resolves with the reply to print;
+   * Run one shell command. `argv[0]` is the command name: GET, SET, DEL, CAS, KEYS, EXISTS and PING
+   * (upper case, arity checked) go through the client library; any other word is sent to the
+   * shell's node as a Redis command, as typed. The rest are the arguments as typed. Resolves with the reply to print;
    * errors from the cluster (NOT_LEADER after retries, TIMEOUT, …) are resolved as `error` replies
    * (see replyFromError). Must settle within the client's request deadline, so the shell never hangs;
    * a rejection is printed as an error too.
    */
   execute(argv: readonly string[]): Promise<ShellReply>;
+
+  /**
+   * Points the shell at node `id` (`:node 2`): commands the shell does not know go to that node,
+   * and `shellTarget` names it. Returns null, or why not (no such node) for the shell to print.
+   */
+  selectShellNode(id: NodeId): string | null;
 }

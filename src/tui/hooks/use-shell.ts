@@ -34,6 +34,8 @@ export interface ShellController {
 
 export function useShell(
   execute: (argv: readonly string[]) => Promise<ShellReply>,
+  /** `:node N`: null when switched, else why not. */
+  selectNode: (id: number) => string | null,
   prompt: string,
   maxLines = 500,
 ): ShellController {
@@ -44,9 +46,10 @@ export function useShell(
   const history = useRef(new ShellHistory());
   // Handlers read the latest values through this ref, so they stay stable functions; fields that
   // handlers change (input, busy) are written here at once, before React re-renders.
-  const latest = useRef({ input, prompt, execute, busy: false });
+  const latest = useRef({ input, prompt, execute, selectNode, busy: false });
   latest.current.prompt = prompt;
   latest.current.execute = execute;
+  latest.current.selectNode = selectNode;
   const queue = useRef<string[]>([]);
   const mounted = useRef(true);
   useEffect(() => {
@@ -78,6 +81,11 @@ export function useShell(
       }
       if (plan.kind === 'print') {
         print([echo, ...plan.lines]);
+        continue;
+      }
+      if (plan.kind === 'node') {
+        const refused = latest.current.selectNode(plan.id);
+        print([echo, refused === null ? { text: `talking to node ${plan.id}`, tone: 'info' } : { text: `(error) ERR ${refused}`, tone: 'error' }]);
         continue;
       }
       print([echo]);

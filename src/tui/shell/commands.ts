@@ -8,6 +8,10 @@
  * Arity follows Redis's convention: `n > 0` means exactly n words (command included), `n < 0`
  * means at least -n; `maxArgs` caps the optional ones. Errors are worded as Redis words them, then
  * the usage line, which redis-cli does not print but a newcomer needs.
+ *
+ * A command the shell does not know is not refused: it goes to the node as typed (RESP, as
+ * redis-cli sends it), so INFO, RAFT.INFO, DBSIZE, CONFIG GET and whatever the node supports
+ * work; the node's reply or error is printed. `:node N` picks the node the shell talks to.
  */
 import { splitInlineArgs } from '../../protocol/inline.js';
 
@@ -60,7 +64,14 @@ export type LinePlan =
   /** Clear the output. */
   | { kind: 'clear' }
   /** Send to the cluster. `argv[0]` is the command name in upper case; the rest as typed. */
-  | { kind: 'execute'; command: ShellCommandName; argv: string[] };
+  | { kind: 'execute'; command: ShellCommandName; argv: string[] }
+  /** Not a shell command: send to the node as a Redis command, exactly as typed. */
+  | { kind: 'send'; argv: string[] }
+  /** `:node N`: talk to node N from now on. */
+  | { kind: 'node'; id: number };
+
+/** The shell's own command to pick a node; the colon keeps it apart from every Redis command. */
+export const NODE_COMMAND = ':node';
 
 const err = (text: string): ShellLine => ({ text, tone: 'error' });
 const info = (text: string): ShellLine => ({ text, tone: 'info' });
@@ -71,10 +82,12 @@ export function planLine(line: string): LinePlan {
   // redis-cli's own words for a line it cannot split (unbalanced or glued quotes).
   if (argv === null) return { kind: 'print', lines: [err('Invalid argument(s)')] };
   if (argv.length === 0) return { kind: 'none' };
-  const spec = findCommand(argv[0]!);
-  if (spec === undefined) {
-    return { kind: 'print', lines: [err(unknownCommandMessage(argv)), info(`Try HELP. Commands: ${commandList()}`)] };
+  if (argv[0]!.toLowerCase() === NODE_COMMAND) {
+    const id = argv.length === 2 && /^[1-9]\d{0,8}$/.test(argv[1]!) ? Number(argv[1]) : null;
+    return id === null ? { kind: 'print', lines: [err(`(error) ERR usage: ${NODE_COMMAND} <id>`), info('  e.g. :node 2 (ids are in the table)')] } : { kind: 'node', id };
   }
+  const spec = findCommand(argv[0]!);
+  if (spec === undefined) return { kind: 'send', argv };
   if (!arityOk(spec, argv.length)) {
     return {
       kind: 'print',
@@ -91,16 +104,6 @@ export function arityOk(spec: ShellCommandSpec, words: number): boolean {
   return words >= -spec.arity && (spec.maxArgs === undefined || words <= spec.maxArgs);
 }
 
-/** Redis's wording: `ERR unknown command 'FOO', with args beginning with: 'a' 'b'`. */
-function unknownCommandMessage(argv: string[]): string {
-  const cut = (s: string): string => (s.length > 128 ? s.slice(0, 128) : s);
-  const args = argv
-    .slice(1)
-    .map((a) => `'${cut(a)}'`)
-    .join(' ');
-  return `(error) ERR unknown command '${cut(argv[0]!)}', with args beginning with: ${args}`.trimEnd();
-}
-
 function commandList(): string {
   return SHELL_COMMANDS.map((c) => c.name.toUpperCase()).join(' ');
 }
@@ -108,9 +111,15 @@ function commandList(): string {
 function helpLines(topic: string | undefined): ShellLine[] {
   if (topic !== undefined) {
     const spec = findCommand(topic);
-    if (spec === undefined) return [err(`(error) ERR unknown command '${topic}'`), info(`Commands: ${commandList()}`)];
+    if (spec === undefined) return [info(`${topic.toUpperCase()} is not a shell command: typed as a command, it goes to the node as is`), info(`Shell commands: ${commandList()}`)];
     return [info(`usage: ${spec.usage}`), info(`  ${spec.summary}`)];
   }
-  const width = Math.max(...SHELL_COMMANDS.map((c) => c.usage.length));
-  return SHELL_COMMANDS.map((c) => info(`${c.usage.padEnd(width)}  ${c.summary}`));
+  const nodeUsage = `${NODE_COMMAND} <id>`;
+  const width = Math.max(nodeUsage.length, ...SHELL_COMMANDS.map((c) => c.usage.length));
+  return [
+    ...SHELL_COMMANDS.map((c) => info(`${c.usage.padEnd(width)}  ${c.summary}`)),
+    info(`${nodeUsage.padEnd(width)}  Talk to node <id> from now on (the prompt shows which)`),
+    info('Any other command goes to the node as typed, as with redis-cli:'),
+    info('  INFO [section], RAFT.INFO, DBSIZE, CONFIG GET <name>, READONLY, ...'),
+  ];
 }

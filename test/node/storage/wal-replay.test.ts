@@ -71,3 +71,55 @@ t.test('after a snapshot: covered entries are skipped, the log continues after i
   t.equal(state.snapshotIndex, 10, 'an older marker is ignored');
   t.same(replay([{ type: 'snapshot', index: 10, term: 3 }, { type: 'entries', entries: entries(5, 2, 1) }]).state.entries, []);
 });
+
+t.test('segmentStart as the first record: the log resumes after it (older segments were deleted)', async (t) => {
+  const { state, problems } = replay([
+    { type: 'segmentStart', prevIndex: 40, prevTerm: 3 },
+    { type: 'hardState', term: 4, vote: 2, commit: 41 },
+    { type: 'entries', entries: entries(41, 2, 4) },
+  ]);
+  t.same(problems, [null, null, null]);
+  t.same([state.snapshotIndex, state.snapshotTerm], [40, 3]);
+  t.same(idx(state), ['41@4', '42@4']);
+  t.same(state.hardState, { term: 4, vote: 2, commit: 41 });
+});
+
+t.test('segmentStart after other records only marks a file boundary: it changes nothing', async (t) => {
+  const { state, problems } = replay([
+    { type: 'entries', entries: entries(1, 3, 1) },
+    { type: 'segmentStart', prevIndex: 3, prevTerm: 1 },
+    { type: 'entries', entries: entries(4, 1, 1) },
+    { type: 'segmentStart', prevIndex: 99, prevTerm: 9 },
+  ]);
+  t.same(problems, [null, null, null, null]);
+  t.same([state.snapshotIndex, state.snapshotTerm], [0, 0]);
+  t.same(idx(state), ['1@1', '2@1', '3@1', '4@1']);
+});
+
+t.test('after a segmentStart: entries reaching below it are trimmed, a gap after it is a problem', async (t) => {
+  const a = replay([
+    { type: 'segmentStart', prevIndex: 10, prevTerm: 2 },
+    { type: 'entries', entries: entries(9, 4, 2) },
+  ]);
+  t.same(idx(a.state), ['11@2', '12@2']);
+  const b = replay([
+    { type: 'segmentStart', prevIndex: 10, prevTerm: 2 },
+    { type: 'entries', entries: entries(12, 1, 2) },
+  ]);
+  t.match(b.problems, [null, /entries start at 12 but the log ends at 10 \(gap\)/]);
+});
+
+t.test('a snapshot marker after a segmentStart at or below it is ignored; above it, it applies', async (t) => {
+  const old = replay([
+    { type: 'segmentStart', prevIndex: 10, prevTerm: 2 },
+    { type: 'entries', entries: entries(11, 3, 2) },
+    { type: 'snapshot', index: 8, term: 2 },
+  ]).state;
+  t.same([old.snapshotIndex, idx(old)], [10, ['11@2', '12@2', '13@2']]);
+  const newer = replay([
+    { type: 'segmentStart', prevIndex: 10, prevTerm: 2 },
+    { type: 'entries', entries: entries(11, 3, 2) },
+    { type: 'snapshot', index: 12, term: 2 },
+  ]).state;
+  t.same([newer.snapshotIndex, idx(newer)], [12, ['13@2']]);
+});

@@ -226,17 +226,36 @@ t.test('shell: keys typed there never reach the table', async (t) => {
   await s.see('[table]');
 });
 
-t.test('shell: arity errors and unknown commands are answered locally', async (t) => {
+t.test('shell: arity errors and bad quoting are answered locally', async (t) => {
   const s = start(t);
   await s.see('ADDRESS');
   s.press(KEY.tab);
   await s.type('GET');
   await s.see(/\(error\) ERR wrong number of arguments for 'get' command\n\s*usage: GET key/);
-  await s.type('HELLO world');
-  await s.see("(error) ERR unknown command 'HELLO', with args beginning with: 'world'");
   await s.type('SET k "open');
   await s.see('Invalid argument(s)');
   t.same(s.source.calls, [], 'nothing was sent');
+});
+
+t.test('shell: other commands go to the node and print as redis-cli; :node switches', async (t) => {
+  const s = start(t);
+  await s.see('ADDRESS');
+  s.press(KEY.tab);
+  await s.type('HELLO world');
+  await s.see("(error) ERR unknown command 'HELLO', with args beginning with: 'world'");
+  await s.type('RAFT.INFO');
+  await s.see(/1\) \(integer\) 1\n\s*2\) 1\) "role"\n\s*2\) leader/);
+  await s.type('config get save');
+  await s.see(/1\) "save"\n\s*2\) ""/);
+  t.same(s.source.calls.map((c) => c.args), [['HELLO', 'world'], ['RAFT.INFO'], ['config', 'get', 'save']], 'sent as typed');
+  await s.type(':node 3');
+  await s.see(/talking to node 3\s*node 3 127\.0\.0\.1:7003>/);
+  t.equal(s.source.shellNode, 3);
+  await s.type(':node 9');
+  await s.see('(error) ERR no node 9');
+  await s.type('HELP');
+  await s.see(':node <id>');
+  await s.see('Any other command goes to the node as typed');
 });
 
 t.test('shell: history, editing, clearing', async (t) => {

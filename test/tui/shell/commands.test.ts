@@ -50,15 +50,16 @@ t.test('wrong arity gets the Redis error and the usage line', async (t) => {
   }
 });
 
-t.test('unknown commands are named and the commands listed', async (t) => {
-  const plan = planLine('FLUSHALL now please');
-  t.equal(plan.kind, 'print');
-  if (plan.kind !== 'print') return;
-  t.equal(plan.lines[0]!.text, "(error) ERR unknown command 'FLUSHALL', with args beginning with: 'now' 'please'");
-  t.equal(plan.lines[0]!.tone, 'error');
-  t.match(plan.lines[1]!.text, /Try HELP\. Commands: GET SET DEL CAS KEYS EXISTS PING HELP CLEAR/);
-  const bare = planLine('nope');
-  t.equal(bare.kind === 'print' && bare.lines[0]!.text, "(error) ERR unknown command 'nope', with args beginning with:");
+t.test('other commands go to the node as typed; :node picks the node', async (t) => {
+  t.same(planLine('INFO replication'), { kind: 'send', argv: ['INFO', 'replication'] });
+  t.same(planLine('raft.info'), { kind: 'send', argv: ['raft.info'] }, 'the node judges the name, not the shell');
+  t.same(planLine('CONFIG GET "save"'), { kind: 'send', argv: ['CONFIG', 'GET', 'save'] }, 'quoting as redis-cli');
+  t.same(planLine(':node 2'), { kind: 'node', id: 2 });
+  t.same(planLine(':NODE 12'), { kind: 'node', id: 12 });
+  for (const bad of [':node', ':node x', ':node 0', ':node 1 2', ':node -1']) {
+    const plan = planLine(bad);
+    t.equal(plan.kind === 'print' && plan.lines[0]!.text, '(error) ERR usage: :node <id>', bad);
+  }
 });
 
 t.test('bad quoting is answered like redis-cli', async (t) => {
@@ -73,8 +74,10 @@ t.test('HELP and CLEAR are local', async (t) => {
   const all = planLine('help');
   t.equal(all.kind, 'print');
   if (all.kind === 'print') {
-    t.equal(all.lines.length, SHELL_COMMANDS.length);
+    t.equal(all.lines.length, SHELL_COMMANDS.length + 3, 'every shell command, :node, and the pass-through');
     for (const c of SHELL_COMMANDS) t.ok(all.lines.some((l) => l.text.startsWith(c.usage)), c.usage);
+    t.ok(all.lines.some((l) => l.text.startsWith(':node <id>')), ':node is listed');
+    t.ok(all.lines.some((l) => /INFO \[section\], RAFT\.INFO, DBSIZE, CONFIG GET/.test(l.text)), 'and what goes to the node');
   }
   t.same(planLine('HELP cas'), {
     kind: 'print',
@@ -84,7 +87,7 @@ t.test('HELP and CLEAR are local', async (t) => {
     ],
   });
   const unknown = planLine('HELP nope');
-  t.equal(unknown.kind === 'print' && unknown.lines[0]!.tone, 'error');
+  t.equal(unknown.kind === 'print' && unknown.lines[0]!.text, 'NOPE is not a shell command: typed as a command, it goes to the node as is');
   t.same(planLine('clear'), { kind: 'clear' });
 });
 
