@@ -114,6 +114,11 @@ export class ClientServer {
     await closed;
   }
 
+  /** The port listened on (after start): the OS picks one when the options said 0. */
+  get boundPort(): number {
+    return (this.server.address() as net.AddressInfo).port;
+  }
+
   /** What INFO reports now (also what the metrics read). */
   readonly facts = (): InfoFacts => this.opts.facts();
 

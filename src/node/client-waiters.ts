@@ -7,12 +7,14 @@
  *  - a linearizable read joins the next ReadIndex round; it is served once the state machine has
  *    applied the index the round returned.
  * Timeouts are swept by the driver's one interval timer (sweep), not a timer per request.
+ * Deadlines are in the clock's monotonic ms (a wall-clock jump must not expire or extend them).
  */
 import { RaftKvError } from '../protocol/errors.js';
 import type { Entry } from '../protocol/raft-messages.js';
 import type { ReadState } from './raft/types.js';
 import { isKvError, type KvCommand, type KvResult } from './kv-command.js';
 import type { KvApplyOutcome } from './kv-state-machine.js';
+import type { Clock } from './clock.js';
 
 /**
  * How a client request hears its outcome: called once, with an error or the result. Callbacks,
@@ -32,7 +34,7 @@ type ReadWaiter = Waiter<void>;
 
 export class ClientWaiters {
   /** Unique per process start, so reqIds never collide with those of an earlier life. */
-  private readonly boot = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  private readonly boot: string;
   private reqSeq = 0;
   private readSeq = 0;
 
@@ -49,7 +51,10 @@ export class ClientWaiters {
   constructor(
     private readonly nodeId: number,
     private readonly timeoutMs: number,
-  ) {}
+    private readonly clock: Clock,
+  ) {
+    this.boot = `${clock.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  }
 
   get waitingWrites(): number {
     return this.writes.size;
@@ -58,16 +63,15 @@ export class ClientWaiters {
   /** A write to propose; `cmd` must be fresh: its reqId is stamped on it and it goes in the log. */
   addWrite(cmd: KvCommand, done: Completion<KvResult>): void {
     cmd.reqId = `${this.nodeId}.${this.boot}.${++this.reqSeq}`;
-    const now = Date.now();
-    // Log time for session expiry (kv-command.ts `at`): only writes with a session need it.
-    if (cmd.clientId !== undefined) cmd.at = now;
-    this.writes.set(cmd.reqId, { done, deadline: now + this.timeoutMs });
+    // Log time for session expiry (kv-command.ts `at`, wall time): only writes with a session need it.
+    if (cmd.clientId !== undefined) cmd.at = this.clock.now();
+    this.writes.set(cmd.reqId, { done, deadline: this.clock.monotonic() + this.timeoutMs });
     this.pendingProposals.push(cmd);
   }
 
   /** A read for the next ReadIndex round. */
   addRead(done: Completion<void>): void {
-    this.pendingReads.push({ done, deadline: Date.now() + this.timeoutMs });
+    this.pendingReads.push({ done, deadline: this.clock.monotonic() + this.timeoutMs });
   }
 
   /** The writes added since the last call, to propose as one batch (empty if none). */
@@ -165,7 +169,7 @@ export class ClientWaiters {
     }
   }
 
-  /** Fails what is past its deadline; `applied` lets old overwrite-detection records go. */
+  /** Fails what is past its deadline (`now`: monotonic ms); `applied` lets old overwrite-detection records go. */
   sweep(now: number, applied: number): void {
     for (const [id, w] of this.writes) {
       if (w.deadline <= now) {

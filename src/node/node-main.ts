@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadClusterConfig, type ClusterConfig } from '../protocol/cluster-config.js';
 import { RaftKvError } from '../protocol/errors.js';
 import { ClientServer } from './client-server.js';
+import { realClock } from './clock.js';
 import { startMetrics, type MetricsServer } from './metrics.js';
 import { nodeFacts } from './node-facts.js';
 import type { InfoFacts } from '../protocol/redis-info.js';
@@ -145,6 +146,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     tickMs: timing.tickMs,
     onFatal: (err) => fatal?.(err),
     snapshots: { dir: dataDir, snapshotter, sender, receiver },
+    clock: realClock,
   });
   const startedAt = Date.now();
   const server = new ClientServer({

@@ -18,6 +18,7 @@ import { publishSnapshotSync } from './storage/snapshot-store.js';
 import type { RawNode } from './raft/raw-node.js';
 import type { Ready, SoftState } from './raft/types.js';
 import { ClientWaiters, type Completion } from './client-waiters.js';
+import { realClock, type Clock, type TimerId } from './clock.js';
 import type { KvCommand, KvResult } from './kv-command.js';
 import type { KvStateMachine } from './kv-state-machine.js';
 import type { Logger } from './logger.js';
@@ -62,6 +63,8 @@ export interface RaftDriverOptions {
   onFatal: (err: Error) => void;
   /** Snapshots and InstallSnapshot; without them the log is never compacted. */
   snapshots?: DriverSnapshots | null;
+  /** Time and timers (ticks, deadlines, the Ready loop's turns). Default: the real clock. */
+  clock?: Clock;
 }
 
 
@@ -77,10 +80,11 @@ export class RaftDriver {
   /** Storage failed: nothing more is sent or acknowledged. */
   private failed = false;
   private stopped = false;
-  private tickTimer: NodeJS.Timeout | null = null;
+  private readonly clock: Clock;
+  private tickTimer: TimerId | null = null;
   /** Monotonic time (ms) the tick count stands for: ticks are owed for the time since. */
   private lastTickAt = 0;
-  private sweepTimer: NodeJS.Timeout | null = null;
+  private sweepTimer: TimerId | null = null;
   private readonly waiters: ClientWaiters;
 
   soft: SoftState;
@@ -95,10 +99,11 @@ export class RaftDriver {
   private received: ReceivedSnapshot | null = null;
 
   constructor(opts: RaftDriverOptions) {
-    this.opts = { requestTimeoutMs: 3000, pipelineDepth: 1, maxCatchUpTicks: 1000, snapshots: null, ...opts };
+    this.opts = { requestTimeoutMs: 3000, pipelineDepth: 1, maxCatchUpTicks: 1000, snapshots: null, clock: realClock, ...opts };
+    this.clock = this.opts.clock;
     this.raw = opts.raw;
     this.pipelineDepth = this.opts.pipelineDepth;
-    this.waiters = new ClientWaiters(opts.nodeId, this.opts.requestTimeoutMs);
+    this.waiters = new ClientWaiters(opts.nodeId, this.opts.requestTimeoutMs, this.clock);
     // Start from what was recovered, so the first log lines after a restart are real changes.
     const st = this.raw.status();
     this.soft = { role: st.role, leader: st.leader, term: st.term };
@@ -106,12 +111,12 @@ export class RaftDriver {
   }
 
   start(): void {
-    this.lastTickAt = performance.now();
-    this.tickTimer = setInterval(() => {
+    this.lastTickAt = this.clock.monotonic();
+    this.tickTimer = this.clock.setInterval(() => {
       this.catchUpTicks();
       this.schedule();
     }, this.opts.tickMs);
-    this.sweepTimer = setInterval(() => this.sweepTimeouts(), 50);
+    this.sweepTimer = this.clock.setInterval(() => this.sweepTimeouts(), 50);
     this.schedule();
   }
 
@@ -189,9 +194,9 @@ export class RaftDriver {
   /** Stop ticking and taking work; waits for the Ready in flight (its fsync) to finish. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.tickTimer) clearInterval(this.tickTimer);
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    while (this.inFlight) await new Promise((r) => setImmediate(r));
+    if (this.tickTimer !== null) this.clock.clearInterval(this.tickTimer);
+    if (this.sweepTimer !== null) this.clock.clearInterval(this.sweepTimer);
+    while (this.inFlight) await new Promise<void>((r) => this.clock.defer(r));
     // A write already handed to the core may still commit: its outcome is unknown, not refused.
     const unknown = new RaftKvError('TIMEOUT', 'the node stopped before the write was confirmed; it may or may not have been applied');
     this.waiters.failAll(unknown, new RaftKvError('SHUTTING_DOWN', 'the node is shutting down'));
@@ -202,7 +207,7 @@ export class RaftDriver {
   private schedule(): void {
     if (this.scheduled || this.stopped) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.clock.defer(() => {
       this.scheduled = false;
       this.run();
     });
@@ -279,7 +284,7 @@ export class RaftDriver {
    * real time than it believes (a follower's clock running behind only delays its elections).
    */
   private catchUpTicks(): void {
-    const now = performance.now();
+    const now = this.clock.monotonic();
     const owed = Math.floor((now - this.lastTickAt) / this.opts.tickMs);
     if (owed <= 0) return;
     this.lastTickAt += owed * this.opts.tickMs;
@@ -397,6 +402,6 @@ export class RaftDriver {
   }
 
   private sweepTimeouts(): void {
-    this.waiters.sweep(Date.now(), this.opts.sm.lastApplied);
+    this.waiters.sweep(this.clock.monotonic(), this.opts.sm.lastApplied);
   }
 }

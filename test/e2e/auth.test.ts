@@ -25,6 +25,7 @@ t.test('AUTH and NOAUTH/WRONGPASS in both dialects', async (t) => {
       'GET k\r\nSET k v\r\nHELLO 2\r\n' +
         `AUTH wrong\r\nAUTH default wrong\r\nAUTH someone "${PASSWORD}"\r\nGET k\r\n` +
         `AUTH "${PASSWORD}"\r\nSET k v\r\nGET k\r\nAUTH default "${PASSWORD}"\r\nAUTH a b c\r\nQUIT\r\n`,
+      'close',
     );
     const lines = r.data.split('\r\n');
     t.equal(lines[0] + '\r\n', NOAUTH, 'GET before AUTH');
@@ -37,7 +38,7 @@ t.test('AUTH and NOAUTH/WRONGPASS in both dialects', async (t) => {
       'wrong password, wrong user, then the right one; AUTH default works too; QUIT answers',
     );
     t.ok(r.closed, 'QUIT closes');
-    t.equal((await rawExchange(follower.port, 'QUIT\r\n')).data, '+OK\r\n', 'QUIT is allowed before AUTH');
+    t.equal((await rawExchange(follower.port, 'QUIT\r\n', 'close')).data, '+OK\r\n', 'QUIT is allowed before AUTH');
   });
 
   await t.test('JSON dialect', async (t) => {
@@ -53,6 +54,7 @@ t.test('AUTH and NOAUTH/WRONGPASS in both dialects', async (t) => {
       ]
         .map((x) => JSON.stringify(x) + '\n')
         .join(''),
+      /^(?:[^\n]*\n){6}/,
     );
     const replies = r.data.trim().split('\n').map((l) => JSON.parse(l));
     t.same(replies[0], { id: 1, ok: false, error: { code: 'NOAUTH', message: 'Authentication required.' } });

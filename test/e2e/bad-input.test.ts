@@ -35,7 +35,7 @@ t.test('bad input on the client and peer ports', async (t) => {
     { name: 'EOF in the middle of a RESP request', send: '*2\r\n$3\r\nGET\r\n', end: true, expect: /^-ERR connection closed in the middle of a request/ },
   ];
   for (const k of cases) {
-    const r = await rawExchange(port, k.send, { end: k.end ?? false });
+    const r = await rawExchange(port, k.send, k.closes ? 'close' : k.expect, { end: k.end ?? false });
     t.match(r.data, k.expect, `${k.name}: clear error`);
     if (k.closes) t.ok(r.closed, `${k.name}: connection closed`);
   }
@@ -47,25 +47,30 @@ t.test('bad input on the client and peer ports', async (t) => {
   half.destroy();
 
   // A client that half-closes after its requests still gets every reply.
-  const r = await rawExchange(port, 'SET hc 1\r\nGET hc\r\n');
-  t.equal(r.data, '+OK\r\n$1\r\n1\r\n');
+  const both = '+OK\r\n$1\r\n1\r\n';
+  const r = await rawExchange(port, 'SET hc 1\r\nGET hc\r\n', { chars: both.length }, { end: true });
+  t.equal(r.data, both);
 
   // A stranger on the peer port: garbage, a bogus hello, a forged message.
   const peerPort = c.node(leader).peerPort;
-  const junk = await rawExchange(peerPort, 'hello there\n');
+  const junk = await rawExchange(peerPort, 'hello there\n', 'close');
   t.match(junk.data, /BAD_PEER_MESSAGE/, 'peer port refuses non-JSON');
   t.ok(junk.closed);
-  const forged = await rawExchange(peerPort, JSON.stringify({ hello: { from: 99, to: leader } }) + '\n');
+  const forged = await rawExchange(peerPort, JSON.stringify({ hello: { from: 99, to: leader } }) + '\n', /expected a hello from a cluster member/);
   t.match(forged.data, /expected a hello from a cluster member/);
   const other = c.nodes.find((n) => n.id !== leader)!.id;
-  const bad = await rawExchange(peerPort, JSON.stringify({ hello: { from: other, to: leader } }) + '\n' + JSON.stringify({ type: 'append', from: other, to: leader, term: 'x' }) + '\n');
+  const bad = await rawExchange(peerPort, JSON.stringify({ hello: { from: other, to: leader } }) + '\n' + JSON.stringify({ type: 'append', from: other, to: leader, term: 'x' }) + '\n', /append\.term must be an integer from 0 to/);
   t.match(bad.data, /append\.term must be an integer from 0 to/);
   // Well-formed but against Raft's rules: a second "leader" in the leader's own term. The
   // leader's core refuses it before changing any state and says so in the log; it must not crash.
   const term = (await c.status(leader)).term as number;
   const heartbeat = { type: 'heartbeat', from: other, to: leader, term, commit: 0 };
-  await rawExchange(peerPort, JSON.stringify({ hello: { from: other, to: leader } }) + '\n' + JSON.stringify(heartbeat) + '\n');
+  // Nothing comes back for it: the connection stays open until the leader has logged it.
+  const forger = net.connect({ host: '127.0.0.1', port: peerPort });
+  t.teardown(() => forger.destroy());
+  forger.write(JSON.stringify({ hello: { from: other, to: leader } }) + '\n' + JSON.stringify(heartbeat) + '\n');
   await waitFor('the leader to log the forged heartbeat', () => readFileSync(join(c.dir, 'logs', `node-${leader}.log`), 'utf8').includes(`refused a heartbeat from node ${other}: claims to lead term ${term}`));
+  forger.destroy();
   t.equal(c.procs.get(leader)!.exitCode, null, 'the leader survived a forged heartbeat in its own term');
 
   // Everyone else carries on, nothing lost, the leader unchanged.

@@ -54,10 +54,10 @@ t.test('3 nodes: election, every dialect through every node, kill -9, restart', 
   for (const n of c.nodes) {
     const set = await jsonRequest(n.port, { op: 'set', key: `json-${n.id}`, value: `v${n.id}` });
     t.same(set, { id: 1, ok: true, value: 'OK' }, `JSON set through node ${n.id}`);
-    const inline = await rawExchange(n.port, `SET inline-${n.id} "hello world"\r\n`);
+    const inline = await rawExchange(n.port, `SET inline-${n.id} "hello world"\r\n`, { chars: '+OK\r\n'.length });
     t.equal(inline.data, '+OK\r\n', `inline SET through node ${n.id}`);
     const key = `resp-${n.id}`;
-    const resp = await rawExchange(n.port, `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$2\r\nok\r\n`);
+    const resp = await rawExchange(n.port, `*3\r\n$3\r\nSET\r\n$${key.length}\r\n${key}\r\n$2\r\nok\r\n`, { chars: '+OK\r\n'.length });
     t.equal(resp.data, '+OK\r\n', `RESP SET through node ${n.id}`);
   }
   for (const n of c.nodes) {
@@ -65,8 +65,9 @@ t.test('3 nodes: election, every dialect through every node, kill -9, restart', 
       const r = await jsonRequest(n.port, { op: 'get', key: `json-${m.id}` });
       t.equal(r.value, `v${m.id}`, `node ${n.id} reads json-${m.id}`);
     }
-    const got = await rawExchange(n.port, `GET inline-${(n.id % 3) + 1}\r\n`);
-    t.equal(got.data, '$11\r\nhello world\r\n');
+    const want = '$11\r\nhello world\r\n';
+    const got = await rawExchange(n.port, `GET inline-${(n.id % 3) + 1}\r\n`, { chars: want.length });
+    t.equal(got.data, want);
   }
 
   // INFO as redis-cli reads it: a follower names the leader's client port as its master, and the
@@ -130,7 +131,8 @@ t.test('5 nodes: a majority down fails writes within a deadline; back up, they s
   const linearizable = await jsonRequest(alive.port, { op: 'get', key: 'before' }, 10_000);
   t.equal(linearizable.ok, false, `a linearizable read without a majority fails (${linearizable.error?.code})`);
   t.same(await jsonRequest(alive.port, { op: 'get', key: 'before', consistency: 'stale' }), { id: 1, ok: true, value: 'b' }, 'stale JSON read');
-  t.equal((await rawExchange(alive.port, 'READONLY\r\nGET before\r\nREADWRITE\r\n')).data, '+OK\r\n$1\r\nb\r\n+OK\r\n', 'READONLY then GET');
+  const readonly = '+OK\r\n$1\r\nb\r\n+OK\r\n';
+  t.equal((await rawExchange(alive.port, 'READONLY\r\nGET before\r\nREADWRITE\r\n', { chars: readonly.length })).data, readonly, 'READONLY then GET');
   const began = Date.now();
   const r = await jsonRequest(alive.port, { op: 'set', key: 'k', value: 'v' }, 10_000);
   const elapsed = Date.now() - began;

@@ -115,38 +115,49 @@ export function redisInfo(port: number, section?: string, timeoutMs = 3000): Pro
   });
 }
 
-/** Sends `payload` raw and collects what comes back until the server is idle or closes; `end` half-closes after sending. */
-export function rawExchange(port: number, payload: string | Buffer, { idleMs = 300, timeoutMs = 5000, end = false, ca = undefined as Buffer | undefined } = {}): Promise<{ data: string; closed: boolean }> {
+/**
+ * What the caller of rawExchange waits for: a reply matching a pattern, at least `chars`
+ * characters (for a reply the test then compares exactly), or the server closing the connection.
+ * Silence is never taken as the end of a reply: on a loaded machine a reply can be late.
+ */
+export type ExchangeEnd = RegExp | { chars: number } | 'close';
+
+/**
+ * Sends `payload` raw and collects what comes back until `until` holds or the server closes the
+ * connection (`closed` says which); rejects with what arrived if neither happens within
+ * `timeoutMs`. `end` half-closes after sending; `ca` speaks TLS trusting that CA.
+ */
+export function rawExchange(
+  port: number,
+  payload: string | Buffer,
+  until: ExchangeEnd,
+  { timeoutMs = 10_000, end = false, ca = undefined as Buffer | undefined } = {},
+): Promise<{ data: string; closed: boolean }> {
   return new Promise((resolvePromise, reject) => {
     const socket = connectClient(port, ca);
     let data = '';
-    let idle: NodeJS.Timeout | null = null;
-    const finish = (closed: boolean) => {
-      if (idle) clearTimeout(idle);
+    let settled = false;
+    const finish = (closed: boolean, err?: Error) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(hard);
       socket.destroy();
-      resolvePromise({ data, closed });
+      if (err) reject(err);
+      else resolvePromise({ data, closed });
     };
-    const hard = setTimeout(() => finish(false), timeoutMs);
-    const arm = () => {
-      if (idle) clearTimeout(idle);
-      idle = setTimeout(() => finish(false), idleMs);
-    };
+    const wanted = until === 'close' ? 'the connection closed' : until instanceof RegExp ? `a reply matching ${until}` : `${until.chars} characters`;
+    const hard = setTimeout(() => finish(false, new Error(`raw exchange on port ${port}: waited ${timeoutMs} ms for ${wanted}, got ${JSON.stringify(data)}`)), timeoutMs);
+    const done = () => (until === 'close' ? false : until instanceof RegExp ? until.test(data) : data.length >= until.chars);
     socket.on(ca ? 'secureConnect' : 'connect', () => {
       if (end) socket.end(payload);
       else socket.write(payload);
-      arm();
     });
     socket.on('data', (d) => {
       data += d.toString('utf8');
-      arm();
+      if (done()) finish(false);
     });
     socket.on('close', () => finish(true));
-    socket.on('error', (e) => {
-      clearTimeout(hard);
-      if (idle) clearTimeout(idle);
-      reject(e);
-    });
+    socket.on('error', (e) => finish(false, e));
   });
 }
 

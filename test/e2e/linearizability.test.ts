@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import split2 from 'split2';
 import t from 'tap';
 import { checkLinearizability, type HistoryOp } from '../lib/linearizability.js';
+import { Prng } from '../lib/prng.js';
 import { startCluster, waitFor, type TestCluster } from './harness.js';
 
 /** Error codes after which the op certainly did not take effect. */
@@ -91,16 +92,6 @@ class Worker {
   }
 }
 
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), a | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 t.test('histories under kill -9 of the leader are linearizable', async (t) => {
   const seed = Number(process.env.LIN_E2E_SEED ?? Date.now() % 100000);
   t.comment(`seed ${seed} (LIN_E2E_SEED=${seed} to replay the client choices)`);
@@ -108,7 +99,7 @@ t.test('histories under kill -9 of the leader are linearizable', async (t) => {
   await c.waitForLeader();
   const history: HistoryOp[] = [];
   let done = false;
-  const workers = Array.from({ length: 6 }, (_, i) => new Worker(c, `c${i}`, seeded(seed * 31 + i)));
+  const workers = Array.from({ length: 6 }, (_, i) => new Worker(c, `c${i}`, new Prng(seed * 31 + i).asFunction()));
   t.teardown(() => workers.forEach((w) => w.close()));
   const running = workers.map((w) => w.run(history, () => done));
 

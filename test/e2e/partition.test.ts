@@ -146,7 +146,7 @@ t.test('isolate the leader, heal, one-way cut, slow node', async (t) => {
   const stranger = await jsonRequest(c.port(leader), { op: 'faults-set', seq: 1, settings: { dropTo: all, dropFrom: all, delayMs: 0 } });
   t.equal(stranger.error?.code, 'UNKNOWN_OP', 'the client port has no such command');
   const me = c.cfg.nodes.find((n) => n.id === leader)!;
-  const peer = await rawExchange(me.peerPort, JSON.stringify({ type: 'faults-set', seq: 1, settings: { dropTo: all.filter((id) => id !== leader), dropFrom: [], delayMs: 0 } }) + '\n');
+  const peer = await rawExchange(me.peerPort, JSON.stringify({ type: 'faults-set', seq: 1, settings: { dropTo: all.filter((id) => id !== leader), dropFrom: [], delayMs: 0 } }) + '\n', 'close');
   t.ok(peer.closed, 'the peer port closes on a fault command instead of a hello');
   t.same((await c.status(leader)).faults, { dropTo: [], dropFrom: [], delayMs: 0 }, 'and nothing changed');
 

@@ -79,6 +79,6 @@ t.test('raftkv up --secure: every tool works from the cluster file', async (t) =
 
   // Without the files: a plain TCP client is refused.
   const port = cfg.nodes[0].port as number;
-  const plain = await rawExchange(port, 'PING\r\n');
+  const plain = await rawExchange(port, 'PING\r\n', 'close');
   t.notOk(plain.data.includes('PONG'), 'plain TCP gets no answer');
 });

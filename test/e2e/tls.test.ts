@@ -59,7 +59,7 @@ t.test('a secure cluster', async (t) => {
 
   await t.test('plain TCP to a TLS client port is refused', async (t) => {
     const before = count('TLS handshake refused');
-    const r = await rawExchange(c.node(leader).port, 'PING\r\n');
+    const r = await rawExchange(c.node(leader).port, 'PING\r\n', 'close');
     t.ok(r.closed);
     t.notOk(r.data.includes('PONG'));
     await waitFor('the refusal in the log', () => count('TLS handshake refused') === before + 1);

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { Prng } from './prng.js';
 import { checkLinearizability, formatOp, type HistoryOp } from './linearizability.js';
 
 // Compact constructors: ret === null means the op never returned (timed out).
@@ -155,17 +156,6 @@ t.test('malformed histories are refused with BAD_HISTORY', async (t) => {
 // ---------------------------------------------------------------------------------------------
 // Randomized: histories produced by a real register, and mutations judged by a brute-force oracle.
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface GenOptions {
   clients: number;
   opsPerClient: number;
@@ -276,7 +266,7 @@ t.test('randomized: histories of a real register are linearizable', async (t) =>
   let totalOps = 0;
   for (let i = 0; i < 60; i++) {
     const seed = baseSeed + i;
-    const history = generateHistory(mulberry32(seed), {
+    const history = generateHistory(new Prng(seed).asFunction(), {
       clients: 2 + (i % 6),
       opsPerClient: 10 + (i % 5) * 10,
       keys: i % 3 === 0 ? ['k'] : ['a', 'b', 'c'],
@@ -297,7 +287,7 @@ t.test('randomized: a read of a never-written value is always caught', async (t)
   let refuted = 0;
   for (let i = 0; i < 40; i++) {
     const seed = baseSeed + 1000 + i;
-    const rnd = mulberry32(seed);
+    const rnd = new Prng(seed).asFunction();
     const history = generateHistory(rnd, { clients: 4, opsPerClient: 25, keys: ['a', 'b'], values: ['1', '2'], maxDuration: 20 });
     const reads = history.filter((o) => o.op === 'get' && o.return !== null && o.ok !== false);
     if (reads.length === 0) continue;
@@ -317,7 +307,7 @@ t.test('randomized: agrees with a brute-force oracle on small mutated histories'
   const counts = { linearizable: 0, not: 0 };
   for (let i = 0; i < 400; i++) {
     const seed = baseSeed + 5000 + i;
-    const rnd = mulberry32(seed);
+    const rnd = new Prng(seed).asFunction();
     const history = generateHistory(rnd, { clients: 2 + (i % 2), opsPerClient: 3, keys: ['k'], values: ['1', '2'], maxDuration: 10 });
     // Mutate one thing at random (or nothing, one time in five).
     const victim = history[Math.floor(rnd() * history.length)];
@@ -343,7 +333,7 @@ t.test('randomized: agrees with a brute-force oracle on small mutated histories'
 t.test('a long, highly concurrent history checks quickly', async (t) => {
   // 2,000 ops on one hot key, about 10 in flight at any time, 2% timeouts, 4% failures.
   // (Many more never-returned writes on one key make the search much slower: see the budget.)
-  const history = generateHistory(mulberry32(baseSeed + 9000), {
+  const history = generateHistory(new Prng(baseSeed + 9000).asFunction(), {
     clients: 10, opsPerClient: 200, keys: ['hot'], values: ['1', '2', '3', '4'], maxDuration: 40, timeoutRate: 0.02,
   });
   const start = process.hrtime.bigint();

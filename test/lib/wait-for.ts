@@ -1,6 +1,6 @@
 /**
- * The one poll-until-deadline helper of the non-TUI tests: tests wait on conditions, never on
- * bare sleeps. (test/tui/wait-for.ts has the TUI's frame-oriented variant; test/sim/script.ts
+ * The one poll-until-deadline helper of the tests: tests wait on conditions, never on bare
+ * sleeps. (test/tui/wait-for.ts builds waiting for a rendered frame on it; test/sim/script.ts
  * waits in simulated ticks.)
  */
 /** Poll `cond` until it returns a truthy value, or fail with `what` after `timeoutMs`. */

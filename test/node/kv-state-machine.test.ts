@@ -1,4 +1,5 @@
 import t from 'tap';
+import { Prng } from '../lib/prng.js';
 import {
   KvStateMachine,
   KvStateMachineError,
@@ -354,14 +355,7 @@ t.test('determinism: two machines fed the same entries agree', async (t) => {
   // A seeded mix of valid commands, sessions (with retries, stale seqs and evictions) and garbage.
   const seed = Number(process.env.KV_SEED ?? 20240601);
   t.comment(`seed ${seed} (replay with KV_SEED=${seed})`);
-  let s = seed >>> 0;
-  const rnd = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
+  const rnd = new Prng(seed).asFunction();
   const pick = <T>(xs: T[]): T => xs[Math.floor(rnd() * xs.length)];
   const keys = ['a', 'b', 'c', 'd', 'e'];
   const vals = ['0', '1', '2'];

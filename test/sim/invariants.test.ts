@@ -131,6 +131,11 @@ const cases: [string, ViolationCode, (w: ReturnType<typeof world>) => void][] = 
     w.k.observeReadIssued(1, 'r1');
     w.k.observeReadState(2, 'r1', 0);
   }],
+  ['a read answered twice', 'READ_UNKNOWN', (w) => {
+    w.k.observeReadIssued(1, 'r1');
+    w.k.observeReadState(1, 'r1', 0);
+    w.k.observeReadState(1, 'r1', -1);
+  }],
   ['a status whose commit exceeds its log', 'BAD_STATUS', (w) => w.k.observeStatus(1, status({ commitIndex: 3, lastLogIndex: 2 }))],
   ['a leader naming someone else as leader', 'BAD_STATUS', (w) => w.k.observeStatus(1, status({ role: 'leader', leader: 2 }))],
 ];
@@ -168,7 +173,8 @@ t.test('a healthy history raises nothing', async (t) => {
   w.k.observeApply(1, w.s[0]!, { index: 1, term: 1, kind: 'noop' }, 0);
   w.k.observeReadIssued(2, 'r1');
   t.same(w.k.observeReadState(2, 'r1', 2).ok, true);
-  t.same(w.k.observeReadState(2, 'r1', -1).ok, false, 'a failed read is allowed');
+  w.k.observeReadIssued(2, 'r2');
+  t.same(w.k.observeReadState(2, 'r2', -1).ok, false, 'a failed read is allowed');
   // A follower's uncommitted tail replaced by a later leader is fine.
   write(w, 3, [cmd(3, 1)]);
   write(w, 3, [cmd(3, 2)]);

@@ -91,7 +91,8 @@ interface ReadRecord {
   /** Highest index applied anywhere when the read was issued: the answer must be >= this. */
   bound: number;
   issuedAt: number;
-  answers: number;
+  /** Whether the core already answered it: every read gets exactly one answer (an index or -1). */
+  answered: boolean;
 }
 
 export interface ReadOutcome {
@@ -336,7 +337,7 @@ export class InvariantChecker {
 
   /** A client asked node `node` for a read index with context `ctx` (unique over the run). */
   observeReadIssued(node: NodeId, ctx: string): void {
-    this.reads.set(ctx, { node, bound: this.highestApplied, issuedAt: this.now, answers: 0 });
+    this.reads.set(ctx, { node, bound: this.highestApplied, issuedAt: this.now, answered: false });
   }
 
   /** Node `node` produced a read state; returns whether it was a usable (non -1) answer. */
@@ -344,7 +345,8 @@ export class InvariantChecker {
     const r = this.reads.get(ctx);
     if (!r) this.fail('READ_UNKNOWN', `node ${node} answered read ${JSON.stringify(ctx)} that no client issued`);
     if (r.node !== node) this.fail('READ_UNKNOWN', `node ${node} answered read ${ctx} issued on node ${r.node}`);
-    r.answers++;
+    if (r.answered) this.fail('READ_UNKNOWN', `node ${node} answered read ${ctx} a second time (index ${index})`);
+    r.answered = true;
     if (index === -1) return { ok: false, record: r };
     if (!Number.isInteger(index) || index < 0) this.fail('READ_UNKNOWN', `node ${node} answered read ${ctx} with index ${index}`);
     if (index < r.bound) {

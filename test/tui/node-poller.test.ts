@@ -7,7 +7,7 @@ import { RaftKvClient } from '../../src/client/raftkv-client.js';
 import { findFreePorts } from '../../src/cluster/free-ports.js';
 import { NodePoller } from '../../src/tui/node-poller.js';
 import { FakeNode, type FakeHandler, type FakeRequest } from '../client/fake-node.js';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '../lib/wait-for.js';
 
 type Teardown = { teardown(fn: () => unknown): void };
 
@@ -96,6 +96,6 @@ t.test('a node that comes back is seen again, keeping its last status while away
   t.equal(poller.probe.failureCode, 'CONNECTION_LOST');
   t.equal(poller.probe.status?.role, 'follower', 'last status kept');
   answering = true;
-  await waitFor(() => poller.probe.ok || (void poller.poll(), false), 'the node answering again', { timeoutMs: 3000, intervalMs: 50 });
+  await waitFor('the node answering again', () => poller.probe.ok || (void poller.poll(), false), 3000, 50);
   t.equal(poller.probe.failures, 0);
 });

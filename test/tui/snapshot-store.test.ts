@@ -1,7 +1,7 @@
 /** The live source's snapshot holder: identity until a change, asynchronous coalesced notifications. */
 import t from 'tap';
 import { SnapshotStore } from '../../src/tui/snapshot-store.js';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '../lib/wait-for.js';
 
 t.test('same object until a field really changes', async (t) => {
   const store = new SnapshotStore({}, 10);
@@ -23,7 +23,7 @@ t.test('listeners: called later, not inside update; many updates, one call', asy
   store.update({ shellTarget: 'a:2' });
   store.update({ shellTarget: 'a:3' });
   t.equal(calls, 0, 'not synchronous');
-  await waitFor(() => calls > 0, 'a notification');
+  await waitFor('a notification', () => calls > 0, 3000, 5);
   t.equal(calls, 1, 'coalesced');
   off();
   off();
@@ -33,7 +33,7 @@ t.test('listeners: called later, not inside update; many updates, one call', asy
   let other = 0;
   store.subscribe(() => other++);
   store.update({ shellTarget: 'a:5' });
-  await waitFor(() => other > 0, 'the other subscriber');
+  await waitFor('the other subscriber', () => other > 0, 3000, 5);
   t.equal(calls, seen, 'unsubscribed listener not called');
 });
 

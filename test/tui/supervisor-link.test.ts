@@ -12,7 +12,7 @@ import { generateClusterConfig } from '../../src/cluster/cluster-setup.js';
 import { startCluster, type RunningCluster } from '../../src/cluster/start-cluster.js';
 import type { ClusterConfig } from '../../src/protocol/cluster-config.js';
 import { processEvents, SupervisorLink, type ProcessRow } from '../../src/tui/supervisor-link.js';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '../lib/wait-for.js';
 
 const FAKE = fileURLToPath(new URL('../cluster/fake-node-process.js', import.meta.url));
 
@@ -93,7 +93,7 @@ t.test('no supervisor: no rows, actions refused with UNAVAILABLE; then it appear
   await t.rejects(l.shutdown(), { code: 'UNAVAILABLE' });
 
   const c = await cluster(t, cfg);
-  await waitFor(() => (l.tick(), l.rows?.size === 3), 'rows from the supervisor', { timeoutMs: 10_000, intervalMs: 50 });
+  await waitFor('rows from the supervisor', () => (l.tick(), l.rows?.size === 3), 10_000, 50);
   t.same([...l.rows!.values()].map((r) => r.state), ['up', 'up', 'up']);
   t.equal(l.rows!.get(2)!.pid, c.supervisor.node(2).pid);
   t.same(events, [], 'a first connection is not news');
@@ -103,13 +103,10 @@ t.test('actions: the outcome shows at once and lands on the timeline', async (t)
   const cfg = await config(t);
   const c = await cluster(t, cfg);
   const { l, events } = link(t, cfg);
-  await waitFor(() => (l.tick(), l.rows !== undefined), 'rows', { timeoutMs: 10_000, intervalMs: 50 });
+  await waitFor('rows', () => (l.tick(), l.rows !== undefined), 10_000, 50);
   // The stand-ins listen a moment after they start; kill leader needs one to answer.
   let leaderSeen = false;
-  await waitFor(() => (void c.supervisor.findLeader().then((id) => (leaderSeen = id === 1)), leaderSeen), 'node 1 leading', {
-    timeoutMs: 10_000,
-    intervalMs: 100,
-  });
+  await waitFor('node 1 leading', () => (void c.supervisor.findLeader().then((id) => (leaderSeen = id === 1)), leaderSeen), 10_000, 100);
   const pid1 = l.rows!.get(1)!.pid;
 
   // The stand-in node 1 says it leads.
@@ -146,18 +143,18 @@ t.test('losing the supervisor is said once, and the link comes back', async (t) 
   const cfg = await config(t);
   const c = await cluster(t, cfg);
   const { l, events, changes } = link(t, cfg);
-  await waitFor(() => (l.tick(), l.rows !== undefined), 'rows', { timeoutMs: 10_000, intervalMs: 50 });
+  await waitFor('rows', () => (l.tick(), l.rows !== undefined), 10_000, 50);
   // Nothing pending when the supervisor goes: a request cut off by the close would hold one of the
   // control client's timers (and this test process) for its whole timeout.
   await l.refresh();
   await c.stop();
-  await waitFor(() => (l.tick(), !l.connected), 'the link noticing', { timeoutMs: 10_000, intervalMs: 50 });
+  await waitFor('the link noticing', () => (l.tick(), !l.connected), 10_000, 50);
   t.equal(l.rows, undefined);
   t.match(events, [/lost the supervisor/]);
   t.ok(changes() > 0);
 
   const again = await cluster(t, cfg);
-  await waitFor(() => (l.tick(), l.rows !== undefined), 'reconnected', { timeoutMs: 10_000, intervalMs: 50 });
+  await waitFor('reconnected', () => (l.tick(), l.rows !== undefined), 10_000, 50);
   t.match(events, [/lost the supervisor/, 'reconnected to the supervisor']);
   t.equal(l.rows!.get(3)!.pid, again.supervisor.node(3).pid);
 });

@@ -1,30 +1,15 @@
 /**
- * Deadline-bound waiting for tests: poll a condition until it holds or the deadline passes, then
- * fail with what was last seen. Polling (every few ms) is not a sleep: the test goes on the moment
- * the condition holds, and a slow machine only makes it take longer, never fail spuriously until
- * the deadline.
+ * The TUI tests' frame-oriented waiting, on top of the one poll-until-deadline helper
+ * (test/lib/wait-for.ts): a slow machine only makes a wait take longer, never fail spuriously
+ * before the deadline.
  */
+import { waitFor } from '../lib/wait-for.js';
 
 export interface WaitOptions {
   /** Give up after this long. Default 3000 ms. */
   timeoutMs?: number;
   /** How often to look again. Default 5 ms. */
   intervalMs?: number;
-}
-
-/** Resolves with the first truthy value `probe` returns; rejects (WAIT_TIMEOUT) at the deadline. */
-export async function waitFor<T>(
-  probe: () => T | undefined | null | false,
-  what: string,
-  { timeoutMs = 3000, intervalMs = 5 }: WaitOptions = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() >= deadline) throw new Error(`WAIT_TIMEOUT: ${what} (after ${timeoutMs} ms)`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
 }
 
 /**
@@ -43,10 +28,11 @@ export async function waitForFrame(
         ? (f: string) => accept.test(f)
         : accept;
   try {
-    return await waitFor(() => {
-      const f = lastFrame();
-      return f !== undefined && test(f) ? f : undefined;
-    }, `frame matching ${String(accept)}`, options);
+    const f = () => {
+      const frame = lastFrame();
+      return frame !== undefined && test(frame) ? frame : undefined;
+    };
+    return await waitFor(`frame matching ${String(accept)}`, f, options?.timeoutMs ?? 3000, options?.intervalMs ?? 5);
   } catch (e) {
     throw new Error(`${(e as Error).message}\nlast frame:\n${lastFrame() ?? '(none)'}`);
   }

@@ -9,7 +9,8 @@ import type { Message, NodeId } from '../../../src/protocol/raft-messages.js';
 import { leaseTicksFor } from '../../../src/node/raft/lease.js';
 import { RawNode } from '../../../src/node/raft/raw-node.js';
 import type { RaftConfig } from '../../../src/node/raft/types.js';
-import { TestNet, seeded } from './net.js';
+import { Prng } from '../../lib/prng.js';
+import { TestNet } from './net.js';
 
 const LEASE = { readMode: 'lease' } as const;
 const LEASE_TICKS = 7;
@@ -261,7 +262,7 @@ t.test('§6.4.1 a partitioned leader loses its lease before any new leader can b
 });
 
 t.test('lease config errors are refused loudly', async (t) => {
-  const base = { id: 1, peers: [1, 2, 3], electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random: seeded(1) };
+  const base = { id: 1, peers: [1, 2, 3], electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random: new Prng(1).asFunction() };
   t.throws(() => new RawNode({ ...base, readMode: 'lease', checkQuorum: false }), /readMode 'lease' needs checkQuorum/);
   t.throws(() => new RawNode({ ...base, readMode: 'stale' as 'lease' }), /readMode must be 'readindex' or 'lease'/);
   t.throws(() => new RawNode({ ...base, readMode: 'lease', maxClockDrift: 0.5 }), /maxClockDrift must be in \[0, 0\.5\)/);

@@ -6,17 +6,7 @@
 import type { Entry, HardState, Message, NodeId } from '../../../src/protocol/raft-messages.js';
 import { RawNode } from '../../../src/node/raft/raw-node.js';
 import type { RaftConfig, ReadState, Ready } from '../../../src/node/raft/types.js';
-
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { Prng } from '../../lib/prng.js';
 
 export interface Disk {
   hard: HardState;
@@ -46,7 +36,7 @@ export class TestNet {
 
   start(id: NodeId, seed = id): void {
     const disk = this.disks.get(id)!;
-    const rand = seeded(seed);
+    const rand = new Prng(seed).asFunction();
     const random = () => this.bias.get(id) ?? rand();
     this.applied.set(id, []);
     this.reads.set(id, []);

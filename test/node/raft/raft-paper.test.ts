@@ -4,7 +4,8 @@
  */
 import t from 'tap';
 import { RawNode } from '../../../src/node/raft/raw-node.js';
-import { TestNet, seeded } from './net.js';
+import { Prng } from '../../lib/prng.js';
+import { TestNet } from './net.js';
 
 t.test('§5.2 a follower that hears nothing campaigns and wins a majority', async (t) => {
   const net = new TestNet(3);
@@ -17,13 +18,43 @@ t.test('§5.2 a follower that hears nothing campaigns and wins a majority', asyn
 });
 
 t.test('§5.2 election safety: one vote per term, persisted before the reply', async (t) => {
-  const net = new TestNet(3);
-  net.elect(1);
-  t.equal(net.disks.get(2)!.hard.vote, 1, 'vote durable on the voter');
-  t.equal(net.disks.get(2)!.hard.term, 1);
-  // Node 3 now campaigns in the same term with a shorter log: it cannot get node 2's vote.
-  const voteResps = net.delivered.filter((m) => m.type === 'voteResp' && !m.pre && m.granted && m.to === 1);
-  t.ok(voteResps.length >= 1);
+  const voter = new RawNode({ id: 2, peers: [1, 2, 3], electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random: new Prng(2).asFunction() });
+  voter.step({ type: 'vote', from: 1, to: 2, term: 1, pre: false, lastLogIndex: 0, lastLogTerm: 0 });
+  const grant = voter.ready();
+  t.same(grant.hardState, { term: 1, vote: 1, commit: 0 }, 'the vote is in the Ready that carries the grant');
+  t.ok(grant.mustSync, 'it must be fsynced');
+  t.notOk(grant.sendBeforePersist, 'before the grant is sent');
+  t.match(grant.messages, [{ type: 'voteResp', to: 1, term: 1, granted: true }]);
+  voter.advance(grant);
+  // Another candidate in the same term, even with a longer log, does not get a second vote.
+  voter.step({ type: 'vote', from: 3, to: 2, term: 1, pre: false, lastLogIndex: 5, lastLogTerm: 1 });
+  const refusal = voter.ready();
+  t.equal(refusal.hardState, null, 'the vote of term 1 stands');
+  t.match(refusal.messages, [{ type: 'voteResp', to: 3, term: 1, granted: false }]);
+});
+
+t.test('§5.2 two followers that hear nothing campaign in the same term: at most one leader per term', async (t) => {
+  // Without pre-vote both time out on the same tick and ask for votes in term 1 at once.
+  const net = new TestNet(3, { preVote: false });
+  net.bias.set(1, 0);
+  net.bias.set(3, 0);
+  net.bias.set(2, 0.999);
+  for (const id of net.ids) net.start(id); // the first timeouts are drawn at start: draw them biased
+  const leaderOfTerm = new Map<number, Set<number>>();
+  for (let i = 0; i < 100 && net.leaderIds().length === 0; i++) {
+    net.tickAll();
+    for (const id of net.leaderIds()) {
+      const term = net.node(id).status().term;
+      leaderOfTerm.set(term, (leaderOfTerm.get(term) ?? new Set()).add(id));
+    }
+  }
+  const requests = net.delivered.filter((m) => m.type === 'vote' && !m.pre && m.term === 1);
+  t.same([...new Set(requests.map((m) => m.from))].sort(), [1, 3], 'both nodes campaigned in term 1');
+  const grantsBy2 = net.delivered.filter((m) => m.type === 'voteResp' && m.from === 2 && m.term === 1 && m.granted);
+  t.equal(grantsBy2.length, 1, 'node 2 granted one of them, once');
+  t.equal(net.leaderIds().length, 1, 'a leader emerged');
+  for (const [term, ids] of leaderOfTerm) t.equal(ids.size, 1, `one leader in term ${term}`);
+  t.equal(net.disks.get(2)!.hard.vote, grantsBy2[0]!.to, 'node 2\'s durable vote is the one it granted');
 });
 
 t.test('§8 a new leader appends a no-op of its term and commits it', async (t) => {
@@ -210,7 +241,7 @@ t.test('restart: a node rebuilt from its disk keeps term, vote and log', async (
 
 t.test('a log may start after a snapshot (first index > 1)', async (t) => {
   const n = new RawNode(
-    { id: 1, peers: [1], electionTicksMin: 5, electionTicksMax: 5, heartbeatTicks: 1, random: seeded(1) },
+    { id: 1, peers: [1], electionTicksMin: 5, electionTicksMax: 5, heartbeatTicks: 1, random: new Prng(1).asFunction() },
     { hardState: { term: 3, vote: 1, commit: 100 }, entries: [{ index: 101, term: 3, kind: 'noop' }], snapshotIndex: 100, snapshotTerm: 2, applied: 100 },
   );
   t.equal(n.status().firstIndex, 101);
@@ -224,7 +255,7 @@ t.test('a log may start after a snapshot (first index > 1)', async (t) => {
 });
 
 t.test('single node: a proposal commits only after the leader persisted it', async (t) => {
-  const n = new RawNode({ id: 1, peers: [1], electionTicksMin: 2, electionTicksMax: 2, heartbeatTicks: 1, random: seeded(1) });
+  const n = new RawNode({ id: 1, peers: [1], electionTicksMin: 2, electionTicksMax: 2, heartbeatTicks: 1, random: new Prng(1).asFunction() });
   n.tick(); n.tick();
   let rd = n.ready();
   t.equal(rd.entries.length, 1, 'the no-op to persist');
@@ -238,7 +269,7 @@ t.test('single node: a proposal commits only after the leader persisted it', asy
 });
 
 t.test('config errors are refused loudly', async (t) => {
-  t.throws(() => new RawNode({ id: 0, peers: [1], electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random: seeded(1) }), /id must be a positive integer/);
-  t.throws(() => new RawNode({ id: 1, peers: [2, 3], electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random: seeded(1) }), /peers must include/);
-  t.throws(() => new RawNode({ id: 1, peers: [1], electionTicksMin: 1, electionTicksMax: 20, heartbeatTicks: 1, random: seeded(1) }), /must exceed heartbeatTicks/);
+  t.throws(() => new RawNode({ id: 0, peers: [1], electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random: new Prng(1).asFunction() }), /id must be a positive integer/);
+  t.throws(() => new RawNode({ id: 1, peers: [2, 3], electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random: new Prng(1).asFunction() }), /peers must include/);
+  t.throws(() => new RawNode({ id: 1, peers: [1], electionTicksMin: 1, electionTicksMax: 20, heartbeatTicks: 1, random: new Prng(1).asFunction() }), /must exceed heartbeatTicks/);
 });

@@ -5,7 +5,8 @@
 import t from 'tap';
 import type { Entry, Message } from '../../../src/protocol/raft-messages.js';
 import { RawNode } from '../../../src/node/raft/raw-node.js';
-import { TestNet, seeded } from './net.js';
+import { Prng } from '../../lib/prng.js';
+import { TestNet } from './net.js';
 
 type Snap = Extract<Message, { type: 'snapshot' }>;
 
@@ -88,7 +89,7 @@ t.test('§7 a snapshot transfer that never finishes times out back to probe', as
 function follower(): RawNode {
   const entries: Entry[] = [1, 1, 2, 2, 2].map((term, i) => ({ term, index: i + 1, kind: 'noop' }));
   return new RawNode(
-    { id: 2, peers: [1, 2, 3], electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random: seeded(2) },
+    { id: 2, peers: [1, 2, 3], electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random: new Prng(2).asFunction() },
     { hardState: { term: 2, vote: 1, commit: 3 }, entries, snapshotIndex: 0, snapshotTerm: 0, applied: 3 },
   );
 }

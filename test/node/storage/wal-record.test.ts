@@ -8,7 +8,8 @@ import {
   scanRecords,
   type WalRecord,
 } from '../../../src/node/storage/wal-record.js';
-import { entries, garbage, seededRandom } from './wal-test-helpers.js';
+import { Prng } from '../../lib/prng.js';
+import { entries, garbage } from './wal-test-helpers.js';
 
 const sample: WalRecord[] = [
   { type: 'entries', entries: entries(1, 3, 1) },
@@ -125,7 +126,7 @@ t.test('checkRecordShape, table', async (t) => {
 t.test('random garbage never yields a record and is a torn tail', async (t) => {
   const seed = Date.now() >>> 0;
   t.comment(`seed ${seed}`);
-  const random = seededRandom(seed);
+  const random = new Prng(seed).asFunction();
   for (let i = 0; i < 50; i++) {
     const g = garbage(1 + Math.floor(random() * 400), random);
     const r = scanAll(g);

@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { Wal } from '../../../src/node/storage/wal.js';
 import { WalCorruptionError } from '../../../src/node/storage/storage-errors.js';
 import { RECORD_HEADER_BYTES, encodeRecords } from '../../../src/node/storage/wal-record.js';
-import { entries, garbage, seededRandom, tempDir, type Teardown } from './wal-test-helpers.js';
+import { Prng } from '../../lib/prng.js';
+import { entries, garbage, tempDir, type Teardown } from './wal-test-helpers.js';
 
 const SEG = 'wal-00000001.log';
 
@@ -107,7 +108,7 @@ t.test('empty segment file opens as an empty log', async (t) => {
 t.test('garbage: a file of garbage is a torn tail from offset 0; garbage after data is cut off', async (t) => {
   const seed = Date.now() >>> 0;
   t.comment(`seed ${seed}`);
-  const random = seededRandom(seed);
+  const random = new Prng(seed).asFunction();
   const { bytes } = await threeAppends(t);
   for (let i = 0; i < 10; i++) {
     const junk = garbage(1 + Math.floor(random() * 300), random);

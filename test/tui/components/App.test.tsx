@@ -9,7 +9,8 @@ import { App } from '../../../src/tui/components/App.js';
 import { KEY_BINDINGS } from '../../../src/tui/keys.js';
 import type { ShellReply } from '../../../src/tui/shell/reply.js';
 import { CodedError, FakeClusterSource } from '../fake-cluster-source.js';
-import { plain, waitFor, waitForFrame } from '../wait-for.js';
+import { waitFor } from '../../lib/wait-for.js';
+import { plain, waitForFrame } from '../wait-for.js';
 
 const KEY = {
   up: '\u001b[A',
@@ -78,24 +79,24 @@ t.test('selection moves with arrows and digits, clamped', async (t) => {
   const s = start(t);
   await s.see('ADDRESS');
   s.press(KEY.down);
-  await waitFor(() => s.row(2).startsWith('>'), 'down selects node 2');
+  await waitFor('down selects node 2', () => s.row(2).startsWith('>'), 3000, 5);
   t.match(s.frame(), /node 2: raft log/);
   s.press('3');
-  await waitFor(() => s.row(3).startsWith('>'), '3 selects node 3');
+  await waitFor('3 selects node 3', () => s.row(3).startsWith('>'), 3000, 5);
   s.press(KEY.down);
-  await waitFor(() => s.row(3).startsWith('>'), 'down at the bottom stays');
+  await waitFor('down at the bottom stays', () => s.row(3).startsWith('>'), 3000, 5);
   s.press('9');
   s.press(KEY.up);
-  await waitFor(() => s.row(2).startsWith('>'), 'up; 9 selected nothing');
+  await waitFor('up; 9 selected nothing', () => s.row(2).startsWith('>'), 3000, 5);
   s.press(KEY.up, KEY.up);
-  await waitFor(() => s.row(1).startsWith('>'), 'clamped at the top');
+  await waitFor('clamped at the top', () => s.row(1).startsWith('>'), 3000, 5);
 });
 
 t.test('chaos keys call the source and say what they did', async (t) => {
   const s = start(t);
   await s.see('ADDRESS');
   s.press('2');
-  await waitFor(() => s.row(2).startsWith('>'), 'node 2 selected');
+  await waitFor('node 2 selected', () => s.row(2).startsWith('>'), 3000, 5);
   s.press('k');
   await s.see('kill -9 node 2');
   s.press('r');
@@ -174,14 +175,14 @@ t.test('q and Ctrl-C quit; Ctrl-C quits even from the shell', async (t) => {
   const s = start(t);
   await s.see('ADDRESS');
   s.press('q');
-  await waitFor(() => s.quits() === 1, 'q quits');
+  await waitFor('q quits', () => s.quits() === 1, 3000, 5);
   s.press(KEY.tab);
   await s.see('[shell]');
   s.press('q');
   await s.see('> q');
   t.equal(s.quits(), 1, 'q is text in the shell');
   s.press(KEY.ctrlC);
-  await waitFor(() => s.quits() === 2, 'Ctrl-C quits');
+  await waitFor('Ctrl-C quits', () => s.quits() === 2, 3000, 5);
 });
 
 t.test('shell: SET then GET, replies as redis-cli prints them', async (t) => {
@@ -275,9 +276,9 @@ t.test('shell: history, editing, clearing', async (t) => {
   s.press(KEY.backspace, KEY.backspace);
   await s.see(/> GET\s*$/m);
   s.press(KEY.ctrlU);
-  await waitFor(() => /127\.0\.0\.1:7001>\s*$/m.test(s.frame()), 'line cleared');
+  await waitFor('line cleared', () => /127\.0\.0\.1:7001>\s*$/m.test(s.frame()), 3000, 5);
   s.press(KEY.ctrlL);
-  await waitFor(() => !s.frame().includes('"1"'), 'output cleared');
+  await waitFor('output cleared', () => !s.frame().includes('"1"'), 3000, 5);
 });
 
 t.test('shell: a slow request shows it is waiting, then its reply', async (t) => {
@@ -296,7 +297,7 @@ t.test('shell: a slow request shows it is waiting, then its reply', async (t) =>
   t.same(s.source.callsOf('execute')[1], ['GET', 'queued'], 'the queued line ran next');
   resolve({ type: 'bulk', value: 'second' });
   await s.see('"second"');
-  await waitFor(() => !s.frame().includes('waiting'), 'no longer waiting');
+  await waitFor('no longer waiting', () => !s.frame().includes('waiting'), 3000, 5);
 });
 
 t.test('shell: a failed request prints its code', async (t) => {
@@ -354,7 +355,7 @@ t.test('too small a terminal says so, and q still quits', async (t) => {
   t.match(f, /60x15, need at least 80x\d+/);
   s.press('k');
   s.press('q');
-  await waitFor(() => s.quits() === 1, 'q quits');
+  await waitFor('q quits', () => s.quits() === 1, 3000, 5);
   t.same(s.source.calls, [], 'no chaos while nothing shows its effect');
 });
 
@@ -390,7 +391,7 @@ t.test('shell: a runaway queue is bounded', async (t) => {
 t.test('unmount unsubscribes from the source', async (t) => {
   const source = new FakeClusterSource();
   const r = render(<App source={source} size={SIZE} />);
-  await waitFor(() => source.listenerCount === 1, 'subscribed');
+  await waitFor('subscribed', () => source.listenerCount === 1, 3000, 5);
   r.unmount();
   t.equal(source.listenerCount, 0);
 });

@@ -7,7 +7,8 @@ import { render } from 'ink-testing-library';
 import { quitChoiceFor, QUIT_QUESTION } from '../../../src/tui/components/QuitPrompt.js';
 import { Root } from '../../../src/tui/components/Root.js';
 import { FakeClusterSource } from '../fake-cluster-source.js';
-import { plain, waitFor, waitForFrame } from '../wait-for.js';
+import { waitFor } from '../../lib/wait-for.js';
+import { plain, waitForFrame } from '../wait-for.js';
 
 type HasTeardown = { teardown: (fn: () => unknown) => void };
 
@@ -33,7 +34,7 @@ t.test('attached: q quits at once and leaves the cluster', async (t) => {
   const { choices, see, press } = start(t, false);
   await see('127.0.0.1:7001');
   press('q');
-  await waitFor(() => choices.length > 0, 'a choice');
+  await waitFor('a choice', () => choices.length > 0, 3000, 5);
   t.same(choices, ['leave']);
 });
 
@@ -46,7 +47,7 @@ t.test('started: q asks; y stops', async (t) => {
   press('x');
   t.same(choices, [], 'other keys do nothing');
   press('y');
-  await waitFor(() => choices.length > 0, 'a choice');
+  await waitFor('a choice', () => choices.length > 0, 3000, 5);
   t.same(choices, ['stop']);
 });
 
@@ -57,7 +58,7 @@ t.test('started: n leaves it running; Ctrl-C at the question too', async (t) => 
     press('\u0003');
     await see(QUIT_QUESTION);
     press(key);
-    await waitFor(() => choices.length > 0, 'a choice');
+    await waitFor('a choice', () => choices.length > 0, 3000, 5);
     t.same(choices, ['leave'], JSON.stringify(key));
   }
 });
