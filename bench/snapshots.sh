@@ -45,7 +45,7 @@ echo "machine: $(nproc) cores, $(node --version); leader node $L, stopped follow
 $RAFTKV ctl stop "$F" --config cluster.json > /dev/null
 LP=$((BASE + L - 1))
 start=$(now_ms)
-redis-benchmark -p "$LP" -t set -n "$N" -r "$K" -d 100 -c 64 -q 2>/dev/null | tr '\r' '\n' | grep -E 'requests per second' | tail -1
+redis-benchmark -p "$LP" -t set -n "$N" -r "$K" -d 100 -c 64 -q 2>&1 | tr '\r' '\n' | grep -E 'requests per second|rror' | tail -2 || true
 echo "writes: $N SETs over $K keys in $(( ($(now_ms) - start) / 1000 )) s"
 for id in 1 2 3; do
   [ "$id" = "$F" ] && continue
