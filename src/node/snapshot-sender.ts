@@ -36,11 +36,6 @@ export class SnapshotSender {
 
   constructor(private readonly opts: SnapshotSenderOptions) {}
 
-  /** Whether a transfer to `to` is under way. */
-  sending(to: NodeId): boolean {
-    return this.active.has(to);
-  }
-
   /** The core asked to send `to` a snapshot; starts a transfer unless one is running. */
   start(to: NodeId): void {
     if (this.active.has(to) || this.stopped) return;

@@ -49,7 +49,6 @@ export interface SnapshotStats {
   lastStatus: 'ok' | 'err';
   lastDurationMs: number;
   lastBytes: number;
-  taken: number;
 }
 
 export class Snapshotter {
@@ -58,12 +57,16 @@ export class Snapshotter {
   private files: SnapshotFileInfo[];
   private running: Promise<SnapshotFileInfo | null> | null = null;
   private stopped = false;
-  readonly stats: SnapshotStats;
+  /** How the last snapshot this run took went (what stats adds to the derived fields). */
+  private last: Pick<SnapshotStats, 'lastSaveTime' | 'lastStatus' | 'lastDurationMs' | 'lastBytes'> = { lastSaveTime: 0, lastStatus: 'ok', lastDurationMs: 0, lastBytes: 0 };
 
   constructor(opts: SnapshotterOptions) {
     this.opts = { keysPerTurn: 20_000, ...opts };
     this.files = opts.existing.slice(0, 2);
-    this.stats = { inProgress: false, newest: this.files[0] ?? null, lastSaveTime: 0, lastStatus: 'ok', lastDurationMs: 0, lastBytes: 0, taken: 0 };
+  }
+
+  get stats(): SnapshotStats {
+    return { inProgress: this.running !== null, newest: this.newest, ...this.last };
   }
 
   /** The newest complete snapshot on disk (what a leader sends to a follower), or null. */
@@ -97,7 +100,6 @@ export class Snapshotter {
   /** A received snapshot was installed (it is now the newest file). */
   installed(file: SnapshotFileInfo): void {
     this.files = [file, ...this.files.filter((f) => f.index < file.index)].slice(0, 2);
-    this.stats.newest = file;
     void pruneSnapshots(this.opts.dir).catch((err: Error) => this.opts.log.warn(`could not delete old snapshots: ${err.message}`));
   }
 
@@ -109,10 +111,8 @@ export class Snapshotter {
   private start(why: 'automatic' | 'requested'): Promise<SnapshotFileInfo | null> {
     const run = this.take(why).finally(() => {
       this.running = null;
-      this.stats.inProgress = false;
     });
     this.running = run;
-    this.stats.inProgress = true;
     return run;
   }
 
@@ -148,17 +148,15 @@ export class Snapshotter {
       const file = await publishSnapshot(this.opts.dir, tmp, index, term);
       const previous = this.newest;
       this.files = [file, ...this.files].slice(0, 2);
-      this.stats.newest = file;
       await pruneSnapshots(this.opts.dir);
       const compacted = await this.compact(index, previous);
       const ms = performance.now() - started;
-      Object.assign(this.stats, { lastSaveTime: Date.now(), lastStatus: 'ok', lastDurationMs: ms, lastBytes: bytes });
-      this.stats.taken++;
+      this.last = { lastSaveTime: Date.now(), lastStatus: 'ok', lastDurationMs: ms, lastBytes: bytes };
       log.info(`snapshot taken (${why}) at index ${index} (term ${term}): ${pairs.length} keys, ${bytes} bytes in ${ms.toFixed(0)} ms; ${compacted}`);
       return file;
     } catch (err) {
       capture.abort();
-      Object.assign(this.stats, { lastStatus: 'err', lastDurationMs: performance.now() - started });
+      this.last = { ...this.last, lastStatus: 'err', lastDurationMs: performance.now() - started };
       await fsp.unlink(tmp).catch(() => {});
       if (!this.stopped) log.error(`snapshot at index ${index} failed: ${(err as Error).message}`);
       return this.newest;
