@@ -82,9 +82,12 @@ export async function checkPortsFree(cfg: ClusterConfig): Promise<void> {
   }
 }
 
+/** The name of the cluster file a supervised cluster's nodes read, in its data directory. */
+export const RUN_CONFIG_FILE = 'cluster.json';
+
 /** `<dataDir>/cluster.json`: where a supervised cluster's nodes read their config from. */
 export function runConfigPath(cfg: ClusterConfig): string {
-  return join(cfg.dataDir, 'cluster.json');
+  return join(cfg.dataDir, RUN_CONFIG_FILE);
 }
 
 /**

@@ -8,6 +8,7 @@
 import { Client } from 'net-ipc';
 import { errorFromJson, RaftKvError } from '../protocol/errors.js';
 import type { ControlReply, ControlRequest } from './control-protocol.js';
+import type { AddResult } from './member-changes.js';
 import type { FaultEvent, NodeStatusRow, SupervisedNode } from './supervisor.js';
 
 export interface ControlClient {
@@ -23,6 +24,12 @@ export interface ControlClient {
   cut(a: number, b: number, oneWay?: boolean): Promise<FaultEvent>;
   slow(id: number, ms: number): Promise<FaultEvent>;
   heal(id?: number): Promise<FaultEvent>;
+  /** Starts a new node, adds it as a learner and promotes it once caught up (unless `learner`). */
+  add(learner?: boolean): Promise<AddResult>;
+  /** Removes a member from the cluster, then stops its process for good. */
+  remove(id: number): Promise<void>;
+  /** Moves leadership to node `id`; resolves once it leads. */
+  transfer(id: number): Promise<{ leader: number; ms: number }>;
   /** Asks the supervisor to stop every node and exit. */
   shutdown(): Promise<void>;
   close(): Promise<void>;
@@ -87,11 +94,15 @@ export async function connectControl(socketPath: string, options: ControlClientO
     throw err;
   }
 
+  /** Membership changes wait for commits and (add) for a new node to catch up: longer deadlines. */
+  const MEMBERSHIP_TIMEOUT_MS: Partial<Record<ControlRequest['op'], number>> = { add: 90_000, remove: 45_000, transfer: 30_000 };
+
   async function call(request: ControlRequest): Promise<unknown> {
+    const ms = Math.max(timeoutMs, MEMBERSHIP_TIMEOUT_MS[request.op] ?? 0);
     // A request on a closed connection would only wait for net-ipc's own timeout.
     if (closed) throw unavailable(socketPath, lastError);
     // net-ipc's own timeout is a backstop; ours (with close detection) fires first.
-    const reply = (await guarded(client.request(request, timeoutMs + 1000), timeoutMs, request.op)) as ControlReply | undefined;
+    const reply = (await guarded(client.request(request, ms + 1000), ms, request.op)) as ControlReply | undefined;
     if (typeof reply !== 'object' || reply === null || typeof reply.ok !== 'boolean') {
       throw new RaftKvError('PROTOCOL_ERROR', `supervisor sent a malformed reply: ${JSON.stringify(reply)}`);
     }
@@ -126,6 +137,15 @@ export async function connectControl(socketPath: string, options: ControlClientO
     },
     async heal(id) {
       return (await call(id === undefined ? { op: 'heal' } : { op: 'heal', id })) as FaultEvent;
+    },
+    async add(learner = false) {
+      return (await call({ op: 'add', learner })) as AddResult;
+    },
+    async remove(id) {
+      await call({ op: 'remove', id });
+    },
+    async transfer(id) {
+      return (await call({ op: 'transfer', id })) as { leader: number; ms: number };
     },
     async shutdown() {
       await call({ op: 'shutdown' });

@@ -16,7 +16,10 @@ export type ControlRequest =
   | { op: 'isolate'; target: number | 'leader' }
   | { op: 'cut'; a: number; b: number; oneWay: boolean }
   | { op: 'slow'; id: number; ms: number }
-  | { op: 'heal'; id?: number };
+  | { op: 'heal'; id?: number }
+  | { op: 'add'; learner: boolean }
+  | { op: 'remove'; id: number }
+  | { op: 'transfer'; id: number };
 
 export type ControlReply = { ok: true; value: unknown } | { ok: false; error: ErrorJson };
 
@@ -70,6 +73,8 @@ export function parseControlRequest(raw: unknown): ControlRequest {
       return { op: 'snapshot', target: r.target };
     case 'stop':
     case 'restart':
+    case 'remove':
+    case 'transfer':
       if (!isId(r.id)) throw new RaftKvError('BAD_REQUEST', `${r.op}: id must be a node id, got ${JSON.stringify(r.id)}`);
       return { op: r.op, id: r.id };
     case 'isolate':
@@ -87,6 +92,9 @@ export function parseControlRequest(raw: unknown): ControlRequest {
         throw new RaftKvError('BAD_REQUEST', `slow: ms must be an integer from 0 to ${MAX_SLOW_MS}, got ${JSON.stringify(r.ms)}`);
       }
       return { op: 'slow', id: r.id, ms: r.ms };
+    case 'add':
+      if (r.learner !== undefined && typeof r.learner !== 'boolean') throw new RaftKvError('BAD_REQUEST', 'add: learner must be a boolean');
+      return { op: 'add', learner: r.learner === true };
     case 'heal':
       if (r.id !== undefined && !isId(r.id)) throw new RaftKvError('BAD_REQUEST', `heal: id must be a node id, got ${JSON.stringify(r.id)}`);
       return r.id === undefined ? { op: 'heal' } : { op: 'heal', id: r.id };

@@ -10,6 +10,7 @@ import { rmSync } from 'node:fs';
 import { Client, Server } from 'net-ipc';
 import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
 import { parseControlRequest, type ControlReply } from './control-protocol.js';
+import { addMember, removeMember, transferLeader } from './member-changes.js';
 import type { Supervisor } from './supervisor.js';
 
 export interface ControlServer {
@@ -81,6 +82,13 @@ async function handle(supervisor: Supervisor, raw: unknown, onShutdown: () => vo
         return { ok: true, value: await supervisor.slow(req.id, req.ms) };
       case 'heal':
         return { ok: true, value: await supervisor.heal(req.id) };
+      case 'add':
+        return { ok: true, value: await addMember(supervisor, { learner: req.learner }) };
+      case 'remove':
+        await removeMember(supervisor, req.id);
+        return { ok: true, value: null };
+      case 'transfer':
+        return { ok: true, value: await transferLeader(supervisor, req.id) };
       case 'shutdown':
         // Answer first; the owner stops the nodes and closes this server.
         setImmediate(onShutdown);

@@ -19,12 +19,28 @@ export class FaultPlan {
   private readonly cuts = new Set<string>();
   private readonly slow = new Map<number, number>();
 
-  constructor(private readonly members: readonly number[]) {}
+  private readonly members: Set<number>;
+
+  constructor(members: readonly number[]) {
+    this.members = new Set(members);
+  }
+
+  /** A member joined (`ctl add`): it can be cut from now on. */
+  addMember(id: number): void {
+    this.members.add(id);
+  }
+
+  /** A member left (`ctl remove`): its cuts and delay go with it. */
+  removeMember(id: number): void {
+    if (!this.members.has(id)) return;
+    this.heal(id);
+    this.members.delete(id);
+  }
 
   /** Cut `id` off from every other member, both ways. */
   isolate(id: number): void {
     this.check(id);
-    for (const other of this.members) if (other !== id) this.cut(id, other, false);
+    for (const other of [...this.members]) if (other !== id) this.cut(id, other, false);
   }
 
   /** Lose messages from a to b, and from b to a unless `oneWay`. */
@@ -80,7 +96,7 @@ export class FaultPlan {
   }
 
   private check(id: number): void {
-    if (!this.members.includes(id)) throw new RaftKvError('BAD_REQUEST', `no node with id ${id} (nodes: ${this.members.join(', ')})`);
+    if (!this.members.has(id)) throw new RaftKvError('BAD_REQUEST', `no node with id ${id} (nodes: ${[...this.members].sort((a, b) => a - b).join(', ')})`);
   }
 }
 

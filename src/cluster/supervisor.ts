@@ -10,7 +10,10 @@
  * (control-server.ts, for `raftkv up` + `raftkv ctl`).
  *
  * Each node runs as `<node> <dist/src/cli/raftkv.js> node --id N --config <file>`, its stdout and
- * stderr appended to `<logDir>/node-<id>.log`. Children get their own process group (detached), so
+ * stderr appended to `<logDir>/node-<id>.log`; a member added later (`ctl add`, member-changes.ts)
+ * is not in that file, so it also gets `--join <a member> --host H --port P --peer-port Q`. Which
+ * nodes to run is the cluster file's, minus the removed and plus the added ones of
+ * `<dataDir>/members.json` (member-registry.ts), so a restart of the supervisor runs the same set. Children get their own process group (detached), so
  * a Ctrl-C in the terminal reaches only the supervisor, which then stops the nodes in order
  * (SIGTERM, then SIGKILL after a deadline).
  *
@@ -32,6 +35,7 @@ import { RaftKvClient, type NodeStatus } from '../client/raftkv-client.js';
 import { isFaultsReady, type FaultSettingsWire } from '../protocol/fault-messages.js';
 import { FaultChannel } from './fault-channel.js';
 import { FaultPlan, type FaultPlanView } from './fault-plan.js';
+import { MemberRegistry, type AddedMember } from './member-registry.js';
 
 export type NodeState = 'up' | 'down' | 'stopped';
 
@@ -65,6 +69,11 @@ export interface NodeStatusRow extends SupervisedNode {
   lastLogIndex: number | null;
   /** Why the node's status is missing (down, or no answer in time). */
   statusError: string | null;
+  /**
+   * Its place in the cluster's membership, as the leader reports it (or the node itself when no
+   * leader answered): 'voter', 'learner', or null when unknown or not a member (yet).
+   */
+  member: 'voter' | 'learner' | null;
   /** This node's share of the supervisor's fault plan (what it drops and delays). */
   faults: FaultSettingsWire;
 }
@@ -97,8 +106,9 @@ export interface SupervisorOptions {
   configPath: string;
   /**
    * How to start a node; the default runs the compiled `raftkv node`. Tests pass a stand-in.
+   * `join` is given for members added after the bootstrap (absent from the cluster file).
    */
-  nodeCommand?: (id: number, configPath: string) => { command: string; args: string[] };
+  nodeCommand?: (id: number, configPath: string, join?: NodeJoin) => { command: string; args: string[] };
   /** Extra environment for the children. */
   env?: NodeJS.ProcessEnv;
   /** stopNode() sends SIGKILL when SIGTERM has not ended a node within this. Default 5000. */
@@ -133,12 +143,30 @@ export function restartDelayMs(backoff: RestartBackoff, quickExits: number): num
 /** The compiled CLI, found relative to this module (dist/src/cluster/ -> dist/src/cli/). */
 export const RAFTKV_CLI_PATH = fileURLToPath(new URL('../cli/raftkv.js', import.meta.url));
 
-function defaultNodeCommand(id: number, configPath: string): { command: string; args: string[] } {
-  return { command: process.execPath, args: [RAFTKV_CLI_PATH, 'node', '--id', String(id), '--config', configPath] };
+/** How a member that is not in the cluster file starts: its own address and a member to ask. */
+export interface NodeJoin {
+  self: AddedMember;
+  /** Client address of another member (`--join`); a node with data of its own ignores it. */
+  via: { host: string; port: number };
+}
+
+/** `raftkv node` arguments after `node` (exported for the tests of added members). */
+export function nodeArgs(id: number, configPath: string, join?: NodeJoin): string[] {
+  const args = ['--id', String(id), '--config', configPath];
+  if (join) {
+    args.push('--join', `${join.via.host}:${join.via.port}`, '--host', join.self.host, '--port', String(join.self.port), '--peer-port', String(join.self.peerPort));
+  }
+  return args;
+}
+
+function defaultNodeCommand(id: number, configPath: string, join?: NodeJoin): { command: string; args: string[] } {
+  return { command: process.execPath, args: [RAFTKV_CLI_PATH, 'node', ...nodeArgs(id, configPath, join)] };
 }
 
 interface NodeSlot {
   info: SupervisedNode;
+  /** Added after the bootstrap (in members.json, not in the cluster file): started with --join. */
+  added: boolean;
   child: ChildProcess | null;
   /** Resolves when the current child has exited; null when there is none. */
   exited: Promise<void> | null;
@@ -175,7 +203,12 @@ export class Supervisor extends EventEmitter {
   readonly #stopTimeoutMs: number;
   readonly #statusTimeoutMs: number;
   readonly #slots = new Map<number, NodeSlot>();
-  readonly #client: RaftKvClient;
+  /** Asks single nodes for status and snapshots; rebuilt when the set of nodes changes. */
+  #client: RaftKvClient;
+  /** Clients replaced by #replaceClient, closed once the calls they may carry are done. */
+  readonly #retiredClients = new Set<RaftKvClient>();
+  /** The members this supervisor added and removed, kept in its data directory. */
+  readonly registry: MemberRegistry;
   readonly #backoff: RestartBackoff;
   #exitHook: (() => void) | null = null;
   #shutDown = false;
@@ -191,38 +224,87 @@ export class Supervisor extends EventEmitter {
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 5000;
     this.#statusTimeoutMs = options.statusTimeoutMs ?? 500;
     this.#backoff = options.restartBackoff ?? DEFAULT_RESTART_BACKOFF;
-    for (const n of this.config.nodes) {
-      this.#slots.set(n.id, {
-        info: {
-          ...n,
-          state: 'stopped',
-          pid: null,
-          exitCode: null,
-          exitSignal: null,
-          starts: 0,
-          restarts: 0,
-          restartAt: null,
-          logFile: join(this.config.logDir, `node-${n.id}.log`),
-        },
-        child: null,
-        exited: null,
-        stopping: false,
-        killedOnRequest: false,
-        startedAtMs: 0,
-        quickExits: 0,
-        restartTimer: null,
-      });
-    }
-    this.#plan = new FaultPlan(this.config.nodes.map((n) => n.id));
-    // `ctl status` asks the nodes through this client: a secure cluster's files come from its config.
-    const security = clientSecurityFrom(this.config.security);
-    this.#client = new RaftKvClient({ nodes: this.config.nodes, timeoutMs: this.#statusTimeoutMs, ...(security ? { security } : {}) });
+    this.registry = new MemberRegistry(this.config.dataDir);
+    const bootstrapIds = new Set(this.config.nodes.map((n) => n.id));
+    for (const n of this.registry.nodesToRun(this.config.nodes)) this.#slots.set(n.id, this.#newSlot(n, !bootstrapIds.has(n.id)));
+    this.#plan = new FaultPlan([...this.#slots.keys()]);
+    this.#client = this.#newClient();
     if (options.killOnExit ?? true) {
       this.#exitHook = () => {
         for (const slot of this.#slots.values()) slot.child?.kill('SIGKILL');
       };
       process.on('exit', this.#exitHook);
     }
+  }
+
+  #newSlot(n: NodeAddress, added: boolean): NodeSlot {
+    return {
+      info: {
+        ...n,
+        state: 'stopped',
+        pid: null,
+        exitCode: null,
+        exitSignal: null,
+        starts: 0,
+        restarts: 0,
+        restartAt: null,
+        logFile: join(this.config.logDir, `node-${n.id}.log`),
+      },
+      added,
+      child: null,
+      exited: null,
+      stopping: false,
+      killedOnRequest: false,
+      startedAtMs: 0,
+      quickExits: 0,
+      restartTimer: null,
+    };
+  }
+
+  /** A client of every supervised node; `ctl status` asks through it, a secure cluster's files from its config. */
+  #newClient(): RaftKvClient {
+    const security = clientSecurityFrom(this.config.security);
+    const nodes = [...this.#slots.values()].map((s) => s.info);
+    return new RaftKvClient({ nodes: nodes.length > 0 ? nodes : this.config.nodes, timeoutMs: this.#statusTimeoutMs, ...(security ? { security } : {}) });
+  }
+
+  /** After the set of nodes changed: a new client; the old one closes once calls in flight are done. */
+  #replaceClient(): void {
+    const old = this.#client;
+    this.#client = this.#newClient();
+    this.#retiredClients.add(old);
+    setTimeout(() => {
+      old.close();
+      this.#retiredClients.delete(old);
+    }, this.#statusTimeoutMs * 4).unref();
+  }
+
+  /**
+   * Supervises and starts a member that was just added to the cluster (member-changes.ts): it is
+   * recorded in members.json first, so a supervisor that dies right after still restarts it.
+   */
+  async addNode(member: AddedMember): Promise<SupervisedNode> {
+    if (this.#shutDown) throw new RaftKvError('SHUTTING_DOWN', 'the supervisor is stopping');
+    if (this.#slots.has(member.id)) throw new RaftKvError('BAD_REQUEST', `node ${member.id} is already supervised`);
+    this.registry.add(member);
+    this.#slots.set(member.id, this.#newSlot(member, true));
+    this.#plan.addMember(member.id);
+    this.#replaceClient();
+    return this.startNode(member.id);
+  }
+
+  /**
+   * Stops a member that was removed from the cluster and forgets it: recorded in members.json, so
+   * it is never started again (nor its id reused). An id this supervisor does not run is only recorded.
+   */
+  async forgetNode(id: number): Promise<void> {
+    if (this.#slots.has(id)) {
+      await this.stopNode(id);
+      this.#slots.delete(id);
+      this.#plan.removeMember(id);
+      this.#replaceClient();
+    }
+    this.registry.remove(id);
   }
 
   /** A snapshot of every node, in config order. */
@@ -252,7 +334,7 @@ export class Supervisor extends EventEmitter {
     this.#cancelRestart(slot);
     mkdirSync(this.config.logDir, { recursive: true });
     const logFd = openSync(slot.info.logFile, 'a');
-    const { command, args } = this.#nodeCommand(id, this.configPath);
+    const { command, args } = slot.added ? this.#nodeCommand(id, this.configPath, this.#joinOf(slot)) : this.#nodeCommand(id, this.configPath);
     let child: ChildProcess;
     try {
       child = spawn(command, args, {
@@ -390,14 +472,18 @@ export class Supervisor extends EventEmitter {
    * short budget each, so a dead or hung node shows as such instead of stalling the whole table.
    */
   async status(): Promise<NodeStatusRow[]> {
-    return Promise.all(
+    const client = this.#client;
+    const views = new Map<number, NodeStatus>();
+    const rows = await Promise.all(
       [...this.#slots.values()].map(async (slot): Promise<NodeStatusRow> => {
         const base = { ...slot.info };
-        const empty = { role: null, term: null, leader: null, commitIndex: null, lastApplied: null, lastLogIndex: null, faults: this.#plan.faultsFor(base.id) };
+        const empty = { role: null, term: null, leader: null, commitIndex: null, lastApplied: null, lastLogIndex: null, member: null, faults: this.#plan.faultsFor(base.id) };
         if (base.state !== 'up') return { ...base, ...empty, statusError: base.state };
         try {
-          const s: NodeStatus = await this.#client.status(base.id, { timeoutMs: this.#statusTimeoutMs });
+          const s: NodeStatus = await client.status(base.id, { timeoutMs: this.#statusTimeoutMs });
+          views.set(base.id, s);
           return {
+            member: null,
             ...base,
             role: s.role,
             term: s.term,
@@ -414,6 +500,7 @@ export class Supervisor extends EventEmitter {
         }
       }),
     );
+    return rows.map((row) => ({ ...row, member: memberRole(row.id, views) }));
   }
 
   /** The id of the node that reports itself leader (highest term wins), or null. */
@@ -476,8 +563,17 @@ export class Supervisor extends EventEmitter {
     for (const slot of this.#slots.values()) this.#cancelRestart(slot);
     await Promise.all([...this.#slots.keys()].map((id) => this.stopNode(id)));
     this.#client.close();
+    for (const c of this.#retiredClients) c.close();
     if (this.#exitHook) process.off('exit', this.#exitHook);
     this.#exitHook = null;
+  }
+
+  /** The --join of an added member: itself, and another member to ask (preferably one that is up). */
+  #joinOf(slot: NodeSlot): NodeJoin {
+    const others = [...this.#slots.values()].filter((s) => s !== slot);
+    const via = others.find((s) => s.info.state === 'up') ?? others[0] ?? slot;
+    const { id, host, port, peerPort } = slot.info;
+    return { self: { id, host, port, peerPort }, via: { host: via.info.host, port: via.info.port } };
   }
 
   /** Plans the restart of a node that exited on its own, after the backoff delay. */
@@ -535,4 +631,19 @@ export class Supervisor extends EventEmitter {
       // The log is a courtesy; a full disk must not break supervision.
     }
   }
+}
+
+/**
+ * Node `id`'s place in the membership: from the status of the leader with the highest term that
+ * answered, else from its own (a node that does not report voters/learners gives null).
+ */
+export function memberRole(id: number, views: ReadonlyMap<number, NodeStatus>): 'voter' | 'learner' | null {
+  let source: NodeStatus | undefined;
+  for (const s of views.values()) if (s.role === 'leader' && (source === undefined || s.term > source.term)) source = s;
+  source ??= views.get(id);
+  const has = (list: unknown): boolean => Array.isArray(list) && list.includes(id);
+  if (source === undefined) return null;
+  if (has(source.voters)) return 'voter';
+  if (has(source.learners)) return 'learner';
+  return null;
 }

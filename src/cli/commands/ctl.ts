@@ -1,6 +1,6 @@
 /**
- * `raftkv ctl status | kill <id> | kill leader | restart <id> | stop <id> | shutdown`, and the
- * network faults `isolate <id|leader> | cut <a> <b> [--one-way] | slow <id> <ms> | heal [<id>]`:
+ * `raftkv ctl status | kill <id> | kill leader | restart <id> | stop <id> | shutdown`, the
+ * membership changes `add [--learner] | remove <id> | transfer <id>`, and the network faults `isolate <id|leader> | cut <a> <b> [--one-way] | slow <id> <ms> | heal [<id>]`:
  * talks to a running `raftkv up` through its control socket. The socket is `<dataDir>/supervisor.sock`, the
  * data directory coming from --socket, --data-dir, the cluster file (--config or ./cluster.json),
  * or ./data, in that order.
@@ -18,7 +18,7 @@ import { DEFAULT_CONFIG_FILE } from '../client-target.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command.js';
 import { formatTable } from '../format-table.js';
 
-const ACTIONS = ['status', 'kill', 'restart', 'stop', 'snapshot', 'shutdown', 'isolate', 'cut', 'slow', 'heal'] as const;
+const ACTIONS = ['status', 'kill', 'restart', 'stop', 'snapshot', 'shutdown', 'isolate', 'cut', 'slow', 'heal', 'add', 'remove', 'transfer'] as const;
 type Action = (typeof ACTIONS)[number];
 
 function socketPathFrom(args: ParsedArgs, io: CliIo): string {
@@ -47,15 +47,16 @@ export function formatNodeFaults(f: FaultSettingsWire | undefined): string | nul
   return parts.length ? parts.join('; ') : null;
 }
 
-/** The `ctl status` table: id, address, pid, state, role, term, leader, commit, applied, faults. */
+/** The `ctl status` table: id, address, pid, state, member (voter/learner), role, term, leader, commit, applied, faults. */
 export function formatStatusTable(rows: readonly NodeStatusRow[]): string {
   return formatTable(
-    ['id', 'address', 'pid', 'state', 'role', 'term', 'leader', 'commit', 'applied', 'faults', 'restarts', 'last exit'],
+    ['id', 'address', 'pid', 'state', 'member', 'role', 'term', 'leader', 'commit', 'applied', 'faults', 'restarts', 'last exit'],
     rows.map((r) => [
       r.id,
       `${r.host}:${r.port}`,
       r.pid,
       r.state === 'up' && r.role === null ? 'up (no answer)' : r.state,
+      r.member,
       r.role,
       r.term,
       r.leader || null,
@@ -95,7 +96,7 @@ function describeNode(n: SupervisedNode): string {
 
 export const ctlCommand: Command = {
   name: 'ctl',
-  summary: 'control a running `raftkv up`: status, kill, restart, stop, snapshot, shutdown, isolate, cut, slow, heal',
+  summary: 'control a running `raftkv up`: status, kill, restart, stop, snapshot, shutdown, add, remove, transfer, isolate, cut, slow, heal',
   usage:
     'raftkv ctl status\n' +
     '       raftkv ctl kill <id>|leader     (SIGKILL, as a crash)\n' +
@@ -103,6 +104,9 @@ export const ctlCommand: Command = {
     '       raftkv ctl stop <id>            (SIGTERM, clean stop)\n' +
     '       raftkv ctl snapshot <id>|all    (take a snapshot now and compact the log)\n' +
     '       raftkv ctl shutdown             (stop every node and the supervisor)\n' +
+    '       raftkv ctl add [--learner]      (start a new node on free ports, add it as a learner, promote it once caught up; prints its id)\n' +
+    '       raftkv ctl remove <id>          (remove a member from the cluster, then stop its process for good)\n' +
+    '       raftkv ctl transfer <id>        (move leadership to a member)\n' +
     '       raftkv ctl isolate <id>|leader  (cut a node off from every other member, both ways)\n' +
     '       raftkv ctl cut <a> <b> [--one-way]  (lose messages between a and b; only a -> b with --one-way)\n' +
     '       raftkv ctl slow <id> <ms>       (delay all peer traffic of a node, both ways; 0 removes it)\n' +
@@ -112,19 +116,21 @@ export const ctlCommand: Command = {
     { name: 'data-dir', type: 'string', valueName: 'D', help: `data directory of the running cluster (the socket is D/${CONTROL_SOCKET_NAME})` },
     { name: 'socket', type: 'string', valueName: 'PATH', help: 'the control socket itself' },
     { name: 'one-way', type: 'boolean', help: 'cut: only messages from a to b are lost' },
+    { name: 'learner', type: 'boolean', help: 'add: keep the new member a learner (no vote) instead of promoting it' },
     { name: 'json', type: 'boolean', help: 'print the reply as JSON' },
   ],
   async run(args, io) {
-    const [action, ...rest] = expectPositionals(args, 1, 4, 'an action: status, kill <id|leader>, restart <id>, stop <id>, snapshot <id|all>, shutdown, isolate <id|leader>, cut <a> <b>, slow <id> <ms>, heal [<id>]');
+    const [action, ...rest] = expectPositionals(args, 1, 4, 'an action: status, kill <id|leader>, restart <id>, stop <id>, snapshot <id|all>, shutdown, add, remove <id>, transfer <id>, isolate <id|leader>, cut <a> <b>, slow <id> <ms>, heal [<id>]');
     if (!(ACTIONS as readonly string[]).includes(action)) {
       throw new UsageError(`ctl: unknown action ${JSON.stringify(action)} (expected ${ACTIONS.join(', ')})`);
     }
     const act = action as Action;
-    const arity: Record<Action, [number, number]> = { status: [0, 0], shutdown: [0, 0], kill: [1, 1], restart: [1, 1], stop: [1, 1], snapshot: [1, 1], isolate: [1, 1], cut: [2, 2], slow: [2, 2], heal: [0, 1] };
+    const arity: Record<Action, [number, number]> = { status: [0, 0], shutdown: [0, 0], kill: [1, 1], restart: [1, 1], stop: [1, 1], snapshot: [1, 1], isolate: [1, 1], cut: [2, 2], slow: [2, 2], heal: [0, 1], add: [0, 0], remove: [1, 1], transfer: [1, 1] };
     const [min, max] = arity[act];
     if (rest.length < min) throw new UsageError(`ctl ${act}: missing ${act === 'cut' ? 'node ids <a> <b>' : act === 'slow' ? '<id> <ms>' : `node id${act === 'kill' || act === 'isolate' ? ' (or "leader")' : ''}`}`);
     if (rest.length > max) throw new UsageError(max === 0 ? `ctl ${act}: takes no argument, got ${JSON.stringify(rest[0])}` : `ctl ${act}: too many arguments, got ${JSON.stringify(rest.slice(max))} extra`);
     if (boolFlag(args, 'one-way') && act !== 'cut') throw new UsageError(`ctl ${act}: --one-way only goes with cut`);
+    if (boolFlag(args, 'learner') && act !== 'add') throw new UsageError(`ctl ${act}: --learner only goes with add`);
     const needsId = act === 'kill' || act === 'restart' || act === 'stop';
     const target =
       (act === 'kill' || act === 'isolate') && rest[0] === 'leader' ? 'leader' : act === 'snapshot' && rest[0] === 'all' ? 'all' : rest.length > 0 && act !== 'slow' ? parseNodeId(rest[0]!, act) : null;
@@ -169,6 +175,27 @@ export const ctlCommand: Command = {
         case 'heal':
           result = await ctl.heal(target === null ? undefined : (target as number));
           break;
+        case 'add': {
+          const added = await ctl.add(boolFlag(args, 'learner'));
+          result = added;
+          // The id alone on stdout, so scripts can take it: id=$(raftkv ctl add).
+          if (!boolFlag(args, 'json')) {
+            io.out(`${added.id}\n`);
+            io.err(`node ${added.id} (client ${added.member.host}:${added.member.port}, peer ${added.member.peerPort}) is a ${added.role} after ${added.timings.promotedMs ?? added.timings.caughtUpMs} ms\n`);
+          }
+          break;
+        }
+        case 'remove':
+          await ctl.remove(target as number);
+          result = null;
+          if (!boolFlag(args, 'json')) io.out(`node ${target} removed from the cluster and stopped\n`);
+          break;
+        case 'transfer': {
+          const moved = await ctl.transfer(target as number);
+          result = moved;
+          if (!boolFlag(args, 'json')) io.out(`node ${moved.leader} is the leader (${moved.ms} ms)\n`);
+          break;
+        }
         case 'shutdown':
           await ctl.shutdown();
           result = null;

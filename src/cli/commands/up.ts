@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { generateClusterConfig } from '../../cluster/cluster-setup.js';
+import { generateClusterConfig, RUN_CONFIG_FILE } from '../../cluster/cluster-setup.js';
 import { secureCluster } from '../../cluster/secure-setup.js';
 import { startCluster } from '../../cluster/start-cluster.js';
 import { loadClusterConfig, type ClusterConfig } from '../../protocol/cluster-config.js';
@@ -30,8 +30,12 @@ async function clusterFromFlags(args: ParsedArgs, io: CliIo): Promise<ClusterCon
   // No cluster named and none in the current folder: 3 nodes on free ports (DESIGN.md), rather
   // than an error about a file the user never mentioned.
   const defaultMissing = configFlag === undefined && !existsSync(resolve(io.cwd, DEFAULT_CONFIG_FILE));
-  if (nodes === undefined && basePort === undefined && !defaultMissing) {
-    const cfg = loadClusterConfig(resolve(io.cwd, configFlag ?? DEFAULT_CONFIG_FILE));
+  // A cluster this command generated before runs again from the file it wrote into its data
+  // directory: the same ports, so the addresses in its replicated membership still hold.
+  const previousRun = resolve(io.cwd, dataDir ?? 'data', RUN_CONFIG_FILE);
+  const rerun = defaultMissing && nodes === undefined && basePort === undefined && existsSync(previousRun);
+  if (nodes === undefined && basePort === undefined && (!defaultMissing || rerun)) {
+    const cfg = loadClusterConfig(rerun ? previousRun : resolve(io.cwd, configFlag ?? DEFAULT_CONFIG_FILE));
     return {
       ...cfg,
       dataDir: dataDir !== undefined ? resolve(io.cwd, dataDir) : cfg.dataDir,
@@ -65,7 +69,9 @@ export const upCommand: Command = {
     { name: 'secure', type: 'boolean', help: 'mutual TLS between nodes, TLS + AUTH for clients; makes <data-dir>/certs and <data-dir>/password when missing' },
   ],
   notes:
-    'The cluster file the nodes run from is written to <data-dir>/cluster.json.\n' +
+    'The cluster file the nodes run from is written to <data-dir>/cluster.json; without a cluster file\n' +
+    'or --nodes, `up` runs the one of an earlier run from there again. Members added (`ctl add`) and\n' +
+    'removed (`ctl remove`) are kept in <data-dir>/members.json: `up` restarts the added ones, not the removed.\n' +
     'Control it from another terminal with `raftkv ctl status|kill|restart|stop`.',
   async run(args, io) {
     expectPositionals(args, 0, 0, 'no arguments (flags only)');
@@ -95,8 +101,11 @@ export const upCommand: Command = {
     });
     cluster.supervisor.on('node-start', (e) => io.out(`node ${e.id} started, pid ${e.pid}\n`));
 
-    const lines = [`raftkv: ${cfg.nodes.length}-node cluster up; cluster file ${shown(io, cluster.configPath)}`];
-    for (const n of cluster.supervisor.list()) {
+    const running = cluster.supervisor.list();
+    const { added, removed } = cluster.supervisor.registry.record;
+    const changes = added.length + removed.length > 0 ? ` (${[added.length ? `added later: ${added.map((m) => m.id).join(', ')}` : '', removed.length ? `removed: ${removed.join(', ')}` : ''].filter(Boolean).join('; ')}, from ${shown(io, cluster.supervisor.registry.path)})` : '';
+    const lines = [`raftkv: ${running.length}-node cluster up; cluster file ${shown(io, cluster.configPath)}${changes}`];
+    for (const n of running) {
       lines.push(
         `  node ${n.id}  client ${n.host}:${n.port}  peer ${n.host}:${n.peerPort}  pid ${n.pid ?? '-'}  log ${shown(io, n.logFile)}`,
       );

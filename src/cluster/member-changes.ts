@@ -1,0 +1,145 @@
+/**
+ * The supervisor's membership changes (`raftkv ctl add | remove | transfer`), done through the
+ * cluster's own client ops (membership-caller.ts) so the replicated log decides, and the
+ * supervisor only starts and stops processes around them:
+ *
+ *   add:      next free id and two ports from the OS -> addMember as a learner (committed) ->
+ *             record it and start its process (--join) -> wait until its log reaches the leader's
+ *             commit index -> promoteMember (retrying NOT_CAUGHT_UP) -> its id.
+ *             A learner first, because a new voter with an empty log would count toward the
+ *             quorum at once and could stall commits until it caught up (Raft thesis §4.2.1).
+ *   remove:   removeMember (committed; a leader that removes itself steps down) -> stop the
+ *             process and record the id as removed, so `raftkv up` never starts it again.
+ *   transfer: transferLeader, answered once the target leads.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { clientSecurityFrom } from '../client/client-security.js';
+import { RaftKvClient } from '../client/raftkv-client.js';
+import { RaftKvError } from '../protocol/errors.js';
+import { findFreePorts } from './free-ports.js';
+import type { AddedMember } from './member-registry.js';
+import { MembershipCaller, type MemberInfo } from './membership-caller.js';
+import type { Supervisor } from './supervisor.js';
+
+/** A learner whose log is within this many entries of the leader's commit index counts as caught up. */
+export const CATCH_UP_SLACK_ENTRIES = 100;
+/** How often the catch-up of a new member is checked. */
+const CATCH_UP_POLL_MS = 20;
+
+export interface AddResult {
+  id: number;
+  member: AddedMember;
+  role: 'voter' | 'learner';
+  /** Milliseconds from the start of `add` to each step. */
+  timings: { addedMs: number; startedMs: number; caughtUpMs: number; promotedMs: number | null };
+}
+
+export interface AddOptions {
+  /** Keep the new member a learner (no promotion). */
+  learner?: boolean;
+  /** Deadline of the whole add. Default 60 s (a large state machine takes a while to copy). */
+  timeoutMs?: number;
+}
+
+/** The next id: above every id in use or ever used here (a removed id's data folder still exists). */
+export function nextMemberId(used: Iterable<number>, dataDirEntries: readonly string[]): number {
+  let max = 0;
+  for (const id of used) max = Math.max(max, id);
+  for (const name of dataDirEntries) {
+    const m = /^node-(\d+)$/.exec(name);
+    if (m) max = Math.max(max, Number(m[1]));
+  }
+  return max + 1;
+}
+
+function callerFor(sup: Supervisor): MembershipCaller {
+  const security = clientSecurityFrom(sup.config.security);
+  const nodes = sup.list().sort((a, b) => Number(b.state === 'up') - Number(a.state === 'up'));
+  return new MembershipCaller(nodes, security ?? undefined);
+}
+
+export async function addMember(sup: Supervisor, options: AddOptions = {}): Promise<AddResult> {
+  const started = Date.now();
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const left = (): number => Math.max(1, started + timeoutMs - Date.now());
+  const caller = callerFor(sup);
+  try {
+    const members = await caller.members(left());
+    const dataDir = sup.config.dataDir;
+    const used = [...members.map((m) => m.id), ...sup.list().map((n) => n.id), ...sup.registry.record.removed, ...sup.config.nodes.map((n) => n.id)];
+    const id = nextMemberId(used, existsSync(dataDir) ? readdirSync(dataDir) : []);
+    const host = sup.config.nodes[0]?.host ?? '127.0.0.1';
+    const [port, peerPort] = await findFreePorts(2, host);
+    const member: AddedMember = { id, host, port, peerPort };
+    const isOurs = (ms: MemberInfo[]): boolean => ms.some((m) => m.id === id && m.port === port && m.peerPort === peerPort);
+    await caller.call({ op: 'addMember', id, host, port, peerPort, learner: true }, { timeoutMs: left(), done: isOurs });
+    const addedMs = Date.now() - started;
+    await sup.addNode(member);
+    const startedMs = Date.now() - started;
+    await waitCaughtUp(sup, id, left());
+    const caughtUpMs = Date.now() - started;
+    if (options.learner) return { id, member, role: 'learner', timings: { addedMs, startedMs, caughtUpMs, promotedMs: null } };
+    const isVoter = (ms: MemberInfo[]): boolean => ms.some((m) => m.id === id && m.role === 'voter');
+    await caller.call({ op: 'promoteMember', id }, { timeoutMs: left(), done: isVoter });
+    return { id, member, role: 'voter', timings: { addedMs, startedMs, caughtUpMs, promotedMs: Date.now() - started } };
+  } finally {
+    caller.close();
+  }
+}
+
+/** Resolves once node `id`'s log reaches the leader's commit index (less the slack); TIMEOUT after `timeoutMs`. */
+async function waitCaughtUp(sup: Supervisor, id: number, timeoutMs: number): Promise<void> {
+  const security = clientSecurityFrom(sup.config.security);
+  const client = new RaftKvClient({ nodes: sup.list(), timeoutMs: 1000, ...(security ? { security } : {}) });
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  try {
+    while (Date.now() < deadline) {
+      try {
+        const any = await client.status();
+        const leaderId = any.role === 'leader' ? any.id : any.leader;
+        const leader = leaderId === any.id ? any : leaderId > 0 ? await client.status(leaderId) : null;
+        const mine = await client.status(id);
+        if (leader !== null) {
+          last = `node ${id} log at ${mine.lastLogIndex}, leader ${leader.id} committed ${leader.commitIndex}`;
+          if (mine.lastLogIndex + CATCH_UP_SLACK_ENTRIES >= leader.commitIndex) return;
+        }
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
+    }
+    throw new RaftKvError('TIMEOUT', `node ${id} did not catch up within ${timeoutMs} ms (${last}); it stays a learner: \`raftkv ctl remove ${id}\` takes it out`);
+  } finally {
+    client.close();
+  }
+}
+
+/** Removes node `id` from the membership, then stops its process and records it as removed. */
+export async function removeMember(sup: Supervisor, id: number, timeoutMs = 30_000): Promise<void> {
+  const caller = callerFor(sup);
+  try {
+    const members = await caller.members(timeoutMs);
+    if (members.some((m) => m.id === id)) {
+      await caller.call({ op: 'removeMember', id }, { timeoutMs, done: (ms) => !ms.some((m) => m.id === id) });
+    } else if (!sup.list().some((n) => n.id === id)) {
+      throw new RaftKvError('BAD_REQUEST', `node ${id} is not a member (members: ${members.map((m) => m.id).join(', ')})`);
+    }
+    // Not a member but supervised (an add that failed half-way): only its process goes.
+    await sup.forgetNode(id);
+  } finally {
+    caller.close();
+  }
+}
+
+/** Moves leadership to node `id`; resolves with the milliseconds it took, once `id` leads. */
+export async function transferLeader(sup: Supervisor, id: number, timeoutMs = 15_000): Promise<{ leader: number; ms: number }> {
+  const started = Date.now();
+  const caller = callerFor(sup);
+  try {
+    await caller.call({ op: 'transferLeader', id }, { timeoutMs });
+    return { leader: id, ms: Date.now() - started };
+  } finally {
+    caller.close();
+  }
+}
