@@ -280,6 +280,7 @@ export class Raft {
     this.randomizedElectionTimeout = this.cfg.electionTicksMin + Math.floor(this.cfg.random() * (this.cfg.electionTicksMax - this.cfg.electionTicksMin + 1));
     this.votes.clear();
     this.prs.clear();
+    this.tracker.departing.clear();
     this.leadTransferee = NO_NODE;
     this.transferTimeoutSent = false;
     this.leaseRevoked = false;
@@ -662,6 +663,11 @@ export class Raft {
     const q = this.tracker.committedIndex();
     if (q <= this.log.committed || this.log.term(q) !== this.term) return false;
     this.log.commitTo(q);
+    if (this.tracker.departing.size > 0 && this.log.lastConfigIndex() <= q) {
+      // Their removal is committed: they have stopped campaigning or will when they hear of it.
+      for (const id of this.tracker.departing) this.prs.delete(id);
+      this.tracker.departing.clear();
+    }
     if (!this.tracker.isVoter(this.id) && this.log.lastConfigIndex() <= q) {
       // Our own removal is committed (thesis §4.2.2): hand over to the most caught-up voter so the
       // cluster need not wait out an election timeout, then step down for good.
@@ -832,7 +838,8 @@ export class Raft {
       this.prs.set(id, pr);
       this.sendAppend(id, true);
     }
-    for (const id of [...this.prs.keys()]) if (id !== this.id && !isMember(m, id)) this.prs.delete(id);
+    for (const id of this.prs.keys()) if (id !== this.id && !isMember(m, id)) this.tracker.departing.add(id);
+    for (const id of this.tracker.departing) if (isMember(m, id)) this.tracker.departing.delete(id);
     if (this.leadTransferee !== NO_NODE && !this.tracker.isVoter(this.leadTransferee)) this.leadTransferee = NO_NODE;
     // Fewer voters may mean a smaller majority has already stored newer entries.
     if (this.maybeCommit()) this.commitUnannounced = true;

@@ -12,6 +12,12 @@ export class ProgressTracker {
   /** Leader only: progress of every member and of the leader itself (even while it is being removed). */
   readonly progress = new Map<NodeId, Progress>();
 
+  /**
+   * Leader: members removed by a config entry that is not committed yet. They still get the log
+   * (their own removal included, so that they stop campaigning) until it commits.
+   */
+  readonly departing = new Set<NodeId>();
+
   constructor(public membership: Membership) {}
 
   isVoter(id: NodeId): boolean {
@@ -22,9 +28,11 @@ export class ProgressTracker {
     return isMember(this.membership, id);
   }
 
-  /** Everyone a leader replicates to: voters and learners, ascending, `self` left out. */
+  /** Everyone a leader replicates to: voters, learners and departing members, `self` left out. */
   replicationTargets(self: NodeId): NodeId[] {
-    return memberIds(this.membership).filter((id) => id !== self);
+    const ids = memberIds(this.membership);
+    for (const id of this.departing) if (!ids.includes(id)) ids.push(id);
+    return ids.filter((id) => id !== self);
   }
 
   /** This node is the only voter: it decides alone. */
