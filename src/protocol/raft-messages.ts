@@ -19,10 +19,47 @@ export interface Entry {
   term: number;
   /** Position in the log; consecutive, strictly increasing. */
   index: number;
-  /** `noop` is the entry a new leader appends to commit entries of older terms (§8). */
-  kind: 'cmd' | 'noop';
+  /**
+   * `noop` is the entry a new leader appends to commit entries of older terms (§8); `config` a
+   * membership change (data: ConfigEntryData).
+   */
+  kind: 'cmd' | 'noop' | 'config';
   /** The state machine command; opaque to the core (a JSON value). Absent on `noop`. */
   data?: unknown;
+}
+
+/** Where a member listens: clients on `port`, peers on `peerPort`. */
+export interface MemberAddress {
+  host: string;
+  port: number;
+  peerPort: number;
+}
+
+/** One membership change (single-server changes, thesis §4.1; see src/node/raft/membership.ts). */
+export type ConfChange =
+  | { type: 'addLearner'; id: NodeId; address: MemberAddress }
+  | { type: 'addVoter'; id: NodeId; address: MemberAddress }
+  | { type: 'promote'; id: NodeId }
+  | { type: 'remove'; id: NodeId };
+
+/**
+ * The whole membership: voters and learners (ascending ids, disjoint) and every member's address
+ * (keyed by id as a string, since it travels as JSON).
+ */
+export interface Membership {
+  voters: NodeId[];
+  learners: NodeId[];
+  addresses: Record<string, MemberAddress>;
+}
+
+/**
+ * `data` of a `config` entry: the change and the membership it results in. The membership is
+ * carried whole so that a node replaying the log from any config entry (a new member catching up
+ * from the leader's log) knows every member without the state before it.
+ */
+export interface ConfigEntryData {
+  change: ConfChange;
+  membership: Membership;
 }
 
 /** The state that must be on disk before any message depending on it leaves the node (Figure 2). */
@@ -50,6 +87,11 @@ export interface VoteRequest extends MessageBase {
   pre: boolean;
   lastLogIndex: number;
   lastLogTerm: number;
+  /**
+   * Leadership transfer (thesis §3.10): the candidate campaigns because its leader told it to
+   * (timeoutNow), so voters that just heard from that leader vote anyway instead of protecting it.
+   */
+  transfer?: boolean;
 }
 
 export interface VoteResponse extends MessageBase {
@@ -147,6 +189,11 @@ export interface InstallSnapshot extends MessageBase {
   index: number;
   /** Term of the entry at `index`. */
   snapshotTerm: number;
+  /**
+   * The membership as of `index`, from the snapshot's header (set by the receiving node, never
+   * sent by the leader's core). Absent: the follower keeps the membership it has.
+   */
+  membership?: Membership;
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { MESSAGE_TYPES, type Entry, type Message, type NodeId } from './raft-messages.js';
 import { commandSizeError } from './size-limits.js';
+import { configEntryError } from './membership-validate.js';
 
 type Obj = Record<string, unknown>;
 
@@ -39,7 +40,10 @@ export function validatePeerMessage(raw: unknown): Message | string {
   let err: string | null = null;
   switch (type) {
     case 'vote':
-      err = need(['pre'], bool, 'a boolean') ?? need(['lastLogIndex', 'lastLogTerm'], isNat, `an integer from 0 to ${MAX_TERM_OR_INDEX}`);
+      err =
+        need(['pre'], bool, 'a boolean') ??
+        need(['lastLogIndex', 'lastLogTerm'], isNat, `an integer from 0 to ${MAX_TERM_OR_INDEX}`) ??
+        (raw.transfer === undefined || typeof raw.transfer === 'boolean' ? null : 'vote.transfer must be a boolean');
       break;
     case 'voteResp':
       err = need(['pre', 'granted'], bool, 'a boolean');
@@ -130,7 +134,11 @@ function validateEntries(entries: unknown, prevLogIndex: number): string | null 
     const entry = e as Partial<Entry>;
     if (!isNat(entry.term) || !isNat(entry.index)) return `append.entries[].term/index must be integers from 0 to ${MAX_TERM_OR_INDEX}`;
     if (entry.index !== expect) return `append.entries[] must be consecutive from ${prevLogIndex + 1}`;
-    if (entry.kind !== 'cmd' && entry.kind !== 'noop') return 'append.entries[].kind must be "cmd" or "noop"';
+    if (entry.kind !== 'cmd' && entry.kind !== 'noop' && entry.kind !== 'config') return 'append.entries[].kind must be "cmd", "noop" or "config"';
+    if (entry.kind === 'config') {
+      const bad = configEntryError(entry.data);
+      if (bad) return `append.entries[] config entry ${entry.index}: ${bad}`;
+    }
     expect++;
   }
   return null;

@@ -253,12 +253,13 @@ function chaosStep(c: SimCluster, f: FaultProfile, prng: Prng, holdCuts: boolean
   for (const id of c.ids) if (c.node(id).paused && prng.chance(f.resumeRate)) c.resume(id);
   if (prng.chance(f.timeoutNowRate)) {
     const leader = c.leader();
-    if (leader) {
+    const raw = leader ? c.node(leader).raw : null;
+    if (leader && raw && !c.node(leader).paused) {
       const to = prng.pick(c.ids.filter((x) => x !== leader));
-      const term = c.status(leader)!.term;
-      c.traceEvent(`transfer leadership ${leader} -> ${to} (timeoutNow)`);
-      // As the leader's transport would: subject to partitions, drops and delays.
-      c.network.send({ type: 'timeoutNow', from: leader, to, term }, c.now);
+      // Through the leader's own API (thesis §3.10): it gives up its lease, catches the target up
+      // and sends timeoutNow through the simulated network (drops, partitions, delays).
+      const r = raw.transferLeader(to);
+      c.traceEvent(`transfer leadership ${leader} -> ${to}: ${r.ok ? 'started' : r.reason}`);
     }
   }
   const active = c.activeIds();

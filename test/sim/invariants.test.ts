@@ -36,7 +36,7 @@ function commit(w: { k: InvariantChecker; s: DurableStore[] }, id: number, index
 }
 
 function status(over: Partial<RaftStatus>): RaftStatus {
-  return { id: 1, role: 'follower', term: 1, vote: 0, leader: 0, commitIndex: 0, lastApplied: 0, firstIndex: 1, snapshotIndex: 0, snapshotTerm: 0, stableIndex: 0, lastLogIndex: 0, lastLogTerm: 0, ...over };
+  return { id: 1, role: 'follower', term: 1, vote: 0, leader: 0, commitIndex: 0, lastApplied: 0, firstIndex: 1, snapshotIndex: 0, snapshotTerm: 0, stableIndex: 0, lastLogIndex: 0, lastLogTerm: 0, voters: [1, 2, 3], learners: [], membership: { voters: [1, 2, 3], learners: [], addresses: {} }, leadTransferee: 0, pendingConfIndex: 0, ...over };
 }
 
 const cases: [string, ViolationCode, (w: ReturnType<typeof world>) => void][] = [

@@ -35,9 +35,9 @@ t.test('a lease bug is caught and replays with its read mode', async (t) => {
 t.test('a violation prints the replay command, and the replay fails the same way', async (t) => {
   // A deliberately broken driver (acks before fsync) must be caught within a few dozen seeds;
   // which seed trips first depends on the chaos schedule, so find it rather than hard-code it.
-  const hunt = run(['--seeds', '60', '--nodes', '5', '--read-mode', 'readindex', '--sabotage', 'send-before-persist']);
+  const hunt = run(['--seeds', '100', '--nodes', '5', '--read-mode', 'readindex', '--sabotage', 'send-before-persist']);
   t.equal(hunt.code, 1, 'the sabotaged driver is caught');
-  t.match(hunt.lines[hunt.lines.length - 1], /^60 seeds, [1-9]\d* violations$/);
+  t.match(hunt.lines[hunt.lines.length - 1], /^100 seeds, [1-9]\d* violations$/);
   const fail = hunt.lines.find((l) => l.startsWith('FAIL seed '));
   t.match(fail, /^FAIL seed \d+ nodes=5: [A-Z_]+ at tick \d+/);
   const seed = /^FAIL seed (\d+)/.exec(fail ?? '')?.[1] ?? 'none';

@@ -7,7 +7,7 @@
  *   entries[i].index === snapshotIndex + 1 + i (no gaps)
  *   stableIndex() = unstableFrom - 1; entries at or after unstableFrom still have to be persisted.
  */
-import type { Entry } from '../../protocol/raft-messages.js';
+import type { ConfigEntryData, Entry, Membership } from '../../protocol/raft-messages.js';
 
 export class RaftLog {
   /** Entries after the snapshot; entries[0].index === snapshotIndex + 1 when non-empty. */
@@ -20,12 +20,21 @@ export class RaftLog {
   applied: number;
   /** First index that is not yet durable. */
   unstableFrom: number;
+  /**
+   * Membership as of snapshotIndex (from the snapshot, or the bootstrap one), and the indices of
+   * the config entries after it, ascending: the newest one is the membership in force
+   * (membership.ts says why a change takes effect once in the log).
+   */
+  private baseMembership: Membership;
+  private configIndexes: number[] = [];
 
-  constructor(entries: Entry[], snapshotIndex: number, snapshotTerm: number, committed: number, applied: number) {
+  constructor(entries: Entry[], snapshotIndex: number, snapshotTerm: number, committed: number, applied: number, membership: Membership) {
+    this.baseMembership = membership;
     for (let i = 0; i < entries.length; i++) {
       assert(entries[i]!.index === snapshotIndex + 1 + i, `log: entry ${i} has index ${entries[i]!.index}, expected ${snapshotIndex + 1 + i}`);
     }
     this.entries = entries.slice();
+    for (const e of entries) if (e.kind === 'config') this.configIndexes.push(e.index);
     this.snapshotIndex = snapshotIndex;
     this.snapshotTerm = snapshotTerm;
     this.unstableFrom = this.lastIndex() + 1;
@@ -47,6 +56,8 @@ export class RaftLog {
     assert(index <= this.applied, `log: compact to ${index} beyond applied ${this.applied}`);
     assert(index <= this.stableIndex(), `log: compact to ${index} beyond durable ${this.stableIndex()}`);
     const term = this.term(index)!;
+    // The newest config entry compacted away becomes the base membership.
+    while (this.configIndexes.length > 0 && this.configIndexes[0]! <= index) this.baseMembership = this.configAt(this.configIndexes.shift()!);
     this.entries.splice(0, index - this.snapshotIndex);
     this.snapshotIndex = index;
     this.snapshotTerm = term;
@@ -57,14 +68,31 @@ export class RaftLog {
    * committed by definition. Everything we held is discarded: the caller checked that our log does
    * not contain that entry, so by log matching nothing after it agrees with the leader either.
    */
-  restore(index: number, term: number): void {
+  restore(index: number, term: number, membership: Membership): void {
     assert(index > this.committed, `log: restore to ${index} at or below commit ${this.committed}`);
     this.entries = [];
+    this.configIndexes = [];
+    this.baseMembership = membership;
     this.snapshotIndex = index;
     this.snapshotTerm = term;
     this.committed = index;
     this.applied = index;
     this.unstableFrom = index + 1;
+  }
+
+  /** The membership in force: the newest config entry in the log, else the base one. */
+  membership(): Membership {
+    const last = this.configIndexes[this.configIndexes.length - 1];
+    return last === undefined ? this.baseMembership : this.configAt(last);
+  }
+
+  /** Index of the newest config entry in the log; 0 if the membership predates the log. */
+  lastConfigIndex(): number {
+    return this.configIndexes[this.configIndexes.length - 1] ?? 0;
+  }
+
+  private configAt(index: number): Membership {
+    return (this.entry(index)!.data as ConfigEntryData).membership;
   }
 
   firstIndex(): number {
@@ -118,6 +146,7 @@ export class RaftLog {
     for (const e of entries) {
       assert(e.index === this.lastIndex() + 1, `log: append of index ${e.index} after ${this.lastIndex()}`);
       this.entries.push(e);
+      if (e.kind === 'config') this.configIndexes.push(e.index);
     }
   }
 
@@ -148,6 +177,7 @@ export class RaftLog {
   /** Drop every entry at or after `index`; they will have to be persisted again. */
   private truncateFrom(index: number): void {
     this.entries.length = index - this.snapshotIndex - 1;
+    while (this.configIndexes.length > 0 && this.configIndexes[this.configIndexes.length - 1]! >= index) this.configIndexes.pop();
     if (this.unstableFrom > index) this.unstableFrom = index;
   }
 

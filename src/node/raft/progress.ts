@@ -130,6 +130,3 @@ export function quorumIndex(matches: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-export function quorumSize(voters: number): number {
-  return Math.floor(voters / 2) + 1;
-}

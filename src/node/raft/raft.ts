@@ -8,6 +8,7 @@
  */
 import {
   NO_NODE,
+  type ConfChange,
   type AppendRequest,
   type AppendResponse,
   type Entry,
@@ -21,10 +22,12 @@ import {
   type VoteResponse,
 } from '../../protocol/raft-messages.js';
 import { RaftLog, assert } from './log.js';
-import { Progress, quorumIndex, quorumSize } from './progress.js';
+import { Progress } from './progress.js';
+import { ProgressTracker } from './tracker.js';
+import { applyConfChange, bootstrapMembership, isMember, isRefusal } from './membership.js';
 import { leaseTicksFor, leaseTicksLeft } from './lease.js';
 import { ReadIndexQueue } from './read-index.js';
-import type { ProposeResult, RaftConfig, RaftInitialState, RaftStatus, ReadState, Ready, SnapshotMeta } from './types.js';
+import type { ConfChangeResult, ProposeResult, RaftConfig, RaftInitialState, RaftStatus, ReadState, Ready, SnapshotMeta, TransferResult } from './types.js';
 
 /** See Raft.readRoundsThisTick. Honest traffic starts about one round per Ready per node. */
 const MAX_READ_ROUNDS_PER_TICK = 8;
@@ -33,9 +36,11 @@ type MessageBody<T> = T extends Message ? Omit<T, 'from' | 'to' | 'term'> & { te
 
 export class Raft {
   readonly id: NodeId;
-  /** All voters, this node included, ascending (a stable order keeps runs deterministic). */
-  readonly voters: NodeId[];
-  private readonly cfg: Required<RaftConfig>;
+  private readonly cfg: Required<Omit<RaftConfig, 'learners' | 'addresses'>>;
+  /** The membership in force (the newest in the log) and, on a leader, every member's progress. */
+  readonly tracker: ProgressTracker;
+  /** The membership changed since RawNode last reported it (Ready.membership). */
+  membershipChanged = true;
 
   term = 0;
   vote: NodeId = NO_NODE;
@@ -64,8 +69,20 @@ export class Raft {
   private randomizedElectionTimeout = 0;
   /** Votes received in the current (pre-)campaign: true = granted. */
   private votes = new Map<NodeId, boolean>();
-  /** Leader only: replication progress of every voter, this node included. */
-  private prs = new Map<NodeId, Progress>();
+  /** Leader only: replication progress of every member, this node included (tracker.progress). */
+  private readonly prs: Map<NodeId, Progress>;
+  /**
+   * Leader: the voter a leadership transfer hands over to (thesis §3.10), NO_NODE if none; ticks
+   * since it started; whether timeoutNow went out. While it runs, proposals are dropped.
+   */
+  private leadTransferee: NodeId = NO_NODE;
+  private transferElapsed = 0;
+  private transferTimeoutSent = false;
+  /**
+   * Leader: this term's lease is given up for good. Set when a transfer starts: the transferee's
+   * voters ignore the "heard from a leader recently" rule the lease rests on (lease.ts).
+   */
+  private leaseRevoked = false;
   private readonly reads = new ReadIndexQueue();
   /** Leader only: reads that arrived before the leader committed an entry of its term (§8). */
   private readsAwaitingFirstCommit: { ctx: string; from: NodeId }[] = [];
@@ -97,9 +114,11 @@ export class Raft {
     this.leaseTicks = this.cfg.unsafeLeaseTicks > 0 ? this.cfg.unsafeLeaseTicks : leaseTicksFor(this.cfg.electionTicksMin, this.cfg.maxClockDrift);
     assert(this.cfg.readMode !== 'lease' || this.leaseTicks >= 1, `config: electionTicksMin ${this.cfg.electionTicksMin} leaves no room for a lease with maxClockDrift ${this.cfg.maxClockDrift}`);
     this.id = config.id;
-    this.voters = [...new Set(config.peers)].sort((a, b) => a - b);
     const init = initial ?? { hardState: { term: 0, vote: 0, commit: 0 }, entries: [], snapshotIndex: 0, snapshotTerm: 0, applied: 0 };
-    this.log = new RaftLog(init.entries, init.snapshotIndex, init.snapshotTerm, init.hardState.commit, init.applied);
+    const base = init.membership ?? bootstrapMembership(config.peers, config.learners, config.addresses);
+    this.log = new RaftLog(init.entries, init.snapshotIndex, init.snapshotTerm, init.hardState.commit, init.applied, base);
+    this.tracker = new ProgressTracker(this.log.membership());
+    this.prs = this.tracker.progress;
     this.term = init.hardState.term;
     this.vote = init.hardState.vote;
     this.becomeFollower(this.term, NO_NODE);
@@ -114,7 +133,13 @@ export class Raft {
     else this.tickElection();
   }
 
+  /** Voters, ascending (the membership in force). */
+  get voters(): NodeId[] {
+    return this.tracker.membership.voters;
+  }
+
   propose(data: unknown[]): ProposeResult {
+    if (this.role === 'leader' && this.leadTransferee !== NO_NODE) return { status: 'dropped', leader: this.id };
     if (this.role === 'leader') {
       const index = this.log.lastIndex() + 1;
       this.appendEntries(data);
@@ -139,6 +164,12 @@ export class Raft {
   }
 
   step(m: Message): void {
+    this.stepMessage(m);
+    // Appends may have brought or truncated config entries, a snapshot a whole new membership.
+    this.syncMembership();
+  }
+
+  private stepMessage(m: Message): void {
     if (m.to !== this.id) return;
     const impossible = this.impossible(m);
     if (impossible !== null) {
@@ -149,7 +180,7 @@ export class Raft {
     }
     // Forwarded client work is not part of the term protocol (like etcd's local MsgProp).
     if (m.type === 'propose') {
-      if (this.role === 'leader') this.appendEntries(m.data);
+      if (this.role === 'leader' && this.leadTransferee === NO_NODE) this.appendEntries(m.data);
       return; // not leader: dropped; the client's request times out and is retried
     }
     if (m.type === 'readIndex') {
@@ -159,7 +190,7 @@ export class Raft {
     }
 
     if (m.term > this.term) {
-      if (m.type === 'vote' && this.inLease()) {
+      if (m.type === 'vote' && this.inLease(m.transfer === true)) {
         // §6 / thesis §4.2.3: a node that heard from a leader within the minimum election timeout
         // ignores (pre-)votes, so a partitioned node rejoining cannot depose a healthy leader.
         return;
@@ -222,7 +253,7 @@ export class Raft {
     this.role = 'leader';
     this.leader = this.id;
     const next = this.log.lastIndex() + 1;
-    for (const id of this.voters) {
+    for (const id of [this.id, ...this.tracker.replicationTargets(this.id)]) {
       const pr = new Progress(next, this.cfg.maxInflight);
       if (id === this.id) {
         // Our own "replication" is the driver's fsync: match is what is durable here.
@@ -249,6 +280,10 @@ export class Raft {
     this.randomizedElectionTimeout = this.cfg.electionTicksMin + Math.floor(this.cfg.random() * (this.cfg.electionTicksMax - this.cfg.electionTicksMin + 1));
     this.votes.clear();
     this.prs.clear();
+    this.tracker.departing.clear();
+    this.leadTransferee = NO_NODE;
+    this.transferTimeoutSent = false;
+    this.leaseRevoked = false;
     this.failLeaderReads();
     this.failForwardedReads();
   }
@@ -257,7 +292,8 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsed++;
-    if (this.electionElapsed >= this.randomizedElectionTimeout && this.voters.includes(this.id)) {
+    // Learners and nodes outside the membership (removed, or joining) never campaign.
+    if (this.electionElapsed >= this.randomizedElectionTimeout && this.tracker.isVoter(this.id)) {
       this.electionElapsed = 0;
       this.campaign(this.cfg.preVote ? 'pre' : 'real');
     }
@@ -269,6 +305,12 @@ export class Raft {
     for (const pr of this.prs.values()) {
       // A transfer lost without the driver noticing must not leave the follower stranded.
       if (pr.state === 'snapshot' && ++pr.snapshotTicks >= this.cfg.snapshotTimeoutTicks) pr.becomeProbe();
+    }
+    if (this.leadTransferee !== NO_NODE && ++this.transferElapsed >= this.cfg.electionTicksMin) {
+      // The transferee did not take over within an election timeout: keep leading (§3.10). The
+      // lease stays revoked for this term: the transferee may still be campaigning.
+      this.leadTransferee = NO_NODE;
+      this.transferTimeoutSent = false;
     }
     if (this.electionElapsed >= this.cfg.electionTicksMin) {
       this.electionElapsed = 0;
@@ -292,11 +334,12 @@ export class Raft {
   }
 
   /** Heard from a leader recently enough that an election now would be disruptive. */
-  private inLease(): boolean {
+  private inLease(transfer = false): boolean {
     if (!this.cfg.checkQuorum) return false;
     // As in etcd, a leader counts as "in lease" too: with check-quorum it steps down by itself
-    // when it loses the majority, so a vote from a higher term only disrupts it.
-    if (this.leader !== NO_NODE && this.electionElapsed < this.cfg.electionTicksMin) return true;
+    // when it loses the majority, so a vote from a higher term only disrupts it. A transfer's
+    // candidate was sent by that leader, which gave up its lease first: it gets the vote.
+    if (!transfer && this.leader !== NO_NODE && this.electionElapsed < this.cfg.electionTicksMin) return true;
     // Leader leases rely on this rule (lease.ts): a node that acknowledged a leader must not vote
     // for anyone else until electionTicksMin of its ticks have passed. A node that just (re)started
     // may have acknowledged one right before it crashed, and its memory of that is gone: it waits
@@ -305,14 +348,12 @@ export class Raft {
   }
 
   private quorumActive(): boolean {
-    let active = 0;
-    for (const [id, pr] of this.prs) if (id === this.id || pr.recentActive) active++;
-    return active >= quorumSize(this.voters.length);
+    return this.tracker.quorumActive(this.id);
   }
 
   // ---------------------------------------------------------------- elections (§5.2)
 
-  private campaign(kind: 'pre' | 'real'): void {
+  private campaign(kind: 'pre' | 'real', transfer = false): void {
     if (kind === 'pre') this.becomePreCandidate();
     else this.becomeCandidate();
     const voteTerm = kind === 'pre' ? this.term + 1 : this.term;
@@ -326,6 +367,7 @@ export class Raft {
         term: voteTerm,
         lastLogIndex: this.log.lastIndex(),
         lastLogTerm: this.log.lastTerm(),
+        ...(transfer ? { transfer: true } : {}),
       });
     }
   }
@@ -336,16 +378,13 @@ export class Raft {
 
   /** Acts on the votes so far; returns true when the campaign is decided. */
   private tallyVotes(): boolean {
-    let granted = 0;
-    let rejected = 0;
-    for (const v of this.votes.values()) v ? granted++ : rejected++;
-    const q = quorumSize(this.voters.length);
-    if (granted >= q) {
+    const result = this.tracker.voteResult(this.votes);
+    if (result === 'won') {
       if (this.role === 'pre-candidate') this.campaign('real');
       else this.becomeLeader();
       return true;
     }
-    if (rejected >= q) {
+    if (result === 'lost') {
       this.becomeFollower(this.term, NO_NODE);
       return true;
     }
@@ -441,12 +480,10 @@ export class Raft {
         if (this.forwardedReads.delete(m.ctx)) this.readStates.push({ ctx: m.ctx, index: m.index });
         break;
       case 'timeoutNow':
-        // In lease mode a node that just heard from the leader must not vote, itself included,
-        // before electionTicksMin (lease.ts). A transfer would first need the leader to give up its
-        // lease, which this core has no API for yet, so the request is ignored.
-        if (this.cfg.readMode === 'lease' && this.inLease()) break;
-        // Leadership transfer (thesis §3.10): campaign at once, skipping pre-vote.
-        this.campaign('real');
+        // Leadership transfer (thesis §3.10): campaign at once, skipping pre-vote. Only our own
+        // leader may ask (it gave up its lease first), and only a voter can take over.
+        if (m.from !== this.leader || !this.tracker.isVoter(this.id)) break;
+        this.campaign('real', true);
         break;
       default:
         break;
@@ -510,7 +547,7 @@ export class Raft {
       reply(m.index);
       return;
     }
-    this.log.restore(m.index, m.snapshotTerm);
+    this.log.restore(m.index, m.snapshotTerm, m.membership ?? this.log.membership());
     this.pendingInstall = { index: m.index, term: m.snapshotTerm };
     // The reply goes out with this Ready, after the driver made the snapshot durable.
     reply(m.index);
@@ -532,7 +569,9 @@ export class Raft {
     this.recordLeaseAck(pr, m.sentTick);
     if (m.success) {
       if (pr.acked(m.index) && this.maybeCommit()) this.commitUnannounced = true;
+      if (this.role !== 'leader') return; // our own removal committed: stepped down
       this.sendAppend(m.from, false);
+      if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow();
       return;
     }
     let next = m.hintIndex;
@@ -557,7 +596,8 @@ export class Raft {
       this.sendAppend(m.from, true);
     }
     if (m.ctx === undefined) return;
-    if (this.reads.ack(m.ctx, m.from) < quorumSize(this.voters.length)) return;
+    const acks = this.reads.ack(m.ctx, m.from);
+    if (!acks || !this.tracker.hasQuorum(acks)) return;
     for (const r of this.reads.releaseThrough(m.ctx)) this.answerRead(r.ctx, r.index, r.from);
   }
 
@@ -569,6 +609,7 @@ export class Raft {
       : data.map((d) => ({ term: this.term, index: ++index, kind: 'cmd' as const, data: d }));
     if (entries.length === 0) return;
     this.log.append(entries);
+    this.syncMembership();
     // Our own progress advances only when the driver reports the entries durable (onPersisted):
     // the leader must not count itself toward a commit before its fsync (DESIGN.md).
     this.broadcastAppend(false);
@@ -601,12 +642,11 @@ export class Raft {
   }
 
   private broadcastAppend(allowEmpty: boolean): void {
-    for (const id of this.voters) if (id !== this.id) this.sendAppend(id, allowEmpty);
+    for (const id of this.tracker.replicationTargets(this.id)) this.sendAppend(id, allowEmpty);
   }
 
   private broadcastHeartbeat(ctx: string | undefined): void {
-    for (const id of this.voters) {
-      if (id === this.id) continue;
+    for (const id of this.tracker.replicationTargets(this.id)) {
       const pr = this.prs.get(id)!;
       const hb: MessageBody<HeartbeatRequest> = { type: 'heartbeat', commit: Math.min(pr.match, this.log.committed) };
       if (ctx !== undefined) hb.ctx = ctx;
@@ -620,11 +660,20 @@ export class Raft {
    * current term (the Figure 8 rule). Returns true if the commit index moved.
    */
   private maybeCommit(): boolean {
-    const matches: number[] = [];
-    for (const id of this.voters) matches.push(this.prs.get(id)!.match);
-    const q = quorumIndex(matches);
+    const q = this.tracker.committedIndex();
     if (q <= this.log.committed || this.log.term(q) !== this.term) return false;
     this.log.commitTo(q);
+    if (this.tracker.departing.size > 0 && this.log.lastConfigIndex() <= q) {
+      // Their removal is committed: they have stopped campaigning or will when they hear of it.
+      for (const id of this.tracker.departing) this.prs.delete(id);
+      this.tracker.departing.clear();
+    }
+    if (!this.tracker.isVoter(this.id) && this.log.lastConfigIndex() <= q) {
+      // Our own removal is committed (thesis §4.2.2): hand over to the most caught-up voter so the
+      // cluster need not wait out an election timeout, then step down for good.
+      this.handOverAndStepDown();
+      return true;
+    }
     if (this.readsAwaitingFirstCommit.length > 0) {
       const waiting = this.readsAwaitingFirstCommit;
       this.readsAwaitingFirstCommit = [];
@@ -658,8 +707,8 @@ export class Raft {
     if (!this.commitUnannounced) return;
     this.commitUnannounced = false;
     if (this.role !== 'leader') return;
-    for (const id of this.voters) {
-      if (id !== this.id && this.prs.get(id)!.sentCommit < this.log.committed) this.sendAppend(id, true);
+    for (const id of this.tracker.replicationTargets(this.id)) {
+      if (this.prs.get(id)!.sentCommit < this.log.committed) this.sendAppend(id, true);
     }
   }
 
@@ -671,7 +720,7 @@ export class Raft {
       this.readsAwaitingFirstCommit.push({ ctx, from });
       return;
     }
-    if (this.voters.length === 1 || this.leaseTicksLeft() > 0) {
+    if (this.tracker.isSoleVoter(this.id) || this.leaseTicksLeft() > 0) {
       // Alone, or within a lease (thesis §6.4.1): no other leader can have committed anything
       // newer than our commit index, so the read needs no round of messages.
       this.answerRead(ctx, this.log.committed, from);
@@ -709,9 +758,9 @@ export class Raft {
    */
   private leaseTicksLeft(): number {
     if (this.cfg.readMode !== 'lease' || this.role !== 'leader') return 0;
-    if (this.log.term(this.log.committed) !== this.term) return 0;
-    const acks = this.voters.map((id) => (id === this.id ? this.clock : this.prs.get(id)!.leaseAckTick));
-    return leaseTicksLeft(acks, this.clock, this.leaseTicks);
+    if (this.log.term(this.log.committed) !== this.term || this.leaseRevoked) return 0;
+    if (this.tracker.membership.voters.length === 0) return 0;
+    return leaseTicksLeft(this.tracker.leaseAckTicks(this.id, this.clock), this.clock, this.leaseTicks);
   }
 
   /** Leadership is gone: every read it was confirming fails (its requester retries). */
@@ -742,6 +791,102 @@ export class Raft {
     const pr = this.prs.get(to);
     if (this.role !== 'leader' || !pr || pr.state !== 'snapshot' || ok) return;
     pr.becomeProbe();
+  }
+
+  // ---------------------------------------------------------------- membership (membership.ts)
+
+  /**
+   * Leader: propose one membership change (single-server, thesis §4.1). Refused while the last
+   * change is uncommitted, before this leader committed an entry of its own term (the published
+   * fix to §4.1), during a leadership transfer, or when a learner to promote is far behind.
+   */
+  proposeConfChange(cc: ConfChange): ConfChangeResult {
+    if (this.role !== 'leader') return { status: 'notLeader', leader: this.leader };
+    const inProgress = (reason: string): ConfChangeResult => ({ status: 'refused', code: 'IN_PROGRESS', reason });
+    if (this.leadTransferee !== NO_NODE) return inProgress(`a leadership transfer to node ${this.leadTransferee} is under way`);
+    if (this.log.term(this.log.committed) !== this.term) return inProgress('the new leader has not yet committed an entry of its term');
+    const pending = this.log.lastConfigIndex();
+    if (pending > this.log.committed) return inProgress(`the membership change at index ${pending} is not yet committed`);
+    const next = applyConfChange(this.tracker.membership, cc);
+    if (isRefusal(next)) return { status: 'refused', code: next.code, reason: next.reason };
+    if (cc.type === 'promote') {
+      const match = this.prs.get(cc.id)?.match ?? 0;
+      // A voter far behind would leave the cluster one failure from unavailability while it
+      // catches up (thesis §4.2.1): it stays a learner until it is within one append of the commit.
+      if (match + this.cfg.maxEntriesPerMessage < this.log.committed) {
+        return { status: 'refused', code: 'NOT_CAUGHT_UP', reason: `node ${cc.id} has entries up to ${match}, the commit index is ${this.log.committed}` };
+      }
+    }
+    const index = this.log.lastIndex() + 1;
+    this.log.append([{ term: this.term, index, kind: 'config', data: { change: cc, membership: next } }]);
+    this.syncMembership();
+    this.broadcastAppend(false);
+    return { status: 'appended', index, term: this.term };
+  }
+
+  /** The membership in force changed (an entry appended, truncated or a snapshot installed). */
+  private syncMembership(): void {
+    const m = this.log.membership();
+    if (m === this.tracker.membership) return;
+    this.tracker.membership = m;
+    this.membershipChanged = true;
+    if (this.role !== 'leader') return;
+    for (const id of this.tracker.replicationTargets(this.id)) {
+      if (this.prs.has(id)) continue;
+      const pr = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight);
+      pr.recentActive = true;
+      this.prs.set(id, pr);
+      this.sendAppend(id, true);
+    }
+    for (const id of this.prs.keys()) if (id !== this.id && !isMember(m, id)) this.tracker.departing.add(id);
+    for (const id of this.tracker.departing) if (isMember(m, id)) this.tracker.departing.delete(id);
+    if (this.leadTransferee !== NO_NODE && !this.tracker.isVoter(this.leadTransferee)) this.leadTransferee = NO_NODE;
+    // Fewer voters may mean a smaller majority has already stored newer entries.
+    if (this.maybeCommit()) this.commitUnannounced = true;
+  }
+
+  /**
+   * Leadership transfer (thesis §3.10): catch `to` up, then tell it to campaign at once. Proposals
+   * are dropped meanwhile; the transfer is abandoned after an election timeout.
+   */
+  transferLeader(to: NodeId): TransferResult {
+    if (this.role !== 'leader') return { ok: false, code: 'NOT_LEADER', reason: `node ${this.id} is not the leader (leader: ${this.leader})` };
+    if (to === this.id) return { ok: true };
+    if (!this.tracker.isVoter(to)) return { ok: false, code: 'BAD_REQUEST', reason: `node ${to} is not a voter` };
+    if (this.leadTransferee !== NO_NODE) {
+      return to === this.leadTransferee ? { ok: true } : { ok: false, code: 'IN_PROGRESS', reason: `a transfer to node ${this.leadTransferee} is under way` };
+    }
+    this.leadTransferee = to;
+    this.transferElapsed = 0;
+    this.transferTimeoutSent = false;
+    this.leaseRevoked = true;
+    if (this.prs.get(to)!.match === this.log.lastIndex()) this.sendTimeoutNow();
+    else this.sendAppend(to, true);
+    return { ok: true };
+  }
+
+  private sendTimeoutNow(): void {
+    if (this.transferTimeoutSent) return;
+    this.transferTimeoutSent = true;
+    this.send(this.leadTransferee, { type: 'timeoutNow' });
+  }
+
+  /** Our removal committed: the voter with the most of the log campaigns at once; we step down. */
+  private handOverAndStepDown(): void {
+    let best = NO_NODE;
+    let bestMatch = -1;
+    for (const id of this.tracker.membership.voters) {
+      const match = this.prs.get(id)?.match ?? 0;
+      if (match > bestMatch) [best, bestMatch] = [id, match];
+    }
+    // It can only win if it has every committed entry; otherwise an ordinary election follows.
+    if (best !== NO_NODE && bestMatch >= this.log.committed) {
+      this.leaseRevoked = true;
+      this.send(best, { type: 'timeoutNow' });
+    }
+    const msgs = this.msgs;
+    this.becomeFollower(this.term, NO_NODE);
+    this.msgs = msgs;
   }
 
   // ---------------------------------------------------------------- untrusted input
@@ -798,6 +943,11 @@ export class Raft {
       stableIndex: this.log.stableIndex(),
       lastLogIndex: this.log.lastIndex(),
       lastLogTerm: this.log.lastTerm(),
+      voters: this.tracker.membership.voters.slice(),
+      learners: this.tracker.membership.learners.slice(),
+      membership: this.tracker.membership,
+      leadTransferee: this.leadTransferee,
+      pendingConfIndex: this.log.lastConfigIndex(),
     };
     if (this.role === 'leader') {
       s.progress = {};
@@ -810,9 +960,8 @@ export class Raft {
   }
 }
 
-function validateConfig(c: Required<RaftConfig>): void {
+function validateConfig(c: Required<Omit<RaftConfig, 'learners' | 'addresses'>>): void {
   assert(Number.isInteger(c.id) && c.id > 0, `config: id must be a positive integer, got ${c.id}`);
-  assert(c.peers.includes(c.id), `config: peers must include this node (${c.id})`);
   assert(c.heartbeatTicks >= 1, 'config: heartbeatTicks must be >= 1');
   assert(c.electionTicksMin > c.heartbeatTicks, 'config: electionTicksMin must exceed heartbeatTicks');
   assert(c.electionTicksMax >= c.electionTicksMin, 'config: electionTicksMax must be >= electionTicksMin');

@@ -3,10 +3,10 @@
  * machine produced into Ready batches and takes the driver's acknowledgement back in advance().
  * See types.ts for the exact protocol the driver must follow.
  */
-import type { Entry, HardState, Message } from '../../protocol/raft-messages.js';
+import type { ConfChange, Entry, HardState, Membership, Message, NodeId } from '../../protocol/raft-messages.js';
 import { assert } from './log.js';
 import { Raft } from './raft.js';
-import type { ProposeResult, RaftConfig, RaftInitialState, RaftStatus, Ready, SoftState } from './types.js';
+import type { ConfChangeResult, ProposeResult, RaftConfig, RaftInitialState, RaftStatus, Ready, SoftState, TransferResult } from './types.js';
 
 export class RawNode {
   private readonly raft: Raft;
@@ -51,12 +51,27 @@ export class RawNode {
     this.raft.readIndex(ctx);
   }
 
+  /** Leader: propose one membership change (see Raft.proposeConfChange). */
+  proposeConfChange(cc: ConfChange): ConfChangeResult {
+    return this.raft.proposeConfChange(cc);
+  }
+
+  /** Leader: hand leadership to voter `to` (see Raft.transferLeader). */
+  transferLeader(to: NodeId): TransferResult {
+    return this.raft.transferLeader(to);
+  }
+
+  /** The membership in force (the newest in this node's log). */
+  membership(): Membership {
+    return this.raft.tracker.membership;
+  }
+
   /** Whether ready() has something. Flushes the leader's deferred commit announcement first. */
   hasReady(): boolean {
     if (this.pending.length >= this.maxPending) return false;
     const r = this.raft;
     r.announceCommit();
-    if (r.msgs.length > 0 || r.readStates.length > 0 || r.refused.length > 0 || r.pendingInstall) return true;
+    if (r.msgs.length > 0 || r.readStates.length > 0 || r.refused.length > 0 || r.pendingInstall || r.membershipChanged) return true;
     if (this.firstNewEntry() <= r.log.lastIndex()) return true;
     if (r.log.committed > this.handedApplied) return true;
     if (!sameHard(this.hardState(), this.prevHard)) return true;
@@ -91,12 +106,14 @@ export class RawNode {
       readStates: r.readStates,
       snapshot,
       refused: r.refused,
+      membership: r.membershipChanged ? r.tracker.membership : null,
       mustSync: termOrVoteChanged || entries.length > 0 || snapshot !== null,
       sendBeforePersist: r.role === 'leader' && !termOrVoteChanged,
     };
     r.msgs = [];
     r.readStates = [];
     r.refused = [];
+    r.membershipChanged = false;
     if (rd.hardState) this.prevHard = hard;
     if (rd.softState) this.prevSoft = soft;
     const last = entries[entries.length - 1];

@@ -28,12 +28,12 @@ export class ReadIndexQueue {
     this.queue.push(req);
   }
 
-  /** Record an ack for `ctx`; returns the number of acks now (0 if unknown). */
-  ack(ctx: string, from: NodeId): number {
+  /** Record an ack for `ctx`; returns everyone who acknowledged it so far (null if unknown). */
+  ack(ctx: string, from: NodeId): ReadonlySet<NodeId> | null {
     const req = this.byCtx.get(ctx);
-    if (!req) return 0;
+    if (!req) return null;
     req.acks.add(from);
-    return req.acks.size;
+    return req.acks;
   }
 
   /** Remove and return every request up to and including `ctx`. */

@@ -20,13 +20,21 @@
  * loop or a GC pause never leaves the count behind (a leader whose clock lags would keep its lease
  * too long; see lease.ts). Every node must use the same ticks, readMode and maxClockDrift.
  */
-import type { Entry, HardState, Message, NodeId, Role } from '../../protocol/raft-messages.js';
+import type { Entry, HardState, MemberAddress, Membership, Message, NodeId, Role } from '../../protocol/raft-messages.js';
 
 export interface RaftConfig {
   /** This node's id (> 0). */
   id: NodeId;
-  /** Every voting member, this node included. */
+  /**
+   * The bootstrap voters (cluster.json), used until the log or a snapshot says otherwise. May be
+   * empty and need not include this node: a node joining a running cluster starts with no
+   * membership and never campaigns until a config entry makes it a voter.
+   */
   peers: NodeId[];
+  /** Bootstrap learners. Default none. */
+  learners?: NodeId[];
+  /** Bootstrap members' addresses (carried in config entries; the core never uses them). */
+  addresses?: Record<string, MemberAddress>;
   /**
    * Election timeout in ticks: each follower/candidate draws a fresh timeout uniformly from
    * [electionTicksMin, electionTicksMax] every time it resets its timer (§5.2).
@@ -86,6 +94,11 @@ export interface RaftInitialState {
   snapshotTerm: number;
   /** Highest index already applied to the state machine the driver restored (>= snapshotIndex). */
   applied: number;
+  /**
+   * The membership as of snapshotIndex (from the snapshot's header). Absent: the bootstrap one
+   * from RaftConfig. Config entries in `entries` are replayed on top of it.
+   */
+  membership?: Membership;
 }
 
 /** Volatile state worth showing; a Ready carries it when any field changed. */
@@ -136,6 +149,12 @@ export interface Ready {
    */
   refused: { from: NodeId; type: string; reason: string }[];
   /**
+   * Non-null when the membership in force changed (a config entry appended or truncated, a
+   * snapshot installed; the first Ready always has it): the driver connects to new members and
+   * drops removed ones. A change takes effect once in the log, before it commits (membership.ts).
+   */
+  membership: Membership | null;
+  /**
    * True when `entries` is non-empty or term/vote changed: then the write must be fsynced before
    * `messages` go out. A change of `commit` alone need not be synced (a stale commit index is
    * safe; it is re-learned from the leader) and may be written with the next batch.
@@ -157,6 +176,18 @@ export type ProposeResult =
   | { status: 'forwarded'; leader: NodeId }
   /** Not accepted: no known leader (leader === 0), or a leadership transfer is under way. */
   | { status: 'dropped'; leader: NodeId };
+
+/** What happened to a membership change handed to proposeConfChange(). */
+export type ConfChangeResult =
+  /** Appended as entry `index`: done once that entry is applied. */
+  | { status: 'appended'; index: number; term: number }
+  /** Only the leader takes changes; `leader` is the one this node knows (0 = none). */
+  | { status: 'notLeader'; leader: NodeId }
+  /** Not allowed (BAD_REQUEST), not now (IN_PROGRESS: retry later), or the learner lags (NOT_CAUGHT_UP). */
+  | { status: 'refused'; code: 'BAD_REQUEST' | 'IN_PROGRESS' | 'NOT_CAUGHT_UP'; reason: string };
+
+/** Whether a leadership transfer started (done = a softState naming the transferee as leader). */
+export type TransferResult = { ok: true } | { ok: false; code: 'NOT_LEADER' | 'BAD_REQUEST' | 'IN_PROGRESS'; reason: string };
 
 export interface ProgressStatus {
   match: number;
@@ -183,6 +214,14 @@ export interface RaftStatus {
   stableIndex: number;
   lastLogIndex: number;
   lastLogTerm: number;
+  voters: NodeId[];
+  learners: NodeId[];
+  /** The membership in force, with addresses. */
+  membership: Membership;
+  /** Leader: the node a leadership transfer is handing over to; 0 = none. */
+  leadTransferee: NodeId;
+  /** Index of the newest config entry in the log (0 = none since the snapshot). */
+  pendingConfIndex: number;
   /** Only on a leader: replication progress per follower. */
   progress?: Record<string, ProgressStatus>;
   /** Only on a leader in lease mode: ticks its lease still runs (0 = no lease: reads take a round). */

@@ -158,7 +158,7 @@ export function checkRecordShape(v: unknown): string | null {
         if (typeof e !== 'object' || e === null || !isCount(e.term) || !isCount(e.index) || e.index < 1) {
           return `malformed entry at position ${i}`;
         }
-        if (e.kind !== 'cmd' && e.kind !== 'noop') return `entry ${e.index} has unknown kind`;
+        if (e.kind !== 'cmd' && e.kind !== 'noop' && e.kind !== 'config') return `entry ${e.index} has unknown kind`;
         if (i > 0 && e.index !== (es[i - 1] as Entry).index + 1) return `entry indices not consecutive at ${e.index}`;
       }
       return null;

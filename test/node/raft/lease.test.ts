@@ -200,13 +200,29 @@ t.test('§6.4.1 a restarted node does not vote for electionTicksMin ticks (it ma
   }
 });
 
-t.test('§6.4.1 timeoutNow does not make a node that heard from the leader campaign in lease mode', async (t) => {
+t.test('§6.4.1 a leadership transfer gives up the lease before the transferee may campaign', async (t) => {
+  const net = leaseCluster(3);
+  const term = net.node(1).status().term;
+  t.ok(leaseLeft(net, 1)! > 0, 'lease valid before the transfer');
+  t.same(net.node(1).transferLeader(2), { ok: true });
+  t.equal(leaseLeft(net, 1), 0, 'no lease once the transfer started (voters will ignore their leader lease)');
+  net.node(1).readIndex('during');
+  const rd = net.runReady(1);
+  t.ok(rd!.messages.some((m) => m.type === 'timeoutNow' && m.to === 2), 'timeoutNow sent to the caught-up transferee');
+  t.same(rd!.readStates, [], 'a read needs a heartbeat round now, not the lease');
+  net.deliver();
+  t.equal(net.node(2).status().role, 'leader', 'the transferee won at once, with votes of nodes that had just heard from the leader');
+  t.equal(net.node(2).status().term, term + 1);
+});
+
+t.test('§6.4.1 timeoutNow from anyone but the current leader is ignored', async (t) => {
   const net = leaseCluster(3);
   const term = net.node(2).status().term;
-  net.send({ type: 'timeoutNow', from: 1, to: 2, term });
+  net.send({ type: 'timeoutNow', from: 3, to: 2, term });
   net.deliver();
   t.equal(net.node(2).status().role, 'follower');
   t.equal(net.node(2).status().term, term);
+  t.ok(leaseLeft(net, 1)! > 0, "the leader's lease is intact");
 });
 
 /**

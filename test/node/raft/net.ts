@@ -23,11 +23,15 @@ export class TestNet {
   /** Every message delivered, for assertions. */
   delivered: Message[] = [];
   ids: NodeId[];
+  /** The bootstrap voters every node started with (joiners start with none). */
+  readonly bootstrap: NodeId[];
+  private readonly joiners = new Set<NodeId>();
   /** Fixed election-timeout draws per node (0 = shortest, 0.999 = longest), used by elect(). */
   bias = new Map<NodeId, number>();
 
   constructor(n: number, private readonly opts: Partial<RaftConfig> = {}, seed = 1) {
     this.ids = Array.from({ length: n }, (_, i) => i + 1);
+    this.bootstrap = this.ids.slice();
     for (const id of this.ids) {
       this.disks.set(id, { hard: { term: 0, vote: 0, commit: 0 }, entries: [] });
       this.start(id, seed * 100 + id);
@@ -43,10 +47,18 @@ export class TestNet {
     this.nodes.set(
       id,
       new RawNode(
-        { id, peers: this.ids, electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random, ...this.opts },
+        { id, peers: this.joiners.has(id) ? [] : this.bootstrap, electionTicksMin: 10, electionTicksMax: 20, heartbeatTicks: 1, random, ...this.opts },
         { hardState: { ...disk.hard }, entries: disk.entries.slice(), snapshotIndex: 0, snapshotTerm: 0, applied: 0 },
       ),
     );
+  }
+
+  /** A new, empty node that knows no members (`raftkv node --join`): it learns them from the log. */
+  startJoiner(id: NodeId): void {
+    this.ids.push(id);
+    this.joiners.add(id);
+    this.disks.set(id, { hard: { term: 0, vote: 0, commit: 0 }, entries: [] });
+    this.start(id);
   }
 
   node(id: NodeId): RawNode {
