@@ -1,7 +1,8 @@
 /**
  * Sends the membership ops of the client port (members, addMember, promoteMember, removeMember,
  * transferLeader; DESIGN.md "Client port protocol") to a cluster and retries what is worth
- * retrying, for the supervisor's `ctl add|remove|transfer`.
+ * retrying, for the supervisor's `ctl add|remove|transfer`. The member is named in the request's
+ * `id`, so each request goes on a connection of its own (member-op-request.ts).
  *
  * Why not RaftKvClient's retry loop: a membership change is not a session write (no clientId/seq,
  * so not applied at most once by the state machine), and two of its refusals are "later, not
@@ -14,7 +15,7 @@ import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
 import type { NodeAddress } from '../protocol/cluster-config.js';
 import type { ClientSecurity } from '../client/client-security.js';
 import { backoffDelayMs, DEFAULT_BACKOFF } from '../client/backoff.js';
-import { RaftKvClient } from '../client/raftkv-client.js';
+import { memberOpRequest } from './member-op-request.js';
 
 /** One row of the `members` op. */
 export interface MemberInfo {
@@ -44,7 +45,7 @@ export interface ChangeOptions {
 }
 
 export class MembershipCaller {
-  readonly #client: RaftKvClient;
+  readonly #security: ClientSecurity | undefined;
   readonly #nodes: readonly NodeAddress[];
   /** Index of the node to ask first: the last that answered, or the leader it named. */
   #next = 0;
@@ -52,12 +53,12 @@ export class MembershipCaller {
   constructor(nodes: readonly NodeAddress[], security?: ClientSecurity) {
     if (nodes.length === 0) throw new RaftKvError('BAD_REQUEST', 'no member to ask');
     this.#nodes = nodes;
-    this.#client = new RaftKvClient({ nodes, timeoutMs: 5000, ...(security ? { security } : {}) });
+    this.#security = security;
   }
 
   /** The cluster's membership as the leader knows it (followers forward). */
   async members(timeoutMs = 5000): Promise<MemberInfo[]> {
-    const value = await this.call({ op: 'members' }, { timeoutMs });
+    const value = await this.call({ id: 'members', op: 'members' }, { timeoutMs });
     if (!Array.isArray(value) || !value.every(isMemberInfo)) {
       throw new RaftKvError('PROTOCOL_ERROR', `members: unexpected reply ${JSON.stringify(value)?.slice(0, 200)}`);
     }
@@ -79,14 +80,13 @@ export class MembershipCaller {
       if (remaining <= 0) break;
       let error: RaftKvError;
       try {
-        const reply = await this.#client.request(node.id, body, { timeoutMs: Math.min(remaining, 10_000) });
+        const reply = await memberOpRequest(node, body, Math.min(remaining, 10_000), this.#security);
         if (reply.ok) return reply.value;
         error = reply.error;
       } catch (err) {
         error = toRaftKvError(err);
       }
-      // A string: IN_PROGRESS and NOT_CAUGHT_UP are compared by name.
-      const code: string = error.code;
+      const code = wireCode(error);
       last = `node ${node.id}: ${code}: ${error.message}`;
       if (AMBIGUOUS.has(code)) uncertain = true;
       if (!RETRYABLE.has(code)) {
@@ -111,9 +111,17 @@ export class MembershipCaller {
     }
   }
 
-  close(): void {
-    this.#client.close();
-  }
+  /** Nothing stays open between calls (each request has its own connection). */
+  close(): void {}
+}
+
+/**
+ * The code the node sent, as a string: IN_PROGRESS and NOT_CAUGHT_UP are compared by name, and a
+ * client that does not know a code yet gets it back as INTERNAL "unknown error code ..." (errors.ts).
+ */
+function wireCode(error: RaftKvError): string {
+  const unknown = error.code === 'INTERNAL' ? /^unknown error code "([A-Z_]+)"/.exec(error.message) : null;
+  return unknown ? unknown[1]! : error.code;
 }
 
 function sleep(ms: number): Promise<void> {

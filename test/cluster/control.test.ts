@@ -83,6 +83,9 @@ t.test('garbage control requests get BAD_REQUEST / UNKNOWN_OP; the supervisor ca
   tt.match(await raw.request({ op: 'kill', target: 'everyone' }, 2000), { ok: false, error: { code: 'BAD_REQUEST', message: /leader/ } });
   tt.match(await raw.request({ op: 'restart', id: -1 }, 2000), { ok: false, error: { code: 'BAD_REQUEST' } });
   tt.match(await raw.request({ op: 'stop', id: '1' }, 2000), { ok: false, error: { code: 'BAD_REQUEST' } });
+  tt.match(await raw.request({ op: 'remove', id: 0 }, 2000), { ok: false, error: { code: 'BAD_REQUEST', message: /remove: id/ } });
+  tt.match(await raw.request({ op: 'transfer' }, 2000), { ok: false, error: { code: 'BAD_REQUEST', message: /transfer: id/ } });
+  tt.match(await raw.request({ op: 'add', learner: 'yes' }, 2000), { ok: false, error: { code: 'BAD_REQUEST', message: /learner must be a boolean/ } });
   tt.match(await raw.request({ op: 'status' }, 2000), { ok: true }, 'still serving');
 });
 

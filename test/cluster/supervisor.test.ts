@@ -11,22 +11,13 @@ import { fileURLToPath } from 'node:url';
 import { generateClusterConfig, writeRunConfig } from '../../src/cluster/cluster-setup.js';
 import { restartDelayMs, Supervisor, type NodeExitEvent, type NodeStartEvent, type SupervisorOptions } from '../../src/cluster/supervisor.js';
 import { waitFor } from '../lib/wait-for.js';
+import { alive } from '../lib/process-alive.js';
 
 const FAKE = fileURLToPath(new URL('./fake-node-process.js', import.meta.url));
 
 interface Test {
   teardown(fn: () => unknown): void;
 }
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 
 async function supervised(tt: Test, nodes: number, extra: Partial<SupervisorOptions> = {}): Promise<Supervisor> {
   const dir = mkdtempSync(join(tmpdir(), 'raftkv-sup-'));

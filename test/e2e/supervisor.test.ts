@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import type { NodeStatusRow } from '../../src/cluster/supervisor.js';
 import { CLEAN_STOP_LOG_TAIL, jsonRequest, killProcessesMentioning, lastLogLines } from './harness.js';
 import { waitFor } from '../lib/wait-for.js';
+import { alive } from '../lib/process-alive.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/raftkv.js', import.meta.url));
 
@@ -31,16 +32,6 @@ function cli(args: string[], timeoutMs = 20_000): Promise<CliResult> {
     });
   });
 }
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 
 t.test('raftkv up --nodes 3: ctl status, kill leader, restart, Ctrl-C', async (tt) => {
   const dir = mkdtempSync(join(tmpdir(), 'raftkv-up-'));
