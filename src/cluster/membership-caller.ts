@@ -12,7 +12,6 @@
  * lost connection) is checked against the membership: if the change is in effect, it was ours.
  */
 import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
-import type { NodeAddress } from '../protocol/cluster-config.js';
 import type { ClientSecurity } from '../client/client-security.js';
 import { backoffDelayMs, DEFAULT_BACKOFF } from '../client/backoff.js';
 import { memberOpRequest } from './member-op-request.js';
@@ -31,10 +30,17 @@ const RETRYABLE = new Set(['NOT_LEADER', 'NO_LEADER', 'TIMEOUT', 'UNAVAILABLE', 
 /** Codes after which a change may have been applied although no success came back. */
 const AMBIGUOUS = new Set(['TIMEOUT', 'CONNECTION_LOST']);
 
-function isMemberInfo(x: unknown): x is MemberInfo {
+export function isMemberInfo(x: unknown): x is MemberInfo {
   if (typeof x !== 'object' || x === null) return false;
   const m = x as Record<string, unknown>;
   return typeof m.id === 'number' && typeof m.host === 'string' && typeof m.port === 'number' && typeof m.peerPort === 'number' && (m.role === 'voter' || m.role === 'learner');
+}
+
+/** Where a member's client port is: all a request needs. */
+export interface MemberAddressOf {
+  id: number;
+  host: string;
+  port: number;
 }
 
 export interface ChangeOptions {
@@ -46,11 +52,11 @@ export interface ChangeOptions {
 
 export class MembershipCaller {
   readonly #security: ClientSecurity | undefined;
-  readonly #nodes: readonly NodeAddress[];
+  readonly #nodes: readonly MemberAddressOf[];
   /** Index of the node to ask first: the last that answered, or the leader it named. */
   #next = 0;
 
-  constructor(nodes: readonly NodeAddress[], security?: ClientSecurity) {
+  constructor(nodes: readonly MemberAddressOf[], security?: ClientSecurity) {
     if (nodes.length === 0) throw new RaftKvError('BAD_REQUEST', 'no member to ask');
     this.#nodes = nodes;
     this.#security = security;

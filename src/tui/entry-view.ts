@@ -40,12 +40,34 @@ export function commandText(data: unknown): string {
   return cut(compactJson(data));
 }
 
+/** A membership change (a config entry's `data.change`): `add learner 4 127.0.0.1:7004`, `promote 4`, `remove 2`. */
+export function configText(data: unknown): string {
+  const change = typeof data === 'object' && data !== null ? (data as Record<string, unknown>).change : undefined;
+  if (typeof change !== 'object' || change === null) return cut(compactJson(data));
+  const c = change as Record<string, unknown>;
+  const address = c.address as Record<string, unknown> | undefined;
+  const where = address && typeof address.host === 'string' ? ` ${address.host}:${String(address.port)}` : '';
+  switch (c.type) {
+    case 'addLearner':
+      return `add learner ${String(c.id)}${where}`;
+    case 'addVoter':
+      return `add voter ${String(c.id)}${where}`;
+    case 'promote':
+      return `promote ${String(c.id)}`;
+    case 'remove':
+      return `remove ${String(c.id)}`;
+    default:
+      return cut(compactJson(change));
+  }
+}
+
 /** One wire entry (`{index, term, kind, data?}`) as a view, or undefined if it is not an entry. */
 export function entryView(raw: unknown): LogEntryView | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const e = raw as Record<string, unknown>;
   if (typeof e.index !== 'number' || typeof e.term !== 'number') return undefined;
   if (e.kind === 'noop') return { index: e.index, term: e.term, kind: 'noop', command: '' };
+  if (e.kind === 'config') return { index: e.index, term: e.term, kind: 'config', command: configText(e.data) };
   return { index: e.index, term: e.term, kind: 'cmd', command: commandText(e.data) };
 }
 

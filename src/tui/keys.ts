@@ -58,6 +58,9 @@ export type KeyAction =
   | 'isolate-selected'
   | 'isolate-leader'
   | 'heal-all'
+  | 'add-node'
+  | 'remove-selected'
+  | 'transfer-to-selected'
   | 'toggle-links'
   | 'toggle-help'
   | 'shell-submit'
@@ -99,6 +102,9 @@ export const KEY_BINDINGS: readonly KeyBinding[] = [
   { action: 'isolate-selected', scope: 'table', keys: [ch('i')], label: 'i', description: 'isolate selected node' },
   { action: 'isolate-leader', scope: 'table', keys: [ch('I')], label: 'I', description: 'isolate the leader' },
   { action: 'heal-all', scope: 'table', keys: [ch('h')], label: 'h', description: 'heal all cuts and delays' },
+  { action: 'add-node', scope: 'table', keys: [ch('a')], label: 'a', description: 'add a node (learner->voter)' },
+  { action: 'remove-selected', scope: 'table', keys: [ch('x')], label: 'x', description: 'remove selected from cluster' },
+  { action: 'transfer-to-selected', scope: 'table', keys: [ch('t')], label: 't', description: 'make selected the leader' },
   { action: 'toggle-links', scope: 'table', keys: [ch('l')], label: 'l', description: 'links view / raft log' },
   { action: 'toggle-help', scope: 'table', keys: [ch('?')], label: '?', description: 'show / hide this help' },
   { action: 'quit', scope: 'table', keys: [ch('q')], label: 'q', description: 'quit' },
@@ -199,6 +205,9 @@ export function resolveKeys(input: string, key: KeyFlags, ctx: KeyContext): KeyC
   }
   return out;
 }
+
+/** The table's keys that change the membership: the help overlay lists them apart. */
+export const MEMBERSHIP_ACTIONS: ReadonlySet<KeyAction> = new Set(['add-node', 'remove-selected', 'transfer-to-selected']);
 
 /** Bindings of one scope, for the help overlay. */
 export function bindingsFor(scope: KeyScope): KeyBinding[] {

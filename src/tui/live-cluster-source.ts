@@ -4,6 +4,8 @@
  *   - every node is polled directly over its client port (NodePoller: `status`, and `entries` when
  *     the log moved), ~4 times a second, with short deadlines, so a dead or hung node shows as such
  *     and never stalls the others;
+ *   - which nodes there are comes from the cluster's own membership (the `members` op, asked of
+ *     the leader every second) and the supervisor's rows, not only cluster.json (member-list.ts);
  *   - the supervisor (SupervisorLink, control socket) says which processes run and carries out
  *     kill / kill leader / restart / stop;
  *   - the tail of each node's `logs/node-<id>.log` is re-read when the file changes (LogTailer);
@@ -22,6 +24,7 @@ import { clientSecurityFrom } from '../client/client-security.js';
 import { RaftKvClient } from '../client/raftkv-client.js';
 import type { ControlClient } from '../cluster/control-client.js';
 import { controlSocketPath } from '../cluster/control-protocol.js';
+import { isMemberInfo, MembershipCaller, type MemberInfo } from '../cluster/membership-caller.js';
 import type { ClusterConfig } from '../protocol/cluster-config.js';
 import type { NodeId } from '../protocol/raft-messages.js';
 import type { ClusterSource } from './hooks/cluster-source.js';
@@ -36,7 +39,7 @@ import {
   type LogEntryView,
   type NodeView,
 } from './model.js';
-import { NodePoller } from './node-poller.js';
+import { listedNodes, MemberPollers } from './member-list.js';
 import { buildNodeView, NO_PROBE, reuseNodeViews } from './node-view.js';
 import { executeShellCommand } from './shell-executor.js';
 import { CommitRate, currentMetrics, LatencyWindow } from './shell-stats.js';
@@ -60,6 +63,8 @@ export interface LiveClusterSourceOptions {
   requestTimeoutMs?: number;
   /** Supervisor poll period. Default 500 ms. */
   supervisorPollMs?: number;
+  /** Membership poll period. Default 1000 ms. */
+  membersPollMs?: number;
   /** Log file poll period. Default 500 ms. */
   logPollMs?: number;
   /** Overall deadline of one shell command, retries included. Default 5000 ms. */
@@ -75,10 +80,20 @@ export interface LiveClusterSourceOptions {
 export class LiveClusterSource implements ClusterSource {
   readonly config: ClusterConfig;
   readonly #store: SnapshotStore;
-  readonly #monitor: RaftKvClient;
-  readonly #shell: RaftKvClient;
+  /** The shell's client; replaced when the members change. */
+  #shell: RaftKvClient;
+  readonly #shellTimeoutMs: number;
+  readonly #security: ReturnType<typeof clientSecurityFrom>;
   readonly #clientLog: ClientLogFile | undefined;
-  readonly #pollers: NodePoller[];
+  readonly #members: MemberPollers;
+  /** The cluster's membership as a node last told it; undefined until one did. */
+  #membership: MemberInfo[] | undefined;
+  /** True once the first `members` request ended (either way): the first picture waits for it. */
+  #membersAsked = false;
+  /** Which node the next `members` request goes to when no leader is known (rotates on failure). */
+  #membersTurn = 0;
+  #membersBusy = false;
+  readonly #requestTimeoutMs: number;
   readonly #logTails: LogTails;
   readonly #link: SupervisorLink;
   readonly #latency = new LatencyWindow();
@@ -98,17 +113,23 @@ export class LiveClusterSource implements ClusterSource {
     this.#now = options.now ?? Date.now;
     this.#maxEvents = options.maxEvents ?? 50;
     const requestTimeoutMs = options.requestTimeoutMs ?? 700;
+    this.#requestTimeoutMs = requestTimeoutMs;
     // A secure cluster's certificates and password come from its cluster file, as for every tool.
     const security = clientSecurityFrom(cfg.security);
-    this.#monitor = new RaftKvClient({ nodes: cfg.nodes, timeoutMs: requestTimeoutMs, connectTimeoutMs: Math.min(500, requestTimeoutMs), ...(security ? { security } : {}) });
+    this.#security = security;
     this.#clientLog = openLogQuietly(join(cfg.logDir, 'client.log'));
-    this.#shell = new RaftKvClient({ nodes: cfg.nodes, timeoutMs: options.shellTimeoutMs ?? 5000, logger: this.#clientLog?.logger, ...(security ? { security } : {}) });
-    this.#pollers = cfg.nodes.map((n) => new NodePoller(n.id, this.#monitor, { requestTimeoutMs, entriesLimit: options.entriesLimit }));
-    this.#logTails = new LogTails(new Map(cfg.nodes.map((n) => [n.id, join(cfg.logDir, `node-${n.id}.log`)])));
+    this.#shellTimeoutMs = options.shellTimeoutMs ?? 5000;
+    this.#shell = this.#newShellClient(cfg.nodes);
+    this.#members = new MemberPollers({ requestTimeoutMs, entriesLimit: options.entriesLimit }, security);
+    this.#members.set(listedNodes(cfg.nodes, undefined, []));
+    this.#logTails = new LogTails(this.#logFiles());
     this.#link = new SupervisorLink({
       socketPath: options.socketPath ?? controlSocketPath(cfg.dataDir),
       control: options.control,
-      onChange: () => this.#rebuildNodes(),
+      onChange: () => {
+        this.#followMembers();
+        this.#rebuildNodes();
+      },
       onEvent: (text, kind) => this.note(text, kind),
     });
     // No rows until the first poll round is in (see #firstRoundIn): the UI derives events from
@@ -122,6 +143,7 @@ export class LiveClusterSource implements ClusterSource {
     };
     every(options.pollIntervalMs ?? 250, () => this.#pollNodes());
     every(options.supervisorPollMs ?? 500, () => this.#link.tick());
+    every(options.membersPollMs ?? 1000, () => void this.#pollMembers());
     every(options.logPollMs ?? 500, () => void this.#pollLogs());
   }
 
@@ -149,7 +171,7 @@ export class LiveClusterSource implements ClusterSource {
   async restart(id: NodeId): Promise<void> {
     await this.#link.restart(id);
     // Look at the new process right away instead of after the dead one's backoff.
-    this.#pollers.find((p) => p.id === id)?.wake();
+    this.#members.poller(id)?.wake();
   }
 
   async stop(id: NodeId): Promise<void> {
@@ -168,9 +190,86 @@ export class LiveClusterSource implements ClusterSource {
     return describePlan(ev.plan);
   }
 
+  /** Through the supervisor: it starts the process (nothing else can). */
+  async addNode(): Promise<NodeId> {
+    const id = await this.#link.add();
+    await this.#pollMembers();
+    return id;
+  }
+
+  /** Through the supervisor when one runs (it also stops the process), else through the cluster's own op. */
+  async removeNode(id: NodeId): Promise<void> {
+    if (this.#link.connected) await this.#link.remove(id);
+    else await this.#direct((caller) => caller.call({ op: 'removeMember', id }, { timeoutMs: 15_000, done: (ms) => !ms.some((m) => m.id === id) }));
+    await this.#pollMembers();
+  }
+
+  async transferLeader(id: NodeId): Promise<void> {
+    if (this.#link.connected) await this.#link.transfer(id);
+    else await this.#direct((caller) => caller.call({ op: 'transferLeader', id }, { timeoutMs: 15_000 }));
+    this.#wakeAll();
+  }
+
+  /** A membership op straight to the cluster (no supervisor), any listed node forwarding to the leader. */
+  async #direct<T>(run: (caller: MembershipCaller) => Promise<T>): Promise<T> {
+    const caller = new MembershipCaller(this.#members.list, this.#security);
+    try {
+      return await run(caller);
+    } finally {
+      caller.close();
+    }
+  }
+
+  /**
+   * Asks one node (the leader when known: it has the newest membership) for the members. A node
+   * that does not know the op (an older build) is asked no more.
+   */
+  async #pollMembers(): Promise<void> {
+    if (this.#membersBusy || this.#closed) return;
+    this.#membersBusy = true;
+    const list = this.#members.list;
+    const leader = leaderOf(this.#store.snapshot.nodes);
+    const target = leader !== undefined && list.some((n) => n.id === leader.id) ? leader.id : list[this.#membersTurn % Math.max(1, list.length)]?.id;
+    try {
+      const client = target === undefined ? undefined : this.#members.client(target);
+      if (client === undefined || target === undefined) return;
+      const reply = await client.request(target, { op: 'members' }, { timeoutMs: this.#requestTimeoutMs });
+      if (reply.ok && Array.isArray(reply.value) && reply.value.every(isMemberInfo) && reply.value.length > 0) {
+        this.#membership = reply.value;
+        this.#followMembers();
+      } else this.#membersTurn++;
+    } catch {
+      this.#membersTurn++;
+    } finally {
+      this.#membersBusy = false;
+      this.#membersAsked = true;
+      if (!this.#closed) this.#rebuildNodes();
+    }
+  }
+
+  /** Rows, pollers, log tails and the shell's client follow the membership and the supervisor's nodes. */
+  #followMembers(): void {
+    if (this.#closed) return;
+    const supervised = [...(this.#link.rows?.values() ?? [])];
+    if (!this.#members.set(listedNodes(this.config.nodes, this.#membership, supervised))) return;
+    this.#logTails.setFiles(this.#logFiles());
+    const old = this.#shell;
+    this.#shell = this.#newShellClient(this.#members.list);
+    old.close();
+    this.#rebuildEntries();
+  }
+
+  #newShellClient(nodes: readonly { id: number; host: string; port: number }[]): RaftKvClient {
+    return new RaftKvClient({ nodes, timeoutMs: this.#shellTimeoutMs, logger: this.#clientLog?.logger, ...(this.#security ? { security: this.#security } : {}) });
+  }
+
+  #logFiles(): Map<number, string> {
+    return new Map(this.#members.list.map((n) => [n.id, join(this.config.logDir, `node-${n.id}.log`)]));
+  }
+
   /** Poll every node now: a partition changes what each of them says. */
   #wakeAll(): void {
-    for (const p of this.#pollers) p.wake();
+    for (const p of this.#members.pollers) p.wake();
   }
 
   async execute(argv: readonly string[]): Promise<ShellReply> {
@@ -182,7 +281,8 @@ export class LiveClusterSource implements ClusterSource {
   }
 
   selectShellNode(id: NodeId): string | null {
-    if (!this.config.nodes.some((n) => n.id === id)) return `no node ${id} (nodes: ${this.config.nodes.map((n) => n.id).join(', ')})`;
+    const nodes = this.#members.list;
+    if (!nodes.some((n) => n.id === id)) return `no node ${id} (nodes: ${nodes.map((n) => n.id).join(', ')})`;
     this.#shellNodeId = id;
     this.#store.update({ shellTarget: this.#shellTarget() });
     return null;
@@ -190,7 +290,7 @@ export class LiveClusterSource implements ClusterSource {
 
   /** The node picked with `:node`, else the one the shell's client last used. */
   #shellNode(): { id: number; host: string; port: number } {
-    return this.config.nodes.find((n) => n.id === this.#shellNodeId) ?? this.#shell.preferredNode;
+    return this.#members.list.find((n) => n.id === this.#shellNodeId) ?? this.#shell.preferredNode;
   }
 
   #shellTarget(): string {
@@ -220,7 +320,7 @@ export class LiveClusterSource implements ClusterSource {
     this.#closed = true;
     this.#stopTimers();
     this.#store.close();
-    this.#monitor.close();
+    this.#members.close();
     this.#shell.close();
     this.#clientLog?.close();
     await this.#link.close();
@@ -232,7 +332,7 @@ export class LiveClusterSource implements ClusterSource {
   }
 
   #pollNodes(): void {
-    for (const p of this.#pollers) {
+    for (const p of this.#members.pollers) {
       const before = p.probe;
       void p.poll().then(() => {
         if (this.#closed) return;
@@ -252,7 +352,7 @@ export class LiveClusterSource implements ClusterSource {
   #buildNodes(): NodeView[] {
     const rows = this.#link.rows;
     const now = Date.now();
-    return this.config.nodes.map((n, i) => buildNodeView(n, rows?.get(n.id), this.#pollers[i]!.probe, now));
+    return this.#members.list.map((n) => buildNodeView(n, rows?.get(n.id), this.#members.poller(n.id)?.probe ?? NO_PROBE, now, n.member));
   }
 
   /**
@@ -261,9 +361,9 @@ export class LiveClusterSource implements ClusterSource {
    */
   #firstRoundIn(): boolean {
     if (this.#published) return true;
-    const polled = this.#pollers.every((p) => p.probe !== NO_PROBE);
+    const polled = this.#members.pollers.every((p) => p.probe !== NO_PROBE);
     const supervisorIn = !this.#link.connected || this.#link.rows !== undefined;
-    this.#published = (polled && supervisorIn) || Date.now() - this.#startedMs > FIRST_ROUND_MAX_MS;
+    this.#published = (polled && supervisorIn && this.#membersAsked) || Date.now() - this.#startedMs > FIRST_ROUND_MAX_MS;
     return this.#published;
   }
 
@@ -278,7 +378,7 @@ export class LiveClusterSource implements ClusterSource {
   #rebuildEntries(): void {
     const current = this.#store.snapshot.entries;
     let next: Record<number, readonly LogEntryView[]> | undefined;
-    for (const p of this.#pollers) {
+    for (const p of this.#members.pollers) {
       if (current[p.id] === p.entries) continue;
       next ??= { ...current };
       next[p.id] = p.entries;

@@ -76,6 +76,14 @@ export class LogTails {
     this.#tailers = new Map([...files].map(([id, path]) => [id, new LogTailer(path)]));
   }
 
+  /** Follows these files from now on (members come and go): new ones are read, gone ones dropped. */
+  setFiles(files: ReadonlyMap<number, string>): void {
+    for (const id of [...this.#tailers.keys()]) if (!files.has(id)) this.#tailers.delete(id);
+    for (const [id, path] of files) if (this.#tailers.get(id)?.path !== path) this.#tailers.set(id, new LogTailer(path));
+    const kept = Object.entries(this.#current).filter(([id]) => files.has(Number(id)));
+    if (kept.length !== Object.keys(this.#current).length) this.#current = Object.fromEntries(kept);
+  }
+
   async poll(): Promise<Readonly<Record<number, readonly string[]>> | undefined> {
     if (this.#busy) return undefined;
     this.#busy = true;

@@ -60,6 +60,10 @@ export interface NodeView {
   delayMs?: number;
   /** How often the supervisor restarted the node after it exited on its own. */
   restarts?: number;
+  /** Its place in the cluster's membership (the `members` op): a learner gets the log but has no vote. */
+  member?: 'voter' | 'learner';
+  /** On a leader handing over (Raft thesis §3.10): the node it is handing leadership to. */
+  transferringTo?: NodeId;
 }
 
 /** One peer as a node sees it. `heardAgoMs` is rounded (link-view.ts) so polls that change nothing visible redraw nothing. */
@@ -74,13 +78,13 @@ export interface LinkView {
 export interface LogEntryView {
   index: number;
   term: number;
-  kind: 'cmd' | 'noop';
-  /** e.g. `SET x 1`; empty for a no-op. */
+  kind: 'cmd' | 'noop' | 'config';
+  /** e.g. `SET x 1`, or `add learner 4 127.0.0.1:7004` for a membership change; empty for a no-op. */
   command: string;
 }
 
 /** Why an event is shown; decides its colour on the timeline. */
-export type ClusterEventKind = 'leader' | 'election' | 'down' | 'up' | 'action' | 'error' | 'info';
+export type ClusterEventKind = 'leader' | 'election' | 'down' | 'up' | 'action' | 'error' | 'info' | 'member';
 
 /** One line of the timeline. */
 export interface ClusterEvent {
@@ -108,7 +112,10 @@ export const EMPTY_METRICS: ClusterMetrics = Object.freeze({ shellOps: 0 });
  * part changes, and the same object otherwise (React compares snapshots by identity).
  */
 export interface ClusterSnapshot {
-  /** Every configured node, in cluster.json order; nodes are never dropped, only marked down. */
+  /**
+   * Every member, by id: the cluster's own membership (cluster.json's nodes until a node says),
+   * plus any node the supervisor runs. A node leaves the list when the membership drops it.
+   */
   nodes: readonly NodeView[];
   /** Most recent Raft log entries per node id, oldest first. */
   entries: Readonly<Record<number, readonly LogEntryView[]>>;
@@ -171,16 +178,26 @@ const STATE_EVENT: Record<NodeState, { text: string; kind: ClusterEventKind }> =
 };
 
 /**
- * Events between two successive pictures of the cluster, in this order: nodes changing state
- * ("node 3 down"), nodes starting an election ("node 1 started an election (term 6)"), then a change
- * of leader ("node 2 became leader (term 5)" or "no leader"). A node absent from `prev` produces no
- * state event (there is nothing to compare with), and an empty `prev` produces nothing at all, so
- * the first picture the monitor gets is quiet.
+ * Events between two successive pictures of the cluster, in this order: membership changes
+ * ("node 4 joined as a learner", "node 4 promoted to voter", "node 2 left the cluster"), nodes
+ * changing state ("node 3 down"), nodes starting an election ("node 1 started an election (term
+ * 6)"), a leader handing over ("node 1 is handing leadership to node 3"), then a change of leader
+ * ("node 2 became leader (term 5)" or "no leader"). A node absent from `prev` produces no state
+ * event (there is nothing to compare with), and an empty `prev` produces nothing at all, so the
+ * first picture the monitor gets is quiet.
  */
 export function diffNodes(prev: readonly NodeView[], next: readonly NodeView[], atMs: number): ClusterEvent[] {
   const events: ClusterEvent[] = [];
   if (prev.length === 0) return events;
   const before = new Map(prev.map((n) => [n.id, n]));
+  const after = new Set(next.map((n) => n.id));
+  for (const n of next) {
+    const p = before.get(n.id);
+    if (p === undefined) events.push({ atMs, text: `node ${n.id} joined${n.member ? ` as a ${n.member}` : ''} (${addressOf(n)})`, kind: 'member' });
+    else if (p.member === 'learner' && n.member === 'voter') events.push({ atMs, text: `node ${n.id} promoted to voter`, kind: 'member' });
+    else if (p.member === 'voter' && n.member === 'learner') events.push({ atMs, text: `node ${n.id} is now a learner`, kind: 'member' });
+  }
+  for (const p of prev) if (!after.has(p.id)) events.push({ atMs, text: `node ${p.id} left the cluster`, kind: 'member' });
   for (const n of next) {
     const p = before.get(n.id);
     if (p === undefined) continue;
@@ -194,6 +211,12 @@ export function diffNodes(prev: readonly NodeView[], next: readonly NodeView[], 
     if (p === undefined || n.state !== 'up' || n.role !== 'candidate') continue;
     if (p.role !== 'candidate' || p.term !== n.term) {
       events.push({ atMs, text: `node ${n.id} started an election (term ${n.term ?? '?'})`, kind: 'election' });
+    }
+  }
+  for (const n of next) {
+    const p = before.get(n.id);
+    if (n.transferringTo !== undefined && n.state === 'up' && p?.transferringTo !== n.transferringTo) {
+      events.push({ atMs, text: `node ${n.id} is handing leadership to node ${n.transferringTo}`, kind: 'member' });
     }
   }
   const was = leaderOf(prev);

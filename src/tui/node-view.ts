@@ -75,11 +75,15 @@ export function uptimeAt(startedAtMs: number, nowMs: number): number {
   return Math.max(0, Math.round((Math.floor(nowMs / 1000) * 1000 - startedAtMs) / 1000) * 1000);
 }
 
-/** The row for `address` at wall-clock time `nowMs`. */
-export function buildNodeView(address: NodeAddress, proc: ProcessInfo | undefined, probe: ProbeInfo, nowMs: number): NodeView {
+/**
+ * The row for `address` at wall-clock time `nowMs`; `member` is its place in the membership when
+ * known (the `members` op).
+ */
+export function buildNodeView(address: Pick<NodeAddress, 'id' | 'host' | 'port'>, proc: ProcessInfo | undefined, probe: ProbeInfo, nowMs: number, member?: 'voter' | 'learner'): NodeView {
   const s = probe.status;
   const state = nodeState(proc, probe);
   const view: NodeView = { id: address.id, host: address.host, port: address.port, state };
+  if (member !== undefined) view.member = member;
   if (s !== undefined) {
     view.role = s.role;
     view.term = s.term;
@@ -95,6 +99,8 @@ export function buildNodeView(address: NodeAddress, proc: ProcessInfo | undefine
     if (state === 'up' && probe.startedAtMs !== undefined) view.uptimeMs = uptimeAt(probe.startedAtMs, nowMs);
     const links = linksFromStatus(s);
     if (links !== undefined && state === 'up') view.links = links;
+    const transferee = numberField(s, 'leadTransferee');
+    if (transferee !== undefined && transferee > 0 && s.role === 'leader') view.transferringTo = transferee;
     const delay = (s.faults as { delayMs?: unknown } | undefined)?.delayMs;
     if (typeof delay === 'number' && delay > 0) view.delayMs = delay;
   }
@@ -106,7 +112,7 @@ export function buildNodeView(address: NodeAddress, proc: ProcessInfo | undefine
 
 const FIELDS: readonly (keyof NodeView)[] = [
   'id', 'host', 'port', 'state', 'role', 'term', 'leader', 'lastLogIndex', 'lastLogTerm', 'commitIndex', 'lastApplied',
-  'snapshotIndex', 'firstLogIndex', 'receivingSnapshotBytes', 'uptimeMs', 'pid', 'delayMs', 'restarts',
+  'snapshotIndex', 'firstLogIndex', 'receivingSnapshotBytes', 'uptimeMs', 'pid', 'delayMs', 'restarts', 'member', 'transferringTo',
 ];
 
 export function sameNodeView(a: NodeView, b: NodeView): boolean {

@@ -1,7 +1,8 @@
 /**
  * raft-tui's line to the supervisor (`raftkv up`) over its control socket: which node processes
  * run (pid, up / down / stopped), the faults injected into the network, and the chaos keys'
- * actions (kill, kill leader, restart, stop, isolate, heal).
+ * actions (kill, kill leader, restart, stop, isolate, heal) and membership keys' (add, remove,
+ * transfer: the supervisor's `ctl add|remove|transfer`).
  *
  * Polled every few hundred ms (and at once after an action, or when a node stops answering), since
  * the control protocol has no push. If the supervisor goes away the link says so on the timeline,
@@ -27,7 +28,9 @@ export interface SupervisorLinkOptions {
 }
 
 /** The supervisor's word on one node process. */
-export type ProcessRow = Pick<SupervisedNode, 'id' | 'state' | 'pid' | 'exitCode' | 'exitSignal'> & Partial<Pick<NodeStatusRow, 'faults'>> & Partial<Pick<SupervisedNode, 'restarts' | 'restartAt'>>;
+export type ProcessRow = Pick<SupervisedNode, 'id' | 'state' | 'pid' | 'exitCode' | 'exitSignal'> &
+  Partial<Pick<NodeStatusRow, 'faults' | 'member'>> &
+  Partial<Pick<SupervisedNode, 'restarts' | 'restartAt' | 'host' | 'port'>>;
 
 /** The supervisor's fault plan, put back together from each node's share. */
 export function planOfRows(rows: ReadonlyMap<number, ProcessRow>): FaultPlanView {
@@ -175,11 +178,26 @@ export class SupervisorLink {
   }
 
   isolate(target: number | 'leader'): Promise<FaultEvent> {
-    return this.#fault((c) => c.isolate(target));
+    return this.#call((c) => c.isolate(target));
   }
 
   heal(): Promise<FaultEvent> {
-    return this.#fault((c) => c.heal());
+    return this.#call((c) => c.heal());
+  }
+
+  /** `ctl add`: a new node, promoted once caught up; resolves with its id. */
+  async add(): Promise<number> {
+    return (await this.#call((c) => c.add())).id;
+  }
+
+  /** `ctl remove`: out of the membership, then its process stopped. */
+  remove(id: number): Promise<void> {
+    return this.#call((c) => c.remove(id));
+  }
+
+  /** `ctl transfer`: resolves once `id` leads. */
+  async transfer(id: number): Promise<void> {
+    await this.#call((c) => c.transfer(id));
   }
 
   /** Asks the supervisor to stop every node and exit. */
@@ -227,7 +245,8 @@ export class SupervisorLink {
     }
   }
 
-  async #fault(run: (c: ControlClient) => Promise<FaultEvent>): Promise<FaultEvent> {
+  /** A request whose outcome shows in the next rows (faults, membership), which it asks for at once. */
+  async #call<T>(run: (c: ControlClient) => Promise<T>): Promise<T> {
     const control = this.#require();
     try {
       const ev = await run(control);
@@ -259,7 +278,7 @@ export class SupervisorLink {
     this.#lost = true;
     void control.close();
     if (!this.#closed) {
-      this.#opts.onEvent('lost the supervisor: keys k/K/r/s/i/I/h do nothing until it is back', 'error');
+      this.#opts.onEvent('lost the supervisor: keys k/K/r/s/i/I/h/a do nothing until it is back', 'error');
       this.#opts.onChange();
     }
   }

@@ -58,7 +58,8 @@ export function nodeColumns(nodes: readonly NodeView[]): Column[] {
       width: 13,
       align: 'left',
       dropOrder: 0,
-      cell: (n) => (n.state === 'up' && n.role !== undefined ? n.role : '-'),
+      // A learner follows the leader but has no vote: that is what a person needs to see.
+      cell: (n) => (n.state === 'up' && n.role !== undefined ? (n.member === 'learner' && n.role === 'follower' ? 'learner' : n.role) : '-'),
     },
     { key: 'term', title: 'TERM', width: 5, align: 'right', dropOrder: 0, cell: (n) => raft(n, n.term) },
     {

@@ -27,6 +27,7 @@ export const EVENT_COLOR: Record<ClusterEventKind, string> = {
   action: 'cyan',
   error: 'red',
   info: 'white',
+  member: 'magenta',
 };
 
 /** Markers in the table's first two characters. */

@@ -54,3 +54,14 @@ t.test('sameEntries compares by content', async (t) => {
   t.notOk(sameEntries(a, entryViews([{ index: 1, term: 2, kind: 'noop' }])));
   t.notOk(sameEntries(a, []));
 });
+
+t.test('membership changes (config entries) say what changed', async (t) => {
+  const address = { host: '127.0.0.1', port: 7004, peerPort: 7104 };
+  const config = (change: unknown) => entryView({ index: 9, term: 3, kind: 'config', data: { change, membership: { voters: [1], learners: [], addresses: {} } } });
+  t.same(config({ type: 'addLearner', id: 4, address }), { index: 9, term: 3, kind: 'config', command: 'add learner 4 127.0.0.1:7004' });
+  t.equal(config({ type: 'addVoter', id: 4, address })?.command, 'add voter 4 127.0.0.1:7004');
+  t.equal(config({ type: 'promote', id: 4 })?.command, 'promote 4');
+  t.equal(config({ type: 'remove', id: 2 })?.command, 'remove 2');
+  t.equal(config({ type: 'explode', id: 2 })?.command, '{"type":"explode","id":2}', 'an unknown change as JSON');
+  t.equal(entryView({ index: 9, term: 3, kind: 'config', data: 'junk' })?.command, '"junk"', 'garbage as JSON, not trusted');
+});

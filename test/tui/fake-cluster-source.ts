@@ -8,7 +8,7 @@ import type { ClusterSource } from '../../src/tui/hooks/cluster-source.js';
 import { EMPTY_METRICS, type ClusterSnapshot, type NodeView } from '../../src/tui/model.js';
 import { replyFromError, replyFromResult, type ShellReply } from '../../src/tui/shell/reply.js';
 
-export type FakeMethod = 'kill' | 'killLeader' | 'restart' | 'stop' | 'isolate' | 'heal' | 'execute';
+export type FakeMethod = 'kill' | 'killLeader' | 'restart' | 'stop' | 'isolate' | 'heal' | 'execute' | 'addNode' | 'removeNode' | 'transferLeader';
 
 export interface FakeCall {
   method: FakeMethod;
@@ -123,6 +123,19 @@ export class FakeClusterSource implements ClusterSource {
 
   heal(): Promise<string> {
     return this.record('heal', [], 'no faults');
+  }
+
+  /** Resolves with the next id after the snapshot's nodes. */
+  addNode(): Promise<NodeId> {
+    return this.record('addNode', [], Math.max(0, ...this.snapshot.nodes.map((n) => n.id)) + 1);
+  }
+
+  removeNode(id: NodeId): Promise<void> {
+    return this.record('removeNode', [id], undefined);
+  }
+
+  transferLeader(id: NodeId): Promise<void> {
+    return this.record('transferLeader', [id], undefined);
   }
 
   execute(argv: readonly string[]): Promise<ShellReply> {

@@ -60,10 +60,24 @@ t.test('diffNodes reports leader changes and elections', async (t) => {
   t.same(texts(diffNodes(a, patch(a, 1, { role: 'pre-candidate' }), AT)), [], 'pre-votes are not elections');
 });
 
-t.test('first picture is quiet; new nodes give no state events', async (t) => {
+t.test('first picture is quiet; a new node is a join, not a state event', async (t) => {
   t.same(diffNodes([], threeNodes(), AT), []);
   const two = threeNodes().slice(0, 2);
-  t.same(texts(diffNodes(two, threeNodes(), AT)), []);
+  t.same(texts(diffNodes(two, threeNodes(), AT)), ['member: node 3 joined (127.0.0.1:7003)']);
+});
+
+t.test('membership changes and transfers are on the timeline', async (t) => {
+  const before = threeNodes().map((n) => ({ ...n, member: 'voter' as const }));
+  const learner = { ...before[2]!, id: 4, port: 7004, member: 'learner' as const };
+  const joined = diffNodes(before, [...before, learner], AT);
+  t.same(texts(joined), ['member: node 4 joined as a learner (127.0.0.1:7004)']);
+  t.same(texts(diffNodes([...before, learner], [...before, { ...learner, member: 'voter' }], AT)), ['member: node 4 promoted to voter']);
+  t.same(texts(diffNodes(before, before.slice(1), AT)), ['member: node 1 left the cluster']);
+  const handing = before.map((n) => (n.id === 2 ? { ...n, transferringTo: 3 } : n));
+  t.same(texts(diffNodes(before, handing, AT)), ['member: node 2 is handing leadership to node 3']);
+  t.same(texts(diffNodes(handing, handing, AT)), [], 'said once');
+  const moved = before.map((n) => ({ ...n, role: n.id === 3 ? ('leader' as const) : ('follower' as const), term: 6, leader: 3 }));
+  t.same(texts(diffNodes(handing, moved, AT)), ['leader: node 3 became leader (term 6)']);
 });
 
 t.test('appendBounded keeps the newest and keeps identity when nothing is added', async (t) => {

@@ -47,3 +47,12 @@ t.test('a node that is not up shows no role and no lag', async (t) => {
   t.equal(cellText(by('uptime'), down, ctx).trim(), '-');
   t.equal(cellText(by('leader'), { ...nodes[0]!, leader: 0 }, ctx).trim(), 'none');
 });
+
+t.test('a learner shows as such in ROLE', async (t) => {
+  const nodes = threeNodes();
+  const role = nodeColumns(nodes).find((c) => c.key === 'role')!;
+  const ctx = { leader: leaderOf(nodes) };
+  t.equal(cellText(role, { ...nodes[0]!, member: 'learner' }, ctx).trim(), 'learner');
+  t.equal(cellText(role, { ...nodes[0]!, member: 'voter' }, ctx).trim(), 'follower');
+  t.equal(cellText(role, { ...nodes[0]!, member: 'learner', state: 'down' }, ctx).trim(), '-');
+});

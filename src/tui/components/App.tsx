@@ -139,8 +139,17 @@ export function App({ source, size, now = Date.now, onQuit }: AppProps) {
         return act('isolate the leader', () => source.isolate('leader'));
       case 'heal-all':
         return act('heal the network', () => source.heal());
+      case 'add-node':
+        log('add a node', 'action');
+        attempt(() => source.addNode()).then(
+          (id) => log(`node ${id} added and promoted to voter`, 'member'),
+          (e: unknown) => log(`add a node failed: ${describe(e)}`, 'error'),
+        );
+        return;
       case 'toggle-links':
         return setShowLinks((v) => !v);
+      case 'remove-selected':
+      case 'transfer-to-selected':
       case 'isolate-selected':
       case 'kill-selected':
       case 'restart-selected':
@@ -150,6 +159,8 @@ export function App({ source, size, now = Date.now, onQuit }: AppProps) {
         const id = node.id;
         if (cmd.action === 'kill-selected') return act(`kill -9 node ${id}`, () => source.kill(id));
         if (cmd.action === 'isolate-selected') return act(`isolate node ${id}`, () => source.isolate(id));
+        if (cmd.action === 'remove-selected') return act(`remove node ${id} from the cluster`, () => source.removeNode(id));
+        if (cmd.action === 'transfer-to-selected') return act(`move leadership to node ${id}`, () => source.transferLeader(id));
         if (cmd.action === 'restart-selected') return act(`restart node ${id}`, () => source.restart(id));
         return act(`stop node ${id}`, () => source.stop(id));
       }

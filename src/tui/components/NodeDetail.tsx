@@ -6,7 +6,7 @@
 import { Box, Text } from 'ink';
 import { fit, rule } from '../format.js';
 import type { LogEntryView, NodeView } from '../model.js';
-import { STATE_COLOR } from '../theme.js';
+import { EVENT_COLOR, STATE_COLOR } from '../theme.js';
 
 export interface NodeDetailProps {
   node: NodeView | undefined;
@@ -62,7 +62,13 @@ function EntryCell({ entry, width, down, empty }: { entry: LogEntryView | undefi
       <Text color={down ? STATE_COLOR.down : undefined} dimColor>
         {head}
       </Text>
-      {entry.kind === 'noop' ? <Text dimColor>{fit('(no-op)', rest)}</Text> : fit(entry.command, rest)}
+      {entry.kind === 'noop' ? (
+        <Text dimColor>{fit('(no-op)', rest)}</Text>
+      ) : entry.kind === 'config' ? (
+        <Text color={EVENT_COLOR.member}>{fit(`(config) ${entry.command}`, rest)}</Text>
+      ) : (
+        fit(entry.command, rest)
+      )}
     </Text>
   );
 }

@@ -45,6 +45,18 @@ export interface ClusterSource {
   heal(): Promise<string>;
 
   /**
+   * Start a new node and add it to the cluster (a learner, promoted once caught up; the
+   * supervisor's `ctl add`). Resolves with its id once it is a voter. Needs a supervisor.
+   */
+  addNode(): Promise<NodeId>;
+
+  /** Remove node `id` from the cluster's membership, then stop its process. */
+  removeNode(id: NodeId): Promise<void>;
+
+  /** Move leadership to node `id` (Raft thesis §3.10); resolves once it leads. */
+  transferLeader(id: NodeId): Promise<void>;
+
+  /**
    * Run one shell command. `argv[0]` is the command name: GET, SET, DEL, CAS, KEYS, EXISTS and PING
    * (upper case, arity checked) go through the client library; any other word is sent to the
    * shell's node as a Redis command, as typed. The rest are the arguments as typed. Resolves with the reply to print;

@@ -66,7 +66,7 @@ t.test('the frame is always rows - 1 lines, whatever is open', async (t) => {
   await s.see('ADDRESS');
   t.equal(height(), SIZE.rows - 1);
   s.press('?');
-  await s.see('help: every key');
+  await s.see('help (any key closes)');
   t.equal(height(), SIZE.rows - 1, 'help');
   s.press('x');
   await s.see('ADDRESS');
@@ -161,7 +161,7 @@ t.test('help overlay lists every key and is modal', async (t) => {
   const s = start(t);
   await s.see('ADDRESS');
   s.press('?');
-  const f = await s.see('help: every key');
+  const f = await s.see('help (any key closes)');
   for (const b of KEY_BINDINGS) {
     if (b.scope === 'help') continue;
     t.ok(f.includes(b.description), `${b.label}: ${b.description}`);

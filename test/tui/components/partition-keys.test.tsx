@@ -4,29 +4,14 @@
  * node reports about its peers and follows every new snapshot.
  */
 import t from 'tap';
-import { render } from 'ink-testing-library';
-import { App } from '../../../src/tui/components/App.js';
-import { FakeClusterSource } from '../fake-cluster-source.js';
-import { plain, waitForFrame } from '../wait-for.js';
+import { renderApp } from '../render-app.js';
 
-function start(t: { teardown: (fn: () => unknown) => void }) {
-  const source = new FakeClusterSource();
-  const r = render(<App source={source} size={{ columns: 100, rows: 30 }} now={() => 1_700_000_000_000} onQuit={() => {}} />);
-  t.teardown(() => r.unmount());
-  const frame = () => plain(r.lastFrame() ?? '');
-  return { source, frame, see: (a: string | RegExp) => waitForFrame(frame, a), press: (k: string) => r.stdin.write(k) };
-}
+const start = (t: { teardown: (fn: () => unknown) => void }) => renderApp(t);
 
 t.test('i, I and h call the source and say so on the timeline', async (t) => {
   const s = start(t);
   await s.see('ADDRESS');
-  s.press('3');
-  s.press('i');
-  await s.see('isolate node 3');
-  s.press('I');
-  await s.see('isolate the leader');
-  s.press('h');
-  await s.see('heal the network');
+  await s.script([['3'], ['i', 'isolate node 3'], ['I', 'isolate the leader'], ['h', 'heal the network']]);
   t.same(s.source.calls.map((c) => [c.method, ...c.args]), [['isolate', 3], ['isolate', 'leader'], ['heal']]);
 });
 
