@@ -7,11 +7,12 @@
  * schedule, the network, each core's election timeouts. Safety is checked after every step by the
  * cluster's InvariantChecker; liveness at the end here.
  */
-import type { NodeId } from '../../src/protocol/raft-messages.js';
+import type { ConfChange, NodeId } from '../../src/protocol/raft-messages.js';
 import { Prng } from '../lib/prng.js';
 import { DriftClocks } from './clock-drift.js';
 import { SimCluster, type ClusterOptions, type ClusterStats, type ReadMode } from './cluster.js';
 import { InvariantViolation, entryKey } from './invariants.js';
+import { simAddress } from './sim-membership.js';
 
 export interface SeedOptions {
   seed: number;
@@ -22,6 +23,8 @@ export interface SeedOptions {
   sabotage?: ClusterOptions['sabotage'];
   /** How leaders confirm reads (default 'readindex'); the 'long-lease' sabotage implies 'lease'. */
   readMode?: ReadMode;
+  /** false: keep the bootstrap membership (no spares, no changes). Default: churn on half the seeds. */
+  membership?: boolean;
 }
 
 export interface ProposalOutcomes {
@@ -218,6 +221,51 @@ function injectPartition(c: SimCluster, prng: Prng): void {
   traceLine(c, `partition ${kind}: cut ${c.network.cuts().join(' ') || '(none)'}`);
 }
 
+/**
+ * Membership churn: how many spare nodes wait to be added and how often the leader is asked for a
+ * change. Drawn from a stream of its own, so seeds without churn run as they did before it.
+ */
+interface MembershipProfile {
+  spares: number;
+  changeRate: number;
+}
+
+function drawMembership(prng: Prng): MembershipProfile | null {
+  if (!prng.chance(0.5)) return null;
+  return { spares: prng.int(1, 2), changeRate: prng.pick([0.005, 0.02, 0.05]) };
+}
+
+/**
+ * Ask the leader for one random membership change: add a spare (mostly as a learner), promote a
+ * learner, or remove any member, the leader included. A removed node is never added back (a
+ * wiped node rejoins under a new id). The core refuses what is not allowed now (one change at a
+ * time, its own term's entry first); that is traced and is fine.
+ */
+function changeMembership(c: SimCluster, prng: Prng): void {
+  const leader = c.leader();
+  const raw = leader ? c.node(leader).raw : null;
+  if (!leader || !raw || c.node(leader).paused) return;
+  const m = raw.membership();
+  const inM = (id: NodeId) => m.voters.includes(id) || m.learners.includes(id);
+  const addable = c.ids.filter((id) => !inM(id) && !c.removedEver.has(id));
+  const ops: ConfChange[] = [];
+  if (addable.length > 0) {
+    const id = prng.pick(addable);
+    ops.push(prng.chance(0.75) ? { type: 'addLearner', id, address: simAddress(id) } : { type: 'addVoter', id, address: simAddress(id) });
+  }
+  if (m.learners.length > 0) ops.push({ type: 'promote', id: prng.pick(m.learners) });
+  const members = [...m.voters, ...m.learners];
+  if (members.length > 1) ops.push({ type: 'remove', id: prng.pick(members) });
+  if (ops.length === 0) return;
+  const cc = prng.pick(ops);
+  const r = raw.proposeConfChange(cc);
+  if (r.status === 'appended') {
+    c.stats.confChanges++;
+    if (cc.type === 'remove') c.removedEver.add(cc.id);
+  }
+  traceLine(c, `membership ${leader}: ${cc.type} ${cc.id} -> ${r.status === 'refused' ? `${r.code} ${r.reason}` : r.status}`);
+}
+
 function traceLine(c: SimCluster, line: string): void {
   c.traceEvent(line);
 }
@@ -288,10 +336,13 @@ export function runSeed(options: SeedOptions): SeedResult {
   const snapPrng = root.fork('snapshots');
   const snapshotEvery = snapPrng.pick([0, 2, 3, 5, 10, 25]);
   const snapshots = snapshotEvery > 0 ? { every: snapshotEvery, trailing: snapPrng.pick([0, 0, 2, 10]) } : null;
+  const memberPrng = root.fork('membership');
+  const membership = options.membership === false ? null : drawMembership(memberPrng);
   const c = new SimCluster({
     ...clusterOptions,
     pipelined,
     snapshots,
+    spares: membership?.spares ?? 0,
     readMode,
     ...(lease ? { maxClockDrift: lease.maxClockDrift } : {}),
     trace: options.trace ?? null,
@@ -300,7 +351,8 @@ export function runSeed(options: SeedOptions): SeedResult {
   const faultPrng = root.fork('faults');
   const crashPrng = root.fork('mid-ready-crashes');
   const profile =
-    `driver=${pipelined ? 'pipelined' : 'classic'} read=${readMode} snapshots=${snapshots ? `${snapshots.every}/${snapshots.trailing}` : 'off'} election=${clusterOptions.electionTicksMin}-${clusterOptions.electionTicksMax} hb=${clusterOptions.heartbeatTicks} ` +
+    `driver=${pipelined ? 'pipelined' : 'classic'} read=${readMode} snapshots=${snapshots ? `${snapshots.every}/${snapshots.trailing}` : 'off'} ` +
+    `membership=${membership ? `${membership.spares} spares/${membership.changeRate}` : 'fixed'} election=${clusterOptions.electionTicksMin}-${clusterOptions.electionTicksMax} hb=${clusterOptions.heartbeatTicks} ` +
     `inflight=${clusterOptions.maxInflight} batch=${clusterOptions.maxEntriesPerMessage} eager=${clusterOptions.eagerReadyRate} ` +
     `net=${JSON.stringify(clusterOptions.network)} faults=${JSON.stringify(faults)}${lease ? ` lease=${JSON.stringify(lease)}` : ''}`;
   c.traceEvent(`seed ${options.seed} nodes=${options.nodes} ${profile}`);
@@ -330,6 +382,7 @@ export function runSeed(options: SeedOptions): SeedResult {
     c.crashHook = (_id, _point) => crashPrng.chance(faults.midReadyCrashRate);
     for (let t = 0; t < chaosTicks; t++) {
       chaosStep(c, faults, faultPrng, stuckAt !== 0);
+      if (membership && memberPrng.chance(membership.changeRate)) changeMembership(c, memberPrng);
       if (lease) {
         // A lease episode: the leader is cut off and its clients keep asking it while it believes
         // it leads; the partition holds until it knows better (or crashes, or freezes), or for at
@@ -409,7 +462,7 @@ function heal(c: SimCluster): number {
     const l = c.leader();
     if (!l) return 0;
     const term = c.status(l)!.term;
-    for (const id of c.ids) {
+    for (const id of c.members()) {
       const st = c.status(id);
       if (!st || st.term !== term || st.leader !== l) return 0;
     }
@@ -442,13 +495,22 @@ function heal(c: SimCluster): number {
     }
     if (reads.size === 0) {
       reads.set(leader, c.readIndex(leader));
-      const follower = c.ids.find((id) => id !== leader);
+      const follower = c.members().find((id) => id !== leader);
       if (follower !== undefined) reads.set(follower, c.readIndex(follower));
+    }
+    // A pending membership change may commit during the heal: reads at a node no longer a member
+    // are dropped (it has no leader to ask) and asked again at a member.
+    for (const id of reads.keys()) {
+      if (c.members().includes(id)) continue;
+      reads.delete(id);
+      const instead = c.members().find((m) => !reads.has(m));
+      if (instead !== undefined) reads.set(instead, c.readIndex(instead));
     }
     for (const [id, ctx] of reads) if (c.failedReads.has(ctx) && c.node(id).up) reads.set(id, c.readIndex(id));
     if (!finalApplied) return `final proposal at ${pending!.index}/${pending!.term} not applied yet`;
     const last = c.status(leader)!.lastLogIndex;
-    for (const id of c.ids) if (c.node(id).store.applied !== last) return `node ${id} applied ${c.node(id).store.applied} of ${last}`;
+    // Removed nodes and spares never added are no longer (or not yet) fed by the leader.
+    for (const id of c.members()) if (c.node(id).store.applied !== last) return `node ${id} applied ${c.node(id).store.applied} of ${last}`;
     for (const ctx of reads.values()) if (!c.servedReads.has(ctx)) return `read ${ctx} not served`;
     return null;
   };
@@ -460,9 +522,10 @@ function heal(c: SimCluster): number {
     c.tick();
   }
   // Identical state machines (per-index agreement is already a safety check; lengths here).
-  const len = c.appliedLog(c.ids[0]!).length;
-  for (const id of c.ids) {
-    if (c.appliedLog(id).length !== len) failLiveness(c, `node ${id} applied ${c.appliedLog(id).length} entries, node ${c.ids[0]} ${len}`);
+  const members = c.members();
+  const len = c.appliedLog(members[0]!).length;
+  for (const id of members) {
+    if (c.appliedLog(id).length !== len) failLiveness(c, `node ${id} applied ${c.appliedLog(id).length} entries, node ${members[0]} ${len}`);
   }
   return c.now - start;
 }
@@ -474,7 +537,7 @@ function failLiveness(c: SimCluster, why: string): never {
       return st ? `${id}:${st.role}/t${st.term} lead=${st.leader} commit=${st.commitIndex} applied=${st.lastApplied} last=${st.lastLogIndex}/${st.lastLogTerm}` : `${id}:down`;
     })
     .join('; ');
-  c.checker.fail('LIVENESS', `${why} [${statuses}]`);
+  c.checker.fail('LIVENESS', `${why} [${statuses}] members ${c.members().join(',')}`);
 }
 
 /**
@@ -485,7 +548,7 @@ function failLiveness(c: SimCluster, why: string): never {
 function classifyProposals(c: SimCluster, strict: boolean): ProposalOutcomes {
   const out: ProposalOutcomes = { committed: 0, dropped: 0, forwarded: 0, forwardedApplied: 0, refused: 0 };
   const appliedCommands = new Set<string>();
-  for (const e of c.appliedLog(c.ids[0]!)) if (e.kind === 'cmd') appliedCommands.add(String(e.data));
+  for (const e of c.appliedLog(c.members()[0]!)) if (e.kind === 'cmd') appliedCommands.add(String(e.data));
   for (const p of c.proposals) {
     const r = p.result;
     if (r.status === 'appended') {

@@ -6,6 +6,7 @@
  *   --seed S [--nodes 3|5] [--trace] [--ticks T]           replay one seed (with every event)
  *   --read-mode readindex|lease|both                       how leaders confirm reads (default both)
  *   --sabotage send-before-persist|long-lease              harness self-test (a broken driver/lease)
+ *   --membership churn|fixed                               membership changes on half the seeds (default) or none
  */
 import { READ_MODES, SABOTAGES, type ReadMode, type Sabotage } from './cluster.js';
 
@@ -23,6 +24,8 @@ export interface SimArgs {
   sabotage: Sabotage | null;
   /** Read modes to run each seed with. */
   readModes: ReadMode[];
+  /** false (--membership fixed): no spare nodes, no membership changes. */
+  membership: boolean;
 }
 
 export class ArgsError extends Error {
@@ -33,7 +36,7 @@ export class ArgsError extends Error {
 }
 
 export const USAGE =
-  'usage: node dist/test/sim/run.js --seeds N [--start S] [--nodes 3|5|both] [--read-mode readindex|lease|both] [--ticks T] [--verbose]\n' +
+  'usage: node dist/test/sim/run.js --seeds N [--start S] [--nodes 3|5|both] [--read-mode readindex|lease|both] [--membership churn|fixed] [--ticks T] [--verbose]\n' +
   '       node dist/test/sim/run.js --seed S [--nodes 3|5] [--read-mode readindex|lease] [--ticks T] [--trace]\n' +
   '       (--sabotage send-before-persist|long-lease: break the driver or the lease on purpose, to see the checker catch it;\n' +
   '        long-lease runs in lease mode only)';
@@ -46,7 +49,7 @@ function nonNegativeInt(flag: string, raw: string | undefined, max: number): num
 }
 
 export function parseSimArgs(argv: readonly string[]): SimArgs {
-  const out: SimArgs = { start: 1, count: 0, nodes: [3, 5], chaosTicks: null, trace: false, verbose: false, sabotage: null, readModes: [...READ_MODES] };
+  const out: SimArgs = { start: 1, count: 0, nodes: [3, 5], chaosTicks: null, trace: false, verbose: false, sabotage: null, readModes: [...READ_MODES], membership: true };
   let readModeGiven: string | null = null;
   let seeds: number | null = null;
   let seed: number | null = null;
@@ -86,6 +89,12 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
         const v = argv[++i];
         if (!(SABOTAGES as readonly (string | undefined)[]).includes(v)) throw new ArgsError(`--sabotage must be ${SABOTAGES.join(' or ')}, got ${JSON.stringify(v ?? null)}`);
         out.sabotage = v as Sabotage;
+        break;
+      }
+      case '--membership': {
+        const v = argv[++i];
+        if (v !== 'churn' && v !== 'fixed') throw new ArgsError(`--membership must be churn or fixed, got ${JSON.stringify(v ?? null)}`);
+        out.membership = v === 'churn';
         break;
       }
       case '--read-mode': {

@@ -15,13 +15,14 @@
  * - A down node has raw === null and receives nothing; its store is untouched while down.
  * - At most one Ready per node is outstanding, and it is always advanced or dropped by a crash.
  */
-import type { Entry, InstallSnapshot, Message, NodeId, Role } from '../../src/protocol/raft-messages.js';
+import type { Entry, InstallSnapshot, Membership, Message, NodeId, Role } from '../../src/protocol/raft-messages.js';
 import { RawNode } from '../../src/node/raft/raw-node.js';
-import type { ProposeResult, RaftConfig, RaftStatus, Ready } from '../../src/node/raft/types.js';
+import type { ProposeResult, RaftConfig, RaftInitialState, RaftStatus, Ready } from '../../src/node/raft/types.js';
 import { Prng } from '../lib/prng.js';
 import { DurableStore, StoreError } from './durable-store.js';
 import { InvariantChecker, InvariantViolation } from './invariants.js';
 import { SimNetwork, type NetworkOptions } from './network.js';
+import { membershipAsOf, simBootstrap } from './sim-membership.js';
 import { describeEntries, describeMessage } from './trace-format.js';
 import { wireCopy } from './wire-copy.js';
 
@@ -82,6 +83,11 @@ export interface ClusterOptions {
   sabotage?: Sabotage | null;
   /** Take snapshots and compact logs (default: never). */
   snapshots?: SnapshotOptions | null;
+  /**
+   * Extra nodes beyond `nodes` (ids nodes+1...) that start empty and outside the membership, as
+   * `raftkv node --join` does, until a membership change adds them. Default 0.
+   */
+  spares?: number;
 }
 
 export type ReadMode = 'readindex' | 'lease';
@@ -110,6 +116,8 @@ export interface ClusterStats {
   readsFailed: number;
   /** Reads a leader answered at once from its lease (no heartbeat round). */
   leaseReads: number;
+  /** Membership changes a leader appended to its log (whether or not they committed). */
+  confChanges: number;
 }
 
 export class SimNode {
@@ -150,8 +158,14 @@ export class SimNode {
 
 export class SimCluster {
   now = 0;
+  /** Every node, spares included. */
   readonly ids: NodeId[];
+  /** The nodes of the bootstrap membership (1..nodes), and that membership. */
+  readonly bootstrapIds: NodeId[];
+  readonly bootstrap: Membership;
   readonly nodes = new Map<NodeId, SimNode>();
+  /** Nodes a leader was asked to remove: never added back (their disks were not wiped). */
+  readonly removedEver = new Set<NodeId>();
   readonly network: SimNetwork;
   readonly checker: InvariantChecker;
   readonly proposals: ProposalRecord[] = [];
@@ -171,6 +185,7 @@ export class SimCluster {
     readsServed: 0,
     readsFailed: 0,
     leaseReads: 0,
+    confChanges: 0,
   };
   /** Asked at every crash point of every Ready; return true to crash the node right there. */
   crashHook: ((id: NodeId, point: CrashPoint) => boolean) | null = null;
@@ -186,7 +201,7 @@ export class SimCluster {
   /** Whether restarts keep the state machine (applied > 0) or replay it; default: replay. */
   restartKeepsApplied: (id: NodeId) => boolean = () => false;
 
-  private readonly opts: Required<Omit<ClusterOptions, 'network' | 'trace' | 'sabotage' | 'pipelined' | 'snapshots'>>;
+  private readonly opts: Required<Omit<ClusterOptions, 'network' | 'trace' | 'sabotage' | 'pipelined' | 'snapshots' | 'spares'>>;
   readonly snapshots: SnapshotOptions | null;
   /** Leader lease length forced by the 'long-lease' sabotage (0: the core's safe default). */
   private readonly unsafeLeaseTicks: number;
@@ -226,11 +241,15 @@ export class SimCluster {
     this.unsafeLeaseTicks = this.sabotage === 'long-lease' ? 2 * this.opts.electionTicksMax : 0;
     this.rootPrng = new Prng(options.seed);
     this.driverPrng = this.rootPrng.fork('driver');
-    this.ids = Array.from({ length: options.nodes }, (_, i) => i + 1);
+    const spares = options.spares ?? 0;
+    if (!Number.isInteger(spares) || spares < 0 || options.nodes + spares > 9) throw new RangeError(`SIM_BAD_OPTION: spares must be an integer >= 0 with nodes + spares <= 9, got ${spares}`);
+    this.bootstrapIds = Array.from({ length: options.nodes }, (_, i) => i + 1);
+    this.bootstrap = simBootstrap(this.bootstrapIds);
+    this.ids = Array.from({ length: options.nodes + spares }, (_, i) => i + 1);
     for (const id of this.ids) this.nodes.set(id, new SimNode(id));
     const stores = new Map<NodeId, DurableStore>();
     for (const n of this.nodes.values()) stores.set(n.id, n.store);
-    this.checker = new InvariantChecker(this.ids, stores);
+    this.checker = new InvariantChecker(this.ids, stores, this.bootstrap);
     this.network = new SimNetwork(this.ids, this.rootPrng.fork('network'), options.network ?? {});
     this.network.listener = {
       dropped: (msg, reason) => {
@@ -245,7 +264,7 @@ export class SimCluster {
     for (const id of this.ids) this.start(id, false);
   }
 
-  get config(): Readonly<Required<Omit<ClusterOptions, 'network' | 'trace' | 'sabotage' | 'pipelined' | 'snapshots'>>> {
+  get config(): Readonly<Required<Omit<ClusterOptions, 'network' | 'trace' | 'sabotage' | 'pipelined' | 'snapshots' | 'spares'>>> {
     return this.opts;
   }
 
@@ -484,9 +503,12 @@ export class SimCluster {
     // before its state machine took it) cannot be caught up from the log: it restores the snapshot.
     const keepApplied = keepAppliedWanted && store.applied <= Math.min(store.hardState.commit, store.lastIndex) && store.applied >= store.firstIndex - 1;
     const n = this.node(id);
+    const spare = !this.bootstrapIds.includes(id);
     const config: RaftConfig = {
       id,
-      peers: this.ids.slice(),
+      // A spare joins knowing nobody (`raftkv node --join`): it learns the membership from the log.
+      peers: spare ? [] : this.bootstrapIds.slice(),
+      addresses: spare ? {} : this.bootstrap.addresses,
       electionTicksMin: this.opts.electionTicksMin,
       electionTicksMax: this.opts.electionTicksMax,
       heartbeatTicks: this.opts.heartbeatTicks,
@@ -504,12 +526,24 @@ export class SimCluster {
     n.readyRole = 'follower';
     n.readyTerm = n.store.hardState.term;
     if (!fresh && !keepApplied) n.store.resetStateMachine();
-    n.raw = this.guard(id, 'constructor', () => (fresh ? new RawNode(config, undefined, pipeline) : new RawNode(config, n.store.initialState(keepApplied), pipeline)));
+    n.raw = this.guard(id, 'constructor', () => (fresh ? new RawNode(config, undefined, pipeline) : new RawNode(config, this.initialState(n.store, keepApplied), pipeline)));
     n.incarnation++;
     this.checker.observeRestart(id);
     if (!fresh) {
       if (this.trace) this.log(`restart ${id} (${keepApplied ? `keeping applied=${n.store.applied}` : 'replaying state machine'}) store: term=${n.store.hardState.term} vote=${n.store.hardState.vote} commit=${n.store.hardState.commit} last=${n.store.lastIndex}/${n.store.lastTerm}`);
     }
+  }
+
+  /** What a restart reads from disk, with the membership as of the log's start (the snapshot's header). */
+  private initialState(store: DurableStore, keepApplied: boolean): RaftInitialState {
+    const init = store.initialState(keepApplied);
+    if (init.snapshotIndex > 0) init.membership = membershipAsOf((i) => store.entryAt(i), init.snapshotIndex, this.bootstrap);
+    return init;
+  }
+
+  /** The members (voters and learners) of the newest committed membership. */
+  members(): NodeId[] {
+    return this.checker.members();
   }
 
   private deliverAll(msgs: readonly Message[]): void {
@@ -534,7 +568,8 @@ export class SimCluster {
         n.receivedSnapshots.set(`${meta.index}/${meta.snapshotTerm}`, state);
         // Keep the last few only: one being installed, maybe a newer one arriving meanwhile.
         if (n.receivedSnapshots.size > 4) n.receivedSnapshots.delete(n.receivedSnapshots.keys().next().value!);
-        input = meta;
+        // The receiving node reads the membership from the snapshot's header.
+        input = { ...meta, membership: membershipAsOf((i) => state[i - 1], meta.index, this.bootstrap) };
       }
       this.guard(n.id, `step ${m.type}`, () => n.raw!.step(input));
       if (this.driverPrng.chance(this.opts.eagerReadyRate)) this.processReadies(n);
@@ -625,6 +660,8 @@ export class SimCluster {
    */
   private takeReady(n: SimNode): Ready {
     const rd: Ready = this.guard(n.id, 'ready', () => n.raw!.ready());
+    // A leader's config entries are in force from here on, before any disk or message has them.
+    this.checker.observeConfigEntries(rd.entries);
     for (const r of rd.refused) {
       if (this.trace) this.log(`refused ${n.id} ${r.type} from ${r.from}: ${r.reason}`);
       if (!this.allowRefused) this.checker.fail('CORE_REFUSED', `node ${n.id} refused a ${r.type} from node ${r.from}: ${r.reason}`);

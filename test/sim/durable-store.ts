@@ -95,7 +95,7 @@ export class DurableStore {
     if (batch.length === 0) return { truncatedFrom: null, removed: [] };
     for (let k = 0; k < batch.length; k++) {
       const e = batch[k]!;
-      if (!e || !Number.isInteger(e.index) || !Number.isInteger(e.term) || (e.kind !== 'cmd' && e.kind !== 'noop')) {
+      if (!e || !Number.isInteger(e.index) || !Number.isInteger(e.term) || (e.kind !== 'cmd' && e.kind !== 'noop' && e.kind !== 'config')) {
         throw new StoreError('STORE_BAD_ENTRY', `malformed entry ${JSON.stringify(e)}`);
       }
       if (k > 0 && e.index !== batch[k - 1]!.index + 1) {

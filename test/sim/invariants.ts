@@ -22,12 +22,17 @@
  * - APPLY_*: entries are applied in order, each once, only when committed and present in the log.
  * - SNAPSHOT_*: a snapshot (taken or installed) holds exactly the committed entries through its index.
  * - CORE_REFUSED: the core refused a message as impossible although only correct nodes sent it.
+ * - REMOVED_LEADER: a node that learned its removal from the membership committed never leads again.
+ *   With membership changes, "a majority" above means a majority of the voters of the membership
+ *   in force at that index or of the newest one in the committing node's log (single-server
+ *   changes: the leader counted with one of the two).
  * - STALE_READ: a read index is at least the index of every write applied anywhere before the read
  *   was issued (linearizable reads, thesis §6.4).
  */
-import type { Entry, HardState, Message, NodeId } from '../../src/protocol/raft-messages.js';
+import type { ConfigEntryData, Entry, HardState, Membership, Message, NodeId } from '../../src/protocol/raft-messages.js';
 import type { RaftStatus } from '../../src/node/raft/types.js';
 import type { DurableStore } from './durable-store.js';
+import { membershipAsOf, simBootstrap } from './sim-membership.js';
 
 export type ViolationCode =
   | 'ELECTION_SAFETY'
@@ -46,6 +51,7 @@ export type ViolationCode =
   | 'APPLY_UNCOMMITTED'
   | 'APPLY_NOT_IN_LOG'
   | 'STALE_READ'
+  | 'REMOVED_LEADER'
   | 'SNAPSHOT_MISMATCH'
   | 'SNAPSHOT_UNCOMMITTED'
   | 'CORE_REFUSED'
@@ -68,6 +74,7 @@ export class InvariantViolation extends Error {
 
 /** An entry's identity for comparisons: kind and data, as JSON. */
 export function entryKey(e: Entry): string {
+  if (e.kind === 'config') return `config:${JSON.stringify((e.data as ConfigEntryData).change)}`;
   return e.kind === 'noop' ? 'noop' : `cmd:${JSON.stringify(e.data)}`;
 }
 
@@ -103,7 +110,16 @@ export interface ReadOutcome {
 export class InvariantChecker {
   /** The current tick, kept up to date by the cluster so violations say when they happened. */
   now = 0;
-  private readonly majority: number;
+  private readonly bootstrap: Membership;
+  /** Members whose removal is committed (and who were not added again) -> the removal's index. */
+  private readonly removed = new Map<NodeId, number>();
+  /** The newest committed membership. */
+  private committedMembership: Membership;
+  /** Every config entry a node's Ready handed out or a leader sent (index/term -> entry): see votersFor. */
+  private readonly configsSentByKey = new Map<string, Entry>();
+  private get configsSent(): Iterable<Entry> {
+    return this.configsSentByKey.values();
+  }
   /** term -> the one node that led it. */
   private readonly leaders = new Map<number, NodeId>();
   /** index -> term -> the entry every store holding (index, term) must agree on. */
@@ -121,8 +137,10 @@ export class InvariantChecker {
   constructor(
     readonly nodeIds: readonly NodeId[],
     private readonly stores: ReadonlyMap<NodeId, DurableStore>,
+    bootstrap?: Membership,
   ) {
-    this.majority = Math.floor(nodeIds.length / 2) + 1;
+    this.bootstrap = bootstrap ?? simBootstrap(nodeIds);
+    this.committedMembership = this.bootstrap;
   }
 
   /** Throw the violation (the cluster turns it into the run's result). */
@@ -163,6 +181,12 @@ export class InvariantChecker {
       this.fail('BAD_MESSAGE', `node ${id} sent ${JSON.stringify(msg)}`);
     }
     if (msg.type === 'append' || msg.type === 'heartbeat') this.observeLeader(id, msg.term, `sent ${msg.type} to ${msg.to}`);
+    if (msg.type === 'append') this.observeConfigEntries(msg.entries);
+  }
+
+  /** Entries a node's Ready handed out: remember config entries (see votersFor). */
+  observeConfigEntries(entries: readonly Entry[]): void {
+    for (const e of entries) if (e.kind === 'config') this.configsSentByKey.set(`${e.index}/${e.term}`, e);
   }
 
   /** A status snapshot of an up node (checked once per tick). */
@@ -207,7 +231,7 @@ export class InvariantChecker {
       }
       for (const e of removed) {
         const c = this.committed[e.index];
-        if (c && c.term === e.term && this.holders(e.index, c.term) < this.majority) {
+        if (c && c.term === e.term && !this.onQuorum(e.index, c.term)) {
           this.fail('COMMITTED_ENTRY_LOST', `node ${id} replaced committed entry ${e.index}/${e.term}; only ${this.holders(e.index, c.term)} disks still hold it`);
         }
       }
@@ -251,16 +275,22 @@ export class InvariantChecker {
       // Commit is a prefix property and every index below was recorded when some node first
       // persisted it, so a new record always extends the dense array by one.
       if (i !== this.committed.length) this.fail('COMMIT_BEYOND_LOG', `index ${i} committed before index ${this.committed.length} was seen committed`);
-      const holders = this.holders(i, e.term);
-      if (holders < this.majority) {
-        this.fail('COMMIT_WITHOUT_MAJORITY', `node ${id} committed ${i}/${e.term} but only ${holders} of ${this.nodeIds.length} disks hold it`);
+      if (!this.onQuorum(i, e.term)) {
+        this.fail('COMMIT_WITHOUT_MAJORITY', `node ${id} committed ${i}/${e.term} but only ${this.holders(i, e.term)} of ${this.nodeIds.length} disks hold it (voters ${this.votersFor(i, e.term).map((m) => `[${m.voters}]`).join(' or ')})`);
       }
       this.committed[i] = { term: e.term, key, commitTerm: term };
+      if (e.kind === 'config') this.observeCommittedMembership(i, (e.data as ConfigEntryData).membership);
     }
   }
 
   /** Leader completeness (§5.4): `id` just became leader of `term`; `store` holds its whole log. */
   observeBecameLeader(id: NodeId, term: number, store: DurableStore): void {
+    // A node that still has its own removal uncommitted in its log may lead, only to commit it
+    // and step down (raft.ts promotable()); once it knows the removal committed, never again.
+    const removedAt = this.removed.get(id);
+    if (removedAt !== undefined && store.hardState.commit >= removedAt) {
+      this.fail('REMOVED_LEADER', `node ${id} became leader of term ${term} after learning its removal (index ${removedAt}) was committed`);
+    }
     for (let i = 1; i < this.committed.length; i++) {
       const c = this.committed[i]!;
       if (c.commitTerm >= term) continue;
@@ -303,13 +333,8 @@ export class InvariantChecker {
     }
     const key = entryKey(e);
     if (early) {
-      let holders = 0;
-      for (const s of this.stores.values()) {
-        const x = s.entryAt(e.index);
-        if (x && x.term === e.term && entryKey(x) === key) holders++;
-      }
-      if (holders < this.majority) {
-        this.fail('APPLY_UNCOMMITTED', `node ${id} applied ${e.index}/${e.term} (${key}) before it was durable on a majority (${holders} stores hold it)`);
+      if (!this.onQuorum(e.index, e.term, key)) {
+        this.fail('APPLY_UNCOMMITTED', `node ${id} applied ${e.index}/${e.term} (${key}) before it was durable on a majority (${this.holders(e.index, e.term)} stores hold it)`);
       }
     } else {
       if (e.index > store.hardState.commit) {
@@ -358,9 +383,63 @@ export class InvariantChecker {
   // ---- helpers ----------------------------------------------------------------------------
 
   /** How many disks (up or down) hold entry `index` with `term`. */
-  holders(index: number, term: number): number {
+  holders(index: number, term: number, among?: readonly NodeId[], key?: string): number {
     let n = 0;
-    for (const s of this.stores.values()) if (s.termAt(index) === term) n++;
+    for (const [id, s] of this.stores) {
+      if (among && !among.includes(id)) continue;
+      const e = s.entryAt(index);
+      if (e && e.term === term && (key === undefined || entryKey(e) === key)) n++;
+    }
     return n;
+  }
+
+  /** The members (voters and learners) of the newest committed membership, ascending. */
+  members(): NodeId[] {
+    const m = this.committedMembership;
+    return [...m.voters, ...m.learners].sort((a, b) => a - b);
+  }
+
+  /**
+   * The memberships a leader may have counted with when committing (index, term): the one in
+   * force at `index` (the same in every store holding the entry, by log matching), or the next one
+   * a leader appended after it (single-server changes take effect once in the leader's log, which
+   * may be before any disk holds them; one change at a time means any later one needed that one
+   * committed, and `index` with it). The next one is looked up in the stores and in every config
+   * entry a leader sent, per term at or after `term`.
+   */
+  private votersFor(index: number, term: number): Membership[] {
+    const out: Membership[] = [];
+    const next = new Map<number, { index: number; m: Membership }>();
+    const consider = (e: Entry) => {
+      if (e.kind !== 'config' || e.index <= index || e.term < term) return;
+      const cur = next.get(e.term);
+      if (!cur || e.index < cur.index) next.set(e.term, { index: e.index, m: (e.data as ConfigEntryData).membership });
+    };
+    for (const s of this.stores.values()) {
+      if (s.termAt(index) !== term) continue;
+      if (out.length === 0) out.push(membershipAsOf((i) => s.entryAt(i), index, this.bootstrap));
+      for (let i = index + 1; i <= s.lastIndex; i++) {
+        const e = s.entryAt(i);
+        if (e?.kind === 'config') {
+          consider(e);
+          break;
+        }
+      }
+    }
+    for (const e of this.configsSent) consider(e);
+    for (const n of next.values()) out.push(n.m);
+    return out;
+  }
+
+  /** (index, term) is on a majority of the voters of one of those memberships. */
+  private onQuorum(index: number, term: number, key?: string): boolean {
+    return this.votersFor(index, term).some((m) => m.voters.length > 0 && this.holders(index, term, m.voters, key) >= Math.floor(m.voters.length / 2) + 1);
+  }
+
+  private observeCommittedMembership(index: number, m: Membership): void {
+    const before = this.committedMembership;
+    for (const id of [...before.voters, ...before.learners]) if (!m.voters.includes(id) && !m.learners.includes(id)) this.removed.set(id, index);
+    for (const id of [...m.voters, ...m.learners]) this.removed.delete(id);
+    this.committedMembership = m;
   }
 }

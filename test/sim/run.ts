@@ -12,7 +12,8 @@ function replayCommand(r: SeedResult, args: SimArgs): string {
   const extra =
     (r.readMode !== 'readindex' && args.sabotage !== 'long-lease' ? ` --read-mode ${r.readMode}` : '') +
     (args.chaosTicks !== null ? ` --ticks ${args.chaosTicks}` : '') +
-    (args.sabotage ? ` --sabotage ${args.sabotage}` : '');
+    (args.sabotage ? ` --sabotage ${args.sabotage}` : '') +
+    (args.membership ? '' : ' --membership fixed');
   return `node dist/test/sim/run.js --seed ${r.seed} --nodes ${r.nodes}${extra} --trace`;
 }
 
@@ -25,6 +26,7 @@ function lastEvents(r: SeedResult, args: SimArgs, keep = 15): string[] {
     readMode: r.readMode,
     chaosTicks: args.chaosTicks ?? undefined,
     sabotage: args.sabotage,
+    membership: args.membership,
     trace: (line) => {
       tail.push(line);
       if (tail.length > keep) tail.shift();
@@ -39,7 +41,7 @@ function describe(r: SeedResult): string {
     `seed ${r.seed} nodes=${r.nodes} read=${r.readMode}: ticks=${r.ticks} heal=${r.healTicks} term=${r.maxTerm} committed=${r.committedIndex} ` +
     `leaders=${r.stats.leaderChanges} crashes=${r.stats.crashes} msgs=${r.stats.delivered}/${r.stats.dropped}dropped ` +
     `proposals ok=${p.committed} dropped=${p.dropped} fwd=${p.forwarded}(${p.forwardedApplied} applied) refused=${p.refused} ` +
-    `reads served=${r.stats.readsServed} (lease ${r.stats.leaseReads}) failed=${r.stats.readsFailed}`
+    `reads served=${r.stats.readsServed} (lease ${r.stats.leaseReads}) failed=${r.stats.readsFailed} membership changes=${r.stats.confChanges}`
   );
 }
 
@@ -58,13 +60,15 @@ function main(argv: string[]): number {
   let runs = 0;
   let violations = 0;
   let leaseReads = 0;
+  let confChanges = 0;
   const started = process.hrtime.bigint();
   for (let s = args.start; s < args.start + args.count; s++) {
     for (const nodes of args.nodes) {
       for (const readMode of args.readModes) {
-        const r = runSeed({ seed: s, nodes, readMode, chaosTicks: args.chaosTicks ?? undefined, trace, sabotage: args.sabotage });
+        const r = runSeed({ seed: s, nodes, readMode, chaosTicks: args.chaosTicks ?? undefined, trace, sabotage: args.sabotage, membership: args.membership });
         runs++;
         leaseReads += r.stats.leaseReads;
+        confChanges += r.stats.confChanges;
         if (args.verbose || args.trace) process.stdout.write(`${describe(r)}\n`);
         if (r.violation) {
           violations++;
@@ -79,7 +83,7 @@ function main(argv: string[]): number {
   if (args.count > 1) {
     process.stdout.write(
       `seeds ${args.start}..${args.start + args.count - 1}, nodes ${args.nodes.join('+')}, read modes ${args.readModes.join('+')}: ` +
-        `${runs} runs, ${(runs / seconds).toFixed(1)} runs/s${args.readModes.includes('lease') ? `, ${leaseReads} reads served from a lease` : ''}\n`,
+        `${runs} runs, ${(runs / seconds).toFixed(1)} runs/s${args.readModes.includes('lease') ? `, ${leaseReads} reads served from a lease` : ''}, ${confChanges} membership changes\n`,
     );
   }
   // The contract line: N is the number of seeds asked for (each runs once per node count and

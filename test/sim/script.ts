@@ -91,7 +91,7 @@ export function commitAt(c: SimCluster, leader: NodeId, count: number, on: reado
   return rec;
 }
 
-/** Tick until every up node has applied everything its leader has (same applied index everywhere). */
+/** Tick until every member has applied everything its leader has (same applied index everywhere). */
 export function awaitConverged(c: SimCluster, maxTicks = 1000): void {
   waitFor(
     c,
@@ -100,7 +100,7 @@ export function awaitConverged(c: SimCluster, maxTicks = 1000): void {
       const l = c.leader();
       if (!l) return false;
       const last = c.status(l)!.lastLogIndex;
-      return c.ids.every((id) => c.node(id).up && c.node(id).store.applied === last && c.status(id)!.leader === l);
+      return c.members().every((id) => c.node(id).up && c.node(id).store.applied === last && c.status(id)!.leader === l);
     },
     maxTicks,
   );

@@ -86,6 +86,12 @@ export class RaftLog {
     return last === undefined ? this.baseMembership : this.configAt(last);
   }
 
+  /** The membership before the newest config entry (what that entry changed). */
+  previousMembership(): Membership {
+    const prev = this.configIndexes[this.configIndexes.length - 2];
+    return prev === undefined ? this.baseMembership : this.configAt(prev);
+  }
+
   /** Index of the newest config entry in the log; 0 if the membership predates the log. */
   lastConfigIndex(): number {
     return this.configIndexes[this.configIndexes.length - 1] ?? 0;

@@ -292,11 +292,22 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsed++;
-    // Learners and nodes outside the membership (removed, or joining) never campaign.
-    if (this.electionElapsed >= this.randomizedElectionTimeout && this.tracker.isVoter(this.id)) {
+    if (this.electionElapsed >= this.randomizedElectionTimeout && this.promotable()) {
       this.electionElapsed = 0;
       this.campaign(this.cfg.preVote ? 'pre' : 'real');
     }
+  }
+
+  /**
+   * Whether this node may campaign. Learners and nodes outside the membership (removed, or
+   * joining) never do, with one exception (thesis §4.2.2): a voter whose own removal is in its log
+   * but not committed. Its log may be the only up-to-date one (a leader that removed itself and
+   * lost leadership before the change committed); if it sat out, nobody could be elected. As
+   * leader it counts only the new voters, commits its removal and steps down.
+   */
+  private promotable(): boolean {
+    if (this.tracker.isVoter(this.id)) return true;
+    return this.log.lastConfigIndex() > this.log.committed && this.log.previousMembership().voters.includes(this.id);
   }
 
   private tickLeader(): void {
@@ -482,7 +493,7 @@ export class Raft {
       case 'timeoutNow':
         // Leadership transfer (thesis §3.10): campaign at once, skipping pre-vote. Only our own
         // leader may ask (it gave up its lease first), and only a voter can take over.
-        if (m.from !== this.leader || !this.tracker.isVoter(this.id)) break;
+        if (m.from !== this.leader || !this.promotable()) break;
         this.campaign('real', true);
         break;
       default:
@@ -663,11 +674,6 @@ export class Raft {
     const q = this.tracker.committedIndex();
     if (q <= this.log.committed || this.log.term(q) !== this.term) return false;
     this.log.commitTo(q);
-    if (this.tracker.departing.size > 0 && this.log.lastConfigIndex() <= q) {
-      // Their removal is committed: they have stopped campaigning or will when they hear of it.
-      for (const id of this.tracker.departing) this.prs.delete(id);
-      this.tracker.departing.clear();
-    }
     if (!this.tracker.isVoter(this.id) && this.log.lastConfigIndex() <= q) {
       // Our own removal is committed (thesis §4.2.2): hand over to the most caught-up voter so the
       // cluster need not wait out an election timeout, then step down for good.
@@ -838,8 +844,16 @@ export class Raft {
       this.prs.set(id, pr);
       this.sendAppend(id, true);
     }
-    for (const id of this.prs.keys()) if (id !== this.id && !isMember(m, id)) this.tracker.departing.add(id);
-    for (const id of this.tracker.departing) if (isMember(m, id)) this.tracker.departing.delete(id);
+    const prev = this.log.previousMembership();
+    this.tracker.departing.clear();
+    for (const id of [...this.prs.keys()]) {
+      if (id === this.id || isMember(m, id)) continue;
+      // Removed by this change: it still gets the log, its own removal and the commit index
+      // included, so that it knows to stop campaigning (promotable()). Removed by an earlier
+      // change, committed since: it has had its chance.
+      if (isMember(prev, id)) this.tracker.departing.add(id);
+      else this.prs.delete(id);
+    }
     if (this.leadTransferee !== NO_NODE && !this.tracker.isVoter(this.leadTransferee)) this.leadTransferee = NO_NODE;
     // Fewer voters may mean a smaller majority has already stored newer entries.
     if (this.maybeCommit()) this.commitUnannounced = true;
