@@ -6,7 +6,7 @@
  * SIGKILLs every process it started and removes the folder, also when the test fails. Everything
  * waits on conditions with deadlines (waitFor), never on bare sleeps.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -22,6 +22,22 @@ import { parseInfo } from '../lib/parse-info.js';
 const here = dirname(fileURLToPath(import.meta.url));
 /** dist/test/e2e -> dist/src/cli/raftkv.js */
 export const CLI = resolve(here, '../../src/cli/raftkv.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the compiled `raftkv` CLI once; resolves with its exit code and output (never rejects). */
+export function cli(args: string[], timeoutMs = 20_000): Promise<CliResult> {
+  return new Promise((resolvePromise) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
+      const code = err ? (err as unknown as { code: unknown }).code : 0;
+      resolvePromise({ code: typeof code === 'number' ? code : null, stdout, stderr });
+    });
+  });
+}
 
 export interface TestNode {
   id: number;

@@ -6,32 +6,14 @@
  * test fails: the supervisor, and every node pid it ever reported.
  */
 import t from 'tap';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { NodeStatusRow } from '../../src/cluster/supervisor.js';
-import { CLEAN_STOP_LOG_TAIL, jsonRequest, killProcessesMentioning, lastLogLines } from './harness.js';
+import { CLEAN_STOP_LOG_TAIL, CLI, cli, jsonRequest, killProcessesMentioning, lastLogLines } from './harness.js';
 import { waitFor } from '../lib/wait-for.js';
 import { alive } from '../lib/process-alive.js';
-
-const CLI = fileURLToPath(new URL('../../src/cli/raftkv.js', import.meta.url));
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], timeoutMs = 20_000): Promise<CliResult> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: timeoutMs }, (err, stdout, stderr) => {
-      const code = err ? (err as unknown as { code: unknown }).code : 0;
-      resolve({ code: typeof code === 'number' ? code : null, stdout, stderr });
-    });
-  });
-}
 
 t.test('raftkv up --nodes 3: ctl status, kill leader, restart, Ctrl-C', async (tt) => {
   const dir = mkdtempSync(join(tmpdir(), 'raftkv-up-'));
@@ -84,7 +66,7 @@ t.test('raftkv up --nodes 3: ctl status, kill leader, restart, Ctrl-C', async (t
   const table = await cli(['ctl', 'status', '--data-dir', data]);
   tt.equal(table.code, 0);
   const lines = table.stdout.trimEnd().split('\n');
-  tt.match(lines[0], /^id\s+address\s+pid\s+state\s+role\s+term\s+leader\s+commit\s+applied\s+faults\s+restarts\s+last exit$/, 'the table header');
+  tt.match(lines[0], /^id\s+address\s+pid\s+state\s+member\s+role\s+term\s+leader\s+commit\s+applied\s+faults\s+restarts\s+last exit$/, 'the table header');
   tt.equal(lines.length, 4, 'one row per node');
   tt.match(lines.slice(1).join('\n'), /leader/);
   tt.equal(lines[0].indexOf('address'), lines[1].indexOf('127.0.0.1'), 'columns aligned');
