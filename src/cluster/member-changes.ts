@@ -72,7 +72,7 @@ export async function addMember(sup: Supervisor, options: AddOptions = {}): Prom
     const [port, peerPort] = await findFreePorts(2, host);
     const member: AddedMember = { id, host, port, peerPort };
     const isOurs = (ms: MemberInfo[]): boolean => ms.some((m) => m.id === id && m.port === port && m.peerPort === peerPort);
-    await caller.call({ op: 'addMember', id, host, port, peerPort, learner: true }, { timeoutMs: left(), done: isOurs });
+    await caller.call({ op: 'addMember', id, nodeId: id, host, port, peerPort, learner: true }, { timeoutMs: left(), done: isOurs });
     const addedMs = Date.now() - started;
     await sup.addNode(member);
     const startedMs = Date.now() - started;
@@ -80,7 +80,7 @@ export async function addMember(sup: Supervisor, options: AddOptions = {}): Prom
     const caughtUpMs = Date.now() - started;
     if (options.learner) return { id, member, role: 'learner', timings: { addedMs, startedMs, caughtUpMs, promotedMs: null } };
     const isVoter = (ms: MemberInfo[]): boolean => ms.some((m) => m.id === id && m.role === 'voter');
-    await caller.call({ op: 'promoteMember', id }, { timeoutMs: left(), done: isVoter });
+    await caller.call({ op: 'promoteMember', id, nodeId: id }, { timeoutMs: left(), done: isVoter });
     return { id, member, role: 'voter', timings: { addedMs, startedMs, caughtUpMs, promotedMs: Date.now() - started } };
   } finally {
     caller.close();
@@ -121,7 +121,7 @@ export async function removeMember(sup: Supervisor, id: number, timeoutMs = 30_0
   try {
     const members = await caller.members(timeoutMs);
     if (members.some((m) => m.id === id)) {
-      await caller.call({ op: 'removeMember', id }, { timeoutMs, done: (ms) => !ms.some((m) => m.id === id) });
+      await caller.call({ op: 'removeMember', id, nodeId: id }, { timeoutMs, done: (ms) => !ms.some((m) => m.id === id) });
     } else if (!sup.list().some((n) => n.id === id)) {
       throw new RaftKvError('BAD_REQUEST', `node ${id} is not a member (members: ${members.map((m) => m.id).join(', ')})`);
     }
@@ -137,7 +137,7 @@ export async function transferLeader(sup: Supervisor, id: number, timeoutMs = 15
   const started = Date.now();
   const caller = callerFor(sup);
   try {
-    await caller.call({ op: 'transferLeader', id }, { timeoutMs });
+    await caller.call({ op: 'transferLeader', id, nodeId: id }, { timeoutMs });
     return { leader: id, ms: Date.now() - started };
   } finally {
     caller.close();

@@ -1,8 +1,9 @@
 /**
  * One JSON request on a connection of its own, its `id` sent as given: the membership ops name
- * the member in `id` (`{"op":"addMember","id":4,...}`, DESIGN.md), the field that other requests
- * use to match replies, so they cannot go through NodeConnection, which numbers its requests
- * itself. One request per connection needs no matching: the first reply is the answer.
+ * the member in `id` (`{"op":"addMember","id":4,...}`, DESIGN.md; nodes also take `nodeId`, and
+ * the callers send both), the field that other requests use to match replies, so they cannot go
+ * through NodeConnection, which numbers its requests itself. One request per connection needs no
+ * matching: the first reply is the answer.
  */
 import split2 from 'split2';
 import { connectClientPort, type ClientSecurity } from '../client/client-security.js';

@@ -200,13 +200,13 @@ export class LiveClusterSource implements ClusterSource {
   /** Through the supervisor when one runs (it also stops the process), else through the cluster's own op. */
   async removeNode(id: NodeId): Promise<void> {
     if (this.#link.connected) await this.#link.remove(id);
-    else await this.#direct((caller) => caller.call({ op: 'removeMember', id }, { timeoutMs: 15_000, done: (ms) => !ms.some((m) => m.id === id) }));
+    else await this.#direct((caller) => caller.call({ op: 'removeMember', id, nodeId: id }, { timeoutMs: 15_000, done: (ms) => !ms.some((m) => m.id === id) }));
     await this.#pollMembers();
   }
 
   async transferLeader(id: NodeId): Promise<void> {
     if (this.#link.connected) await this.#link.transfer(id);
-    else await this.#direct((caller) => caller.call({ op: 'transferLeader', id }, { timeoutMs: 15_000 }));
+    else await this.#direct((caller) => caller.call({ op: 'transferLeader', id, nodeId: id }, { timeoutMs: 15_000 }));
     this.#wakeAll();
   }
 

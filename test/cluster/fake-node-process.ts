@@ -16,7 +16,8 @@
 import { loadClusterConfig } from '../../src/protocol/cluster-config.js';
 import { FakeNode, type FakeAction, type FakeRequest } from '../client/fake-node.js';
 
-const id = Number(process.argv[2]);
+const SELF = Number(process.argv[2]);
+const id = SELF; // this node (membership() names the member it is asked about `id` too)
 const cfg = loadClusterConfig(process.argv[3]);
 const addedPort = process.argv[4] === undefined || process.argv[4].startsWith('--') ? null : Number(process.argv[4]);
 const me = addedPort !== null ? { id, port: addedPort } : cfg.nodes.find((n) => n.id === id);
@@ -42,29 +43,30 @@ function bad(message: string): FakeAction {
 }
 
 function membership(req: FakeRequest): FakeAction {
-  if (id !== 1) return { error: { code: 'NOT_LEADER', message: 'not the leader', details: { leader: 1 } } };
-  const m = members.get(req.id);
+  if (SELF !== 1) return { error: { code: 'NOT_LEADER', message: 'not the leader', details: { leader: 1 } } };
+  const id = req.nodeId ?? req.id;
+  const m = members.get(id);
   switch (req.op) {
     case 'members':
       return { value: [...members.values()].sort((a, b) => a.id - b.id) };
     case 'addMember':
-      if (m) return bad(`node ${req.id} is already a member`);
-      members.set(req.id, { id: req.id, host: req.host, port: req.port, peerPort: req.peerPort, role: req.learner ? 'learner' : 'voter' });
+      if (m) return bad(`node ${id} is already a member`);
+      members.set(id, { id: id, host: req.host, port: req.port, peerPort: req.peerPort, role: req.learner ? 'learner' : 'voter' });
       return { value: 'OK' };
     case 'promoteMember': {
-      if (!m || m.role !== 'learner') return bad(`node ${req.id} is not a learner`);
-      const tries = (promoteTries.get(req.id) ?? 0) + 1;
-      promoteTries.set(req.id, tries);
-      if (tries === 1) return { error: { code: 'NOT_CAUGHT_UP', message: `node ${req.id} is behind` } };
+      if (!m || m.role !== 'learner') return bad(`node ${id} is not a learner`);
+      const tries = (promoteTries.get(id) ?? 0) + 1;
+      promoteTries.set(id, tries);
+      if (tries === 1) return { error: { code: 'NOT_CAUGHT_UP', message: `node ${id} is behind` } };
       m.role = 'voter';
       return { value: 'OK' };
     }
     case 'removeMember':
-      if (!m) return bad(`node ${req.id} is not a member`);
-      members.delete(req.id);
+      if (!m) return bad(`node ${id} is not a member`);
+      members.delete(id);
       return { value: 'OK' };
     default:
-      return m?.role === 'voter' ? { value: 'OK' } : bad(`node ${req.id} is not a voter`);
+      return m?.role === 'voter' ? { value: 'OK' } : bad(`node ${id} is not a voter`);
   }
 }
 
