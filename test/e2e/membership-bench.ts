@@ -73,6 +73,7 @@ try {
     cliMs.push(performance.now() - t0);
     if (r.code !== 0) throw new Error(`ctl add failed: ${r.stderr}`);
     supMs.push(Number(/after (\d+) ms/.exec(r.stderr)?.[1] ?? NaN));
+    console.log(`  ${r.stderr.trim()}`);
     await control.remove(Number(r.stdout.trim()));
   }
   console.log(`ctl add -> promoted voter, ${KEYS} keys, idle: CLI ${stats(cliMs)}; supervisor ${stats(supMs)}`);

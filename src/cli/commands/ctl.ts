@@ -181,7 +181,9 @@ export const ctlCommand: Command = {
           // The id alone on stdout, so scripts can take it: id=$(raftkv ctl add).
           if (!boolFlag(args, 'json')) {
             io.out(`${added.id}\n`);
-            io.err(`node ${added.id} (client ${added.member.host}:${added.member.port}, peer ${added.member.peerPort}) is a ${added.role} after ${added.timings.promotedMs ?? added.timings.caughtUpMs} ms\n`);
+            const t = added.timings;
+            const steps = `learner added ${t.addedMs} ms, process started ${t.startedMs} ms, caught up ${t.caughtUpMs} ms${t.promotedMs === null ? '' : `, promoted ${t.promotedMs} ms`}`;
+            io.err(`node ${added.id} (client ${added.member.host}:${added.member.port}, peer ${added.member.peerPort}) is a ${added.role} after ${t.promotedMs ?? t.caughtUpMs} ms (${steps})\n`);
           }
           break;
         }
