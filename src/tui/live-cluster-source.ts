@@ -93,6 +93,8 @@ export class LiveClusterSource implements ClusterSource {
   /** Which node the next `members` request goes to when no leader is known (rotates on failure). */
   #membersTurn = 0;
   #membersBusy = false;
+  /** Set when a node answered UNKNOWN_OP (a build without membership): cluster.json's nodes it is. */
+  #membersUnknown = false;
   readonly #requestTimeoutMs: number;
   readonly #logTails: LogTails;
   readonly #link: SupervisorLink;
@@ -225,7 +227,7 @@ export class LiveClusterSource implements ClusterSource {
    * that does not know the op (an older build) is asked no more.
    */
   async #pollMembers(): Promise<void> {
-    if (this.#membersBusy || this.#closed) return;
+    if (this.#membersBusy || this.#closed || this.#membersUnknown) return;
     this.#membersBusy = true;
     const list = this.#members.list;
     const leader = leaderOf(this.#store.snapshot.nodes);
@@ -237,7 +239,8 @@ export class LiveClusterSource implements ClusterSource {
       if (reply.ok && Array.isArray(reply.value) && reply.value.every(isMemberInfo) && reply.value.length > 0) {
         this.#membership = reply.value;
         this.#followMembers();
-      } else this.#membersTurn++;
+      } else if (!reply.ok && reply.error.code === 'UNKNOWN_OP') this.#membersUnknown = true;
+      else this.#membersTurn++;
     } catch {
       this.#membersTurn++;
     } finally {
