@@ -5,7 +5,8 @@
  * the member named by --join, which relays them to its leader.
  *
  * Steps already done are skipped, so restarting a joined node with the same command is harmless:
- * a node whose own log already makes it a voter asks nothing.
+ * a node whose own log already makes it a voter asks nothing, and one whose log shows it was
+ * removed asks nothing either (ids are not reused: a wiped node rejoins under a new id).
  */
 import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
 import type { MemberInfo } from '../protocol/client-requests.js';
@@ -37,6 +38,13 @@ export async function joinCluster(o: JoinClusterOptions): Promise<void> {
   const isVoter = () => o.membership().voters.includes(me.id);
   const isMember = () => isVoter() || o.membership().learners.includes(me.id);
   if (isVoter()) return;
+  const known = o.membership();
+  if (!isMember() && known.voters.length > 0) {
+    // Our own log has a membership without us: we were removed. Coming back under the same id is
+    // not safe (the votes this node cast are on its disk, the cluster forgot them): refuse.
+    log.error(`joining: this node's data says node ${me.id} was removed from the cluster (voters now ${known.voters.join(', ')}); not asking to be added again. To rejoin, delete its data directory and join under a new id`);
+    return;
+  }
   const members = (await ask(o, { op: 'members' }, 'list the members')) as MemberInfo[] | null;
   if (members === null) return;
   o.onSeedMembers(members);
