@@ -49,14 +49,15 @@ export class MembershipWaiters {
   }
 
   /**
-   * What this node knows after a Ready: the leader (0 = none), and whether it is itself a leader
-   * with no transfer under way (a transfer it ran gave up).
+   * What this node knows after a Ready: the leader (0 = none) and, when this node leads, the
+   * transfer under way (0 = none: a transfer it ran gave up).
    */
-  leadership(leader: NodeId, leadingWithoutTransfer: boolean): void {
+  leadership(leader: NodeId, leading: { transferee: NodeId } | null): void {
     if (this.transfers.length === 0) return;
     this.transfers = this.transfers.filter((w) => {
       if (leader === w.to) w.done(null);
-      else if (leadingWithoutTransfer) w.done(new RaftKvError('TIMEOUT', `the leadership transfer to node ${w.to} gave up after an election timeout (node ${w.to} did not win an election)`));
+      else if (leading && leading.transferee !== 0) return true;
+      else if (leading) w.done(new RaftKvError('TIMEOUT', `the leadership transfer to node ${w.to} gave up after an election timeout (node ${w.to} did not win an election)`));
       else if (leader !== 0) w.done(new RaftKvError('TIMEOUT', `node ${leader} became leader instead of node ${w.to}`));
       else return true;
       return false;

@@ -287,7 +287,7 @@ export class RaftDriver {
     this.waiters.readStates(rd.readStates, this.opts.sm.lastApplied);
     if (this.memberWaiters.waitingTransfers > 0) {
       const st = this.raw.status();
-      this.memberWaiters.leadership(st.leader, st.role === 'leader' && st.leadTransferee === 0);
+      this.memberWaiters.leadership(st.leader, st.role === 'leader' ? { transferee: st.leadTransferee } : null);
     }
     let persisted: Promise<void> | null = null;
     // A commit-index-only change is not worth an fsync; it rides along with the next entries.
