@@ -18,7 +18,8 @@ import { RaftKvClient } from '../client/raftkv-client.js';
 import { RaftKvError } from '../protocol/errors.js';
 import { findFreePorts } from './free-ports.js';
 import type { AddedMember } from './member-registry.js';
-import { MembershipCaller, type MemberInfo } from './membership-caller.js';
+import type { MemberInfo } from '../protocol/client-requests.js';
+import { MembershipCaller } from './membership-caller.js';
 import type { Supervisor } from './supervisor.js';
 
 /** A learner whose log is within this many entries of the leader's commit index counts as caught up. */
@@ -72,7 +73,7 @@ export async function addMember(sup: Supervisor, options: AddOptions = {}): Prom
     const [port, peerPort] = await findFreePorts(2, host);
     const member: AddedMember = { id, host, port, peerPort };
     const isOurs = (ms: MemberInfo[]): boolean => ms.some((m) => m.id === id && m.port === port && m.peerPort === peerPort);
-    await caller.call({ op: 'addMember', id, nodeId: id, host, port, peerPort, learner: true }, { timeoutMs: left(), done: isOurs });
+    await caller.change((c, ms) => c.addMember(id, { host, port, peerPort }, { learner: true }, { timeoutMs: ms }), { timeoutMs: left(), done: isOurs });
     const addedMs = Date.now() - started;
     await sup.addNode(member);
     const startedMs = Date.now() - started;
@@ -80,7 +81,7 @@ export async function addMember(sup: Supervisor, options: AddOptions = {}): Prom
     const caughtUpMs = Date.now() - started;
     if (options.learner) return { id, member, role: 'learner', timings: { addedMs, startedMs, caughtUpMs, promotedMs: null } };
     const isVoter = (ms: MemberInfo[]): boolean => ms.some((m) => m.id === id && m.role === 'voter');
-    await caller.call({ op: 'promoteMember', id, nodeId: id }, { timeoutMs: left(), done: isVoter });
+    await caller.change((c, ms) => c.promoteMember(id, { timeoutMs: ms }), { timeoutMs: left(), done: isVoter });
     return { id, member, role: 'voter', timings: { addedMs, startedMs, caughtUpMs, promotedMs: Date.now() - started } };
   } finally {
     caller.close();
@@ -121,7 +122,7 @@ export async function removeMember(sup: Supervisor, id: number, timeoutMs = 30_0
   try {
     const members = await caller.members(timeoutMs);
     if (members.some((m) => m.id === id)) {
-      await caller.call({ op: 'removeMember', id, nodeId: id }, { timeoutMs, done: (ms) => !ms.some((m) => m.id === id) });
+      await caller.change((c, ms) => c.removeMember(id, { timeoutMs: ms }), { timeoutMs, done: (ms) => !ms.some((m) => m.id === id) });
     } else if (!sup.list().some((n) => n.id === id)) {
       throw new RaftKvError('BAD_REQUEST', `node ${id} is not a member (members: ${members.map((m) => m.id).join(', ')})`);
     }
@@ -137,7 +138,7 @@ export async function transferLeader(sup: Supervisor, id: number, timeoutMs = 15
   const started = Date.now();
   const caller = callerFor(sup);
   try {
-    await caller.call({ op: 'transferLeader', id, nodeId: id }, { timeoutMs });
+    await caller.change((c, ms) => c.transferLeader(id, { timeoutMs: ms }), { timeoutMs });
     return { leader: id, ms: Date.now() - started };
   } finally {
     caller.close();

@@ -1,39 +1,33 @@
 /**
- * Sends the membership ops of the client port (members, addMember, promoteMember, removeMember,
- * transferLeader; DESIGN.md "Client port protocol") to a cluster and retries what is worth
- * retrying, for the supervisor's `ctl add|remove|transfer`. The member is named in the request's
- * `id`, so each request goes on a connection of its own (member-op-request.ts).
+ * Membership changes for the supervisor (`ctl add|remove|transfer`) and raft-tui, through the
+ * client library's membership calls (members, addMember, promoteMember, removeMember,
+ * transferLeader), with what a tool that must get the change done adds on top:
  *
- * Why not RaftKvClient's retry loop: a membership change is not a session write (no clientId/seq,
- * so not applied at most once by the state machine), and two of its refusals are "later, not
- * never" (IN_PROGRESS: another change or a transfer is under way, or a new leader has not yet
- * committed an entry of its term; NOT_CAUGHT_UP: the learner is still behind). So a change is
- * retried until its deadline, and a refusal after an attempt whose outcome is unknown (timeout,
- * lost connection) is checked against the membership: if the change is in effect, it was ours.
+ *   - the library returns IN_PROGRESS (another change or a transfer under way, or a new leader
+ *     that has not yet committed an entry of its term) and NOT_CAUGHT_UP (a learner still behind)
+ *     at once, as answers for a person; here they mean "later", so the change is retried until
+ *     its deadline;
+ *   - a change is not a session write (no clientId/seq), so a try whose outcome is unknown
+ *     (TIMEOUT, CONNECTION_LOST) may have been applied: a refusal after it, or a BAD_REQUEST (the
+ *     change is already in effect: a member that exists, a learner already promoted), is checked
+ *     against the membership, and if the change is in effect it was ours.
  */
-import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
-import type { ClientSecurity } from '../client/client-security.js';
 import { backoffDelayMs, DEFAULT_BACKOFF } from '../client/backoff.js';
-import { memberOpRequest } from './member-op-request.js';
+import type { ClientSecurity } from '../client/client-security.js';
+import { RaftKvClient } from '../client/raftkv-client.js';
+import type { MemberInfo } from '../protocol/client-requests.js';
+import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
 
-/** One row of the `members` op. */
-export interface MemberInfo {
-  id: number;
-  host: string;
-  port: number;
-  peerPort: number;
-  role: 'voter' | 'learner';
-}
-
-/** Codes after which the same request may succeed later or on another node. */
-const RETRYABLE = new Set(['NOT_LEADER', 'NO_LEADER', 'TIMEOUT', 'UNAVAILABLE', 'PROPOSAL_DROPPED', 'SHUTTING_DOWN', 'CONNECTION_LOST', 'IN_PROGRESS', 'NOT_CAUGHT_UP']);
-/** Codes after which a change may have been applied although no success came back. */
+/** Answers that mean "not now": retried until the deadline. */
+const LATER = new Set(['IN_PROGRESS', 'NOT_CAUGHT_UP']);
+/** Failures after which a change may have been applied although no success came back. */
 const AMBIGUOUS = new Set(['TIMEOUT', 'CONNECTION_LOST']);
 
-export function isMemberInfo(x: unknown): x is MemberInfo {
-  if (typeof x !== 'object' || x === null) return false;
-  const m = x as Record<string, unknown>;
-  return typeof m.id === 'number' && typeof m.host === 'string' && typeof m.port === 'number' && typeof m.peerPort === 'number' && (m.role === 'voter' || m.role === 'learner');
+export interface ChangeOptions {
+  /** Overall deadline, retries included. */
+  timeoutMs: number;
+  /** True when the change is in effect (asked after an ambiguous try or a BAD_REQUEST). */
+  done?: (members: MemberInfo[]) => boolean;
 }
 
 /** Where a member's client port is: all a request needs. */
@@ -43,70 +37,43 @@ export interface MemberAddressOf {
   port: number;
 }
 
-export interface ChangeOptions {
-  /** Overall deadline, retries included. */
-  timeoutMs: number;
-  /** True when the change is already in effect (asked after an ambiguous or refused attempt). */
-  done?: (members: MemberInfo[]) => boolean;
-}
-
 export class MembershipCaller {
-  readonly #security: ClientSecurity | undefined;
-  readonly #nodes: readonly MemberAddressOf[];
-  /** Index of the node to ask first: the last that answered, or the leader it named. */
-  #next = 0;
+  readonly #client: RaftKvClient;
 
   constructor(nodes: readonly MemberAddressOf[], security?: ClientSecurity) {
     if (nodes.length === 0) throw new RaftKvError('BAD_REQUEST', 'no member to ask');
-    this.#nodes = nodes;
-    this.#security = security;
+    this.#client = new RaftKvClient({ nodes, timeoutMs: 10_000, ...(security ? { security } : {}) });
   }
 
   /** The cluster's membership as the leader knows it (followers forward). */
-  async members(timeoutMs = 5000): Promise<MemberInfo[]> {
-    const value = await this.call({ id: 'members', op: 'members' }, { timeoutMs });
-    if (!Array.isArray(value) || !value.every(isMemberInfo)) {
-      throw new RaftKvError('PROTOCOL_ERROR', `members: unexpected reply ${JSON.stringify(value)?.slice(0, 200)}`);
-    }
-    return value;
+  members(timeoutMs = 5000): Promise<MemberInfo[]> {
+    return this.#client.members({ timeoutMs });
   }
 
   /**
-   * Sends `body` until it succeeds, fails for good, or the deadline passes (TIMEOUT naming the
-   * last refusal). A refusal that is not retryable ends it, unless `done` says it is in effect.
+   * Runs `change` (one of the client's membership calls, given the time left) until it succeeds,
+   * fails for good, or the deadline passes; see the file comment for what is retried.
    */
-  async call(body: Record<string, unknown>, options: ChangeOptions): Promise<unknown> {
+  async change(change: (client: RaftKvClient, timeoutMs: number) => Promise<void>, options: ChangeOptions): Promise<void> {
     const deadline = Date.now() + options.timeoutMs;
     let uncertain = false;
-    let last = 'no attempt';
     for (let attempt = 0; ; attempt++) {
-      const index = this.#next;
-      const node = this.#nodes[index];
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
       let error: RaftKvError;
       try {
-        const reply = await memberOpRequest(node, body, Math.min(remaining, 10_000), this.#security);
-        if (reply.ok) return reply.value;
-        error = reply.error;
+        await change(this.#client, Math.max(1, deadline - Date.now()));
+        return;
       } catch (err) {
         error = toRaftKvError(err);
       }
-      const code = wireCode(error);
-      last = `node ${node.id}: ${code}: ${error.message}`;
+      const code: string = error.code;
       if (AMBIGUOUS.has(code)) uncertain = true;
-      if (!RETRYABLE.has(code)) {
-        if ((uncertain || code === 'BAD_REQUEST') && options.done && (await this.#inEffect(options.done))) return null;
-        throw error;
+      if (LATER.has(code) && Date.now() < deadline) {
+        await sleep(Math.min(backoffDelayMs(attempt, DEFAULT_BACKOFF), Math.max(0, deadline - Date.now())));
+        continue;
       }
-      const hint = error.details?.leader;
-      const hinted = typeof hint === 'number' ? this.#nodes.findIndex((n) => n.id === hint) : -1;
-      // Straight to a named leader; otherwise the next node, as any node forwards to the leader.
-      this.#next = hinted >= 0 && hinted !== index ? hinted : code === 'IN_PROGRESS' || code === 'NOT_CAUGHT_UP' ? index : (index + 1) % this.#nodes.length;
-      if (hinted >= 0 && hinted !== index) continue;
-      await sleep(Math.min(backoffDelayMs(attempt, DEFAULT_BACKOFF), Math.max(0, deadline - Date.now())));
+      if ((uncertain || code === 'BAD_REQUEST') && options.done && (await this.#inEffect(options.done))) return;
+      throw error;
     }
-    throw new RaftKvError('TIMEOUT', `${String(body.op)}: no success within ${options.timeoutMs} ms (last: ${last})`);
   }
 
   async #inEffect(done: (members: MemberInfo[]) => boolean): Promise<boolean> {
@@ -117,17 +84,9 @@ export class MembershipCaller {
     }
   }
 
-  /** Nothing stays open between calls (each request has its own connection). */
-  close(): void {}
-}
-
-/**
- * The code the node sent, as a string: IN_PROGRESS and NOT_CAUGHT_UP are compared by name, and a
- * client that does not know a code yet gets it back as INTERNAL "unknown error code ..." (errors.ts).
- */
-function wireCode(error: RaftKvError): string {
-  const unknown = error.code === 'INTERNAL' ? /^unknown error code "([A-Z_]+)"/.exec(error.message) : null;
-  return unknown ? unknown[1]! : error.code;
+  close(): void {
+    this.#client.close();
+  }
 }
 
 function sleep(ms: number): Promise<void> {

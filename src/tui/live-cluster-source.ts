@@ -24,7 +24,8 @@ import { clientSecurityFrom } from '../client/client-security.js';
 import { RaftKvClient } from '../client/raftkv-client.js';
 import type { ControlClient } from '../cluster/control-client.js';
 import { controlSocketPath } from '../cluster/control-protocol.js';
-import { isMemberInfo, MembershipCaller, type MemberInfo } from '../cluster/membership-caller.js';
+import { MembershipCaller } from '../cluster/membership-caller.js';
+import type { MemberInfo } from '../protocol/client-requests.js';
 import type { ClusterConfig } from '../protocol/cluster-config.js';
 import type { NodeId } from '../protocol/raft-messages.js';
 import type { ClusterSource } from './hooks/cluster-source.js';
@@ -39,7 +40,7 @@ import {
   type LogEntryView,
   type NodeView,
 } from './model.js';
-import { listedNodes, MemberPollers } from './member-list.js';
+import { isMemberInfo, listedNodes, MemberPollers } from './member-list.js';
 import { buildNodeView, NO_PROBE, reuseNodeViews } from './node-view.js';
 import { executeShellCommand } from './shell-executor.js';
 import { CommitRate, currentMetrics, LatencyWindow } from './shell-stats.js';
@@ -202,13 +203,13 @@ export class LiveClusterSource implements ClusterSource {
   /** Through the supervisor when one runs (it also stops the process), else through the cluster's own op. */
   async removeNode(id: NodeId): Promise<void> {
     if (this.#link.connected) await this.#link.remove(id);
-    else await this.#direct((caller) => caller.call({ op: 'removeMember', id, nodeId: id }, { timeoutMs: 15_000, done: (ms) => !ms.some((m) => m.id === id) }));
+    else await this.#direct((caller) => caller.change((c, ms) => c.removeMember(id, { timeoutMs: ms }), { timeoutMs: 15_000, done: (ms) => !ms.some((m) => m.id === id) }));
     await this.#pollMembers();
   }
 
   async transferLeader(id: NodeId): Promise<void> {
     if (this.#link.connected) await this.#link.transfer(id);
-    else await this.#direct((caller) => caller.call({ op: 'transferLeader', id, nodeId: id }, { timeoutMs: 15_000 }));
+    else await this.#direct((caller) => caller.change((c, ms) => c.transferLeader(id, { timeoutMs: ms }), { timeoutMs: 15_000 }));
     this.#wakeAll();
   }
 

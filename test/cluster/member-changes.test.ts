@@ -103,8 +103,10 @@ t.test('a failed add starts nothing; the caller follows NOT_LEADER to the leader
   const caller = new MembershipCaller([cfg.nodes[1], cfg.nodes[0]]);
   tt.teardown(() => caller.close());
   tt.same((await caller.members()).map((m) => m.id), [1, 2]);
-  await tt.rejects(caller.call({ op: 'addMember', id: 1, host: 'h', port: 1, peerPort: 2, learner: true }, { timeoutMs: 3000 }), { code: 'BAD_REQUEST', message: /already a member/ });
-  await tt.rejects(caller.call({ op: 'members' }, { timeoutMs: 0 }), { code: 'TIMEOUT' }, 'no time, no attempt');
+  const addOne = (done?: () => boolean) => caller.change((c, ms) => c.addMember(1, { host: 'h', port: 1, peerPort: 2 }, { learner: true }, { timeoutMs: ms }), { timeoutMs: 3000, ...(done ? { done } : {}) });
+  await tt.rejects(addOne(), { code: 'BAD_REQUEST', message: /already a member/ });
+  await tt.resolves(addOne(() => true), 'a refusal of a change already in effect is success');
+  await tt.rejects(addOne(() => false), { code: 'BAD_REQUEST' });
   // A stopped cluster: the add fails before any process or record exists.
   await sup.stopNode(1);
   await sup.stopNode(2);
