@@ -22,25 +22,31 @@ t.test('raftkv up --nodes 3: ctl status, kill leader, restart, Ctrl-C', async (t
   const clusterFile = join(data, 'cluster.json');
   const seenPids = new Set<number>();
 
-  const up = spawn(process.execPath, [CLI, 'up', '--nodes', '3', '--data-dir', data, '--log-dir', logs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  up.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  up.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const upExit = new Promise<number | null>((resolve) => up.once('exit', (code) => resolve(code)));
+  const runs: Array<ReturnType<typeof spawn>> = [];
   tt.teardown(async () => {
-    if (up.exitCode === null && up.signalCode === null) up.kill('SIGKILL');
+    for (const run of runs) if (run.exitCode === null && run.signalCode === null) run.kill('SIGKILL');
     // The nodes run detached from `up`: kill whatever still runs from this test's folder.
     await killProcessesMentioning(dir);
-    await upExit;
     if (process.env.KEEP_E2E_DIR) tt.comment(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   });
-
-  await waitFor('raftkv up to report the cluster', () => out.includes('Ctrl-C stops the cluster.') || up.exitCode !== null);
-  if (up.exitCode !== null) tt.comment(out);
-  tt.equal(up.exitCode, null, 'raftkv up is running');
+  /** `raftkv up` with these flags, from the test's folder (no cluster.json there), once it reports the cluster. */
+  const startUp = async (flags: string[]) => {
+    const run = spawn(process.execPath, [CLI, 'up', ...flags, '--data-dir', data, '--log-dir', logs], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+    runs.push(run);
+    const io = { out: '' };
+    run.stdout!.on('data', (d: Buffer) => (io.out += d.toString()));
+    run.stderr!.on('data', (d: Buffer) => (io.out += d.toString()));
+    const exit = new Promise<number | null>((resolve) => run.once('exit', (code) => resolve(code)));
+    await waitFor('raftkv up to report the cluster', () => io.out.includes('Ctrl-C stops the cluster.') || run.exitCode !== null);
+    if (run.exitCode !== null) tt.comment(io.out);
+    tt.equal(run.exitCode, null, 'raftkv up is running');
+    return { run, io, exit };
+  };
+  const firstRun = await startUp(['--nodes', '3']);
+  const up = firstRun.run;
+  const upExit = firstRun.exit;
+  const out = firstRun.io.out;
   tt.match(out, /node 1 {2}client 127\.0\.0\.1:\d+ {2}peer 127\.0\.0\.1:\d+ {2}pid \d+/, 'prints where node 1 listens');
   tt.match(out, /control socket .*supervisor\.sock/);
 
@@ -113,10 +119,19 @@ t.test('raftkv up --nodes 3: ctl status, kill leader, restart, Ctrl-C', async (t
   const code = await Promise.race([upExit, new Promise((r) => (timer = setTimeout(() => r('still running'), 20_000)))]);
   clearTimeout(timer);
   tt.equal(code, 0, 'Ctrl-C: raftkv up exits 0');
-  tt.match(out, /raftkv: cluster stopped/);
+  tt.match(firstRun.io.out, /raftkv: cluster stopped/);
   tt.notOk(existsSync(join(data, 'supervisor.sock')), 'control socket removed');
   await waitFor('every node process to be gone', () => [...seenPids].every((p) => !alive(p)), 5000);
   for (const id of [1, 2, 3]) tt.match(lastLogLines(join(logs, `node-${id}.log`), 2), CLEAN_STOP_LOG_TAIL, `Ctrl-C stopped node ${id} cleanly`);
+
+  // Again without --nodes: the cluster of the data directory, on the same ports (the addresses
+  // in its replicated membership), with its data.
+  const again = await startUp([]);
+  const nodeLines = (text: string) => text.split('\n').filter((l) => /^ {2}node \d/.test(l)).map((l) => l.replace(/ {2}pid \d+/, ''));
+  tt.same(nodeLines(again.io.out), nodeLines(out), 'the same nodes on the same ports');
+  tt.same(await cli(['get', 'greeting', ...target]), { code: 0, stdout: 'hello\n', stderr: '' }, 'with its data');
+  again.run.kill('SIGINT');
+  tt.equal(await again.exit, 0);
 });
 
 t.test('raftkv up refuses a bad cluster file before starting anything', async (tt) => {
