@@ -59,7 +59,22 @@ function callerFor(sup: Supervisor): MembershipCaller {
   return new MembershipCaller(nodes, security ?? undefined);
 }
 
-export async function addMember(sup: Supervisor, options: AddOptions = {}): Promise<AddResult> {
+/**
+ * One change at a time per supervisor: two `ctl add` at once would pick the same id, and the
+ * cluster takes one change at a time anyway (the second would only wait on IN_PROGRESS).
+ */
+const queues = new WeakMap<Supervisor, Promise<unknown>>();
+function oneAtATime<T>(sup: Supervisor, run: () => Promise<T>): Promise<T> {
+  const turn = (queues.get(sup) ?? Promise.resolve()).then(run, run);
+  queues.set(sup, turn.catch(() => undefined));
+  return turn;
+}
+
+export function addMember(sup: Supervisor, options: AddOptions = {}): Promise<AddResult> {
+  return oneAtATime(sup, () => addMemberNow(sup, options));
+}
+
+async function addMemberNow(sup: Supervisor, options: AddOptions): Promise<AddResult> {
   const started = Date.now();
   const timeoutMs = options.timeoutMs ?? 60_000;
   const left = (): number => Math.max(1, started + timeoutMs - Date.now());
@@ -117,7 +132,11 @@ async function waitCaughtUp(sup: Supervisor, id: number, timeoutMs: number): Pro
 }
 
 /** Removes node `id` from the membership, then stops its process and records it as removed. */
-export async function removeMember(sup: Supervisor, id: number, timeoutMs = 30_000): Promise<void> {
+export function removeMember(sup: Supervisor, id: number, timeoutMs = 30_000): Promise<void> {
+  return oneAtATime(sup, () => removeMemberNow(sup, id, timeoutMs));
+}
+
+async function removeMemberNow(sup: Supervisor, id: number, timeoutMs: number): Promise<void> {
   const caller = callerFor(sup);
   try {
     const members = await caller.members(timeoutMs);
