@@ -20,8 +20,6 @@ import { SimDisk } from './sim-disk.js';
 import { SimNode, type RealSabotage } from './sim-node.js';
 import { settle, SimScheduler } from './sim-scheduler.js';
 
-export const REAL_SABOTAGES = ['stale-read', 'double-apply'] as const;
-
 export interface RealSeedOptions {
   seed: number;
   /** Node count; default drawn from the seed (3 or 5). */
@@ -50,12 +48,14 @@ export interface RealSeedResult {
   inconclusive: boolean;
   crashes: number;
   sessionWrites: number;
+  /** Client sessions abandoned after SESSION_EXPIRED (a first write that never took effect). */
+  sessionsLost: number;
   simMs: number;
   profile: string;
 }
 
-export const DEFAULT_CHAOS_MS = 3000;
-const HEAL_MS = 3000;
+export const DEFAULT_CHAOS_MS = 2000;
+const HEAL_MS = 1500;
 /** Faults are drawn every this many ms. */
 const FAULT_STEP_MS = 10;
 const LINEARIZABILITY_STEPS_PER_KEY = 300_000;
@@ -81,12 +81,14 @@ function drawProfile(prng: Prng) {
     diskLatencyMsMax: prng.pick([0, 1, 3, 8]),
     tornWriteRate: prng.pick([0, 0.5, 1]),
     crashRate: prng.pick([0, 0.002, 0.005, 0.01]),
+    /** Per ms, for a node with an fsync under way: crash it (a torn tail, if torn writes are on). */
+    midFsyncCrashRate: prng.pick([0, 0.002, 0.01]),
     restartRate: prng.pick([0.01, 0.05]),
     partitionRate: prng.pick([0, 0.002, 0.01]),
     healRate: prng.pick([0.01, 0.05]),
     clients: prng.pick([2, 3, 5]),
     keys: prng.pick([1, 2, 3]),
-    thinkMsMax: prng.pick([0, 5, 20]),
+    thinkMsMax: prng.pick([2, 10, 30]),
   };
 }
 
@@ -156,7 +158,7 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
         unexpected: (message) => fail({ kind: 'unexpected-error', message }),
       }),
   );
-  const profile = `tick=${p.tickMs}ms election=${p.electionTicksMin}-${p.electionTicksMax} hb=${p.heartbeatTicks} depth=${p.pipelineDepth} delay<=${p.network.delayTicksMax} drop=${p.network.dropRate} dup=${p.network.duplicateRate} reorder=${p.network.reorderRate} disk<=${p.diskLatencyMsMax}ms torn=${p.tornWriteRate} crash=${p.crashRate} part=${p.partitionRate} clients=${p.clients} keys=${p.keys}`;
+  const profile = `tick=${p.tickMs}ms election=${p.electionTicksMin}-${p.electionTicksMax} hb=${p.heartbeatTicks} depth=${p.pipelineDepth} delay<=${p.network.delayTicksMax} drop=${p.network.dropRate} dup=${p.network.duplicateRate} reorder=${p.network.reorderRate} disk<=${p.diskLatencyMsMax}ms torn=${p.tornWriteRate} crash=${p.crashRate}+${p.midFsyncCrashRate} part=${p.partitionRate} clients=${p.clients} keys=${p.keys}`;
   say(`seed ${o.seed}: ${nodes} nodes, reads by ${readMode}${o.sabotage ? `, sabotage ${o.sabotage}` : ''}; ${profile}`);
 
   let crashes = 0;
@@ -172,9 +174,11 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
   const chaos = (): void => {
     const up = simNodes.filter((n) => n.up);
     if (up.length > 0 && faults.chance(p.crashRate)) {
-      // Half the crashes hit the leader, if one is known: the interesting case.
+      // The interesting cases first: a node with writes not yet synced (torn tails), the leader.
+      const syncing = up.filter((n) => n.disk.unsynced > 0);
       const leader = up.find((n) => n.driver!.soft.role === 'leader');
-      crash(leader && faults.chance(0.5) ? leader : faults.pick(up));
+      const r = faults.next();
+      crash(syncing.length > 0 && r < 0.4 ? faults.pick(syncing) : leader && r < 0.7 ? leader : faults.pick(up));
     }
     for (const n of simNodes) if (!n.up && faults.chance(p.restartRate)) restart(n);
     if (faults.chance(p.partitionRate)) {
@@ -205,8 +209,11 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
           busy++;
         }
       }
-      for (const n of simNodes) busy += n.disk.syncDue(t);
+      // Faults before this step's fsyncs complete: a crash then finds the writes of the step
+      // before unsynced (what the WAL's torn-tail recovery exists for).
       if (t < chaosMs && t % FAULT_STEP_MS === 0) chaos();
+      if (t < chaosMs) for (const n of simNodes) if (n.up && n.disk.unsynced > 0 && faults.chance(p.midFsyncCrashRate)) crash(n);
+      for (const n of simNodes) busy += n.disk.syncDue(t);
       if (t === chaosMs) {
         net.heal();
         net.setOptions({ dropRate: 0, duplicateRate: 0, reorderRate: 0 });
@@ -231,7 +238,7 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
     else ops.ok++;
   }
   if (!violation) {
-    const stuck = clients.filter((c) => !history.some((op) => op.client === c.clientId && op.call >= chaosMs && op.ok !== false && op.return !== null));
+    const stuck = clients.filter((c) => c.lastOkCallAt < chaosMs);
     if (stuck.length > 0) fail({ kind: 'liveness', message: `no operation of client ${stuck.map((c) => c.clientId).join(', ')} succeeded in the ${HEAL_MS} ms after healing` });
   }
   let inconclusive = false;
@@ -249,6 +256,7 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
     inconclusive,
     crashes,
     sessionWrites: simNodes.reduce((s, n) => s + n.sessionWrites, 0),
+    sessionsLost: clients.reduce((s, c) => s + c.sessionsLost, 0),
     simMs: sched.now,
     profile,
   };

@@ -10,8 +10,9 @@
  *  - at the deadline a write that may have reached a node has an unknown outcome, anything else
  *    failed.
  * Every operation is recorded for the linearizability checker: its call time, and its return
- * time and result, or no return (unknown outcome). An error of class `never` cannot happen to
- * these well-formed requests, so it is reported as a violation.
+ * time and result, or no return (unknown outcome). An error of class `never` other than
+ * SESSION_EXPIRED (see sessionLost) cannot happen to these well-formed requests, so it is
+ * reported as a violation.
  */
 import { backoffDelayMs, DEFAULT_BACKOFF } from '../../../src/client/backoff.js';
 import { ERROR_CODE_INFO, type RaftKvError } from '../../../src/protocol/errors.js';
@@ -39,7 +40,12 @@ export interface ClientEvents {
 }
 
 export class SimClient {
-  readonly clientId: string;
+  /** The session id; a new one after SESSION_EXPIRED. */
+  clientId: string;
+  /** Call time of the newest call that succeeded (-1: none yet). */
+  lastOkCallAt = -1;
+  /** Sessions abandoned after SESSION_EXPIRED. */
+  sessionsLost = 0;
   private seq = 0;
   private preferred: number;
   private stopped = false;
@@ -146,6 +152,7 @@ export class SimClient {
       return this.complete(value);
     }
     const retry = ERROR_CODE_INFO[err.code].retry;
+    if (err.code === 'SESSION_EXPIRED') return this.sessionLost(target);
     if (retry === 'never') {
       this.events.unexpected(`client ${this.clientId}: ${describeReq(this.req!)} got ${err.code} from node ${target + 1}: ${err.message}`);
       return this.giveUp(`${err.code}`);
@@ -173,9 +180,26 @@ export class SimClient {
     });
   }
 
+  /**
+   * SESSION_EXPIRED: no session exists for this client id, so this try was not applied. It
+   * happens to a fresh client whose first write (seq 1) never took effect - the client library
+   * spends a seq on every write, applied or not - and the state machine cannot tell whether seq 1
+   * was applied and dropped since. As the error says, the application starts over with a new
+   * client id (the client library would throw it to the caller). The call itself ends as any other
+   * give-up: unknown if an earlier try may still be applied (once the first seq lands), else failed.
+   */
+  private sessionLost(target: number): void {
+    this.sessionsLost++;
+    this.events.trace(`client ${this.clientId}: SESSION_EXPIRED from node ${target + 1}; starting a new session`);
+    this.giveUp('SESSION_EXPIRED');
+    this.clientId = `c${this.id}~${this.sessionsLost}`;
+    this.seq = 0;
+  }
+
   private complete(value: unknown): void {
     const op = this.op!;
     op.return = this.sched.now;
+    this.lastOkCallAt = op.call;
     if (op.op === 'get') {
       op.result = value;
       this.seen.set(op.key, value as string | null);

@@ -96,6 +96,11 @@ export class SimDisk {
     return { hardState: { ...this.hardState }, entries: wireCopy(this.log), snapshotIndex: 0, snapshotTerm: 0, applied: 0 };
   }
 
+  /** Appends written but not yet synced. */
+  get unsynced(): number {
+    return this.pending.length;
+  }
+
   get lastIndex(): number {
     return this.log.length;
   }

@@ -23,7 +23,9 @@ import type { SimDisk } from './sim-disk.js';
 import type { SimScheduler } from './sim-scheduler.js';
 import { StaleReadDriver } from './stale-read-driver.js';
 
-export type RealSabotage = 'stale-read' | 'double-apply';
+/** Self-tests of the checker: a node that reads without confirming leadership, a machine that applies retries again. */
+export const REAL_SABOTAGES = ['stale-read', 'double-apply'] as const;
+export type RealSabotage = (typeof REAL_SABOTAGES)[number];
 
 /** A client request as the client port parses it (the JSON dialect's fields). */
 export type SimRequest =
