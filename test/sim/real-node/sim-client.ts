@@ -86,6 +86,8 @@ export class SimClient {
   /** No new calls; the one under way is recorded as it stands (a write with no reply: unknown). */
   stop(): void {
     this.stopped = true;
+    // A request still out may yet be applied: the write's outcome is unknown, not failed.
+    if (this.op && this.attemptTimer !== null) this.maybeSent = true;
     if (this.op) this.giveUp('the run ended');
   }
 
