@@ -48,8 +48,8 @@ export interface RealSeedResult {
   inconclusive: boolean;
   crashes: number;
   sessionWrites: number;
-  /** Client sessions abandoned after SESSION_EXPIRED (a first write that never took effect). */
-  sessionsLost: number;
+  /** Client sessions started afresh after SESSION_EXPIRED (a first write that never took effect). */
+  sessionsRenewed: number;
   simMs: number;
   profile: string;
 }
@@ -256,7 +256,7 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
     inconclusive,
     crashes,
     sessionWrites: simNodes.reduce((s, n) => s + n.sessionWrites, 0),
-    sessionsLost: clients.reduce((s, c) => s + c.sessionsLost, 0),
+    sessionsRenewed: clients.reduce((s, c) => s + c.sessionsRenewed, 0),
     simMs: sched.now,
     profile,
   };

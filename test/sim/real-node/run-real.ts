@@ -38,13 +38,13 @@ async function lastEvents(seed: number, args: SimArgs, keep = 20): Promise<strin
 
 function describe(r: RealSeedResult): string {
   const o = r.ops;
-  return `seed ${r.seed} nodes=${r.nodes} read=${r.readMode}: ${o.total} ops (${o.ok} ok, ${o.failed} failed, ${o.unknown} unknown), crashes=${r.crashes}, session writes=${r.sessionWrites}, sessions lost=${r.sessionsLost}${r.inconclusive ? ', INCONCLUSIVE' : ''}; ${r.profile}`;
+  return `seed ${r.seed} nodes=${r.nodes} read=${r.readMode}: ${o.total} ops (${o.ok} ok, ${o.failed} failed, ${o.unknown} unknown), crashes=${r.crashes}, session writes=${r.sessionWrites}, sessions renewed=${r.sessionsRenewed}${r.inconclusive ? ', INCONCLUSIVE' : ''}; ${r.profile}`;
 }
 
 /** Runs the seeds of `args`; returns the exit code (0: no violation). */
 export async function runRealSeeds(args: SimArgs, write: Write): Promise<number> {
   const trace = args.trace ? write : null;
-  const totals = { runs: 0, violations: 0, ops: 0, ok: 0, failed: 0, unknown: 0, inconclusive: 0, sessionsLost: 0, crashes: 0 };
+  const totals = { runs: 0, violations: 0, ops: 0, ok: 0, failed: 0, unknown: 0, inconclusive: 0, sessionsRenewed: 0, crashes: 0 };
   const started = process.hrtime.bigint();
   for (let s = args.start; s < args.start + args.count; s++) {
     const r = await runRealSeed({ ...optionsFor(s, args), trace });
@@ -53,7 +53,7 @@ export async function runRealSeeds(args: SimArgs, write: Write): Promise<number>
     totals.ok += r.ops.ok;
     totals.failed += r.ops.failed;
     totals.unknown += r.ops.unknown;
-    totals.sessionsLost += r.sessionsLost;
+    totals.sessionsRenewed += r.sessionsRenewed;
     totals.crashes += r.crashes;
     if (r.inconclusive) totals.inconclusive++;
     if (args.verbose || args.trace) write(describe(r));
@@ -70,7 +70,7 @@ export async function runRealSeeds(args: SimArgs, write: Write): Promise<number>
   write(
     `real node code, seeds ${args.start}..${args.start + args.count - 1}: ${totals.runs} runs in ${seconds.toFixed(1)} s, ` +
       `${totals.ops} client operations checked (${totals.ok} ok, ${totals.failed} failed, ${totals.unknown} unknown outcome), ` +
-      `${totals.crashes} crashes, ${totals.sessionsLost} sessions lost to SESSION_EXPIRED, ${totals.inconclusive} runs inconclusive (checker step budget)`,
+      `${totals.crashes} crashes, ${totals.sessionsRenewed} sessions renewed after SESSION_EXPIRED, ${totals.inconclusive} runs inconclusive (checker step budget)`,
   );
   write(`${args.count} seeds, ${totals.violations} violations`);
   return totals.violations === 0 ? 0 : 1;

@@ -8,7 +8,8 @@
  *    (attempt timeout) moves to the next node after an exponential backoff with jitter
  *    (src/client/backoff.ts), until the call's deadline;
  *  - at the deadline a write that may have reached a node has an unknown outcome, anything else
- *    failed.
+ *    failed;
+ *  - SESSION_EXPIRED moves the client to a new session id (see sessionLost).
  * Every operation is recorded for the linearizability checker: its call time, and its return
  * time and result, or no return (unknown outcome). An error of class `never` other than
  * SESSION_EXPIRED (see sessionLost) cannot happen to these well-formed requests, so it is
@@ -44,8 +45,9 @@ export class SimClient {
   clientId: string;
   /** Call time of the newest call that succeeded (-1: none yet). */
   lastOkCallAt = -1;
-  /** Sessions abandoned after SESSION_EXPIRED. */
-  sessionsLost = 0;
+  /** Sessions started afresh after SESSION_EXPIRED. */
+  sessionsRenewed = 0;
+  private renewedThisCall = false;
   private seq = 0;
   private preferred: number;
   private stopped = false;
@@ -121,6 +123,7 @@ export class SimClient {
     this.req = req;
     this.deadline = now + this.timing.timeoutMs;
     this.maybeSent = false;
+    this.renewedThisCall = false;
     this.backoffs = 0;
     this.hops = 0;
     this.target = this.preferred;
@@ -184,18 +187,24 @@ export class SimClient {
 
   /**
    * SESSION_EXPIRED: no session exists for this client id, so this try was not applied. It
-   * happens to a fresh client whose first write (seq 1) never took effect - the client library
-   * spends a seq on every write, applied or not - and the state machine cannot tell whether seq 1
-   * was applied and dropped since. As the error says, the application starts over with a new
-   * client id (the client library would throw it to the caller). The call itself ends as any other
-   * give-up: unknown if an earlier try may still be applied (once the first seq lands), else failed.
+   * happens to a client whose first write (seq 1) never took effect - every write spends a seq -
+   * and the state machine cannot tell that from a session dropped since. As the client library
+   * does, the client moves to a new session id and sends the write again under it (seq 1), unless
+   * an earlier try of it may still be applied: then the call ends (unknown outcome).
    */
   private sessionLost(target: number): void {
-    this.sessionsLost++;
-    this.events.trace(`client ${this.clientId}: SESSION_EXPIRED from node ${target + 1}; starting a new session`);
-    this.giveUp('SESSION_EXPIRED');
-    this.clientId = `c${this.id}~${this.sessionsLost}`;
+    this.sessionsRenewed++;
+    this.clientId = `c${this.id}~${this.sessionsRenewed}`;
     this.seq = 0;
+    const req = this.req!;
+    if (this.maybeSent || this.renewedThisCall || req.op === 'get') {
+      this.events.trace(`client c${this.id}: SESSION_EXPIRED from node ${target + 1}; new session ${this.clientId} for later writes`);
+      return this.giveUp('SESSION_EXPIRED');
+    }
+    this.renewedThisCall = true;
+    this.req = { ...req, clientId: this.clientId, seq: ++this.seq };
+    this.events.trace(`client c${this.id}: SESSION_EXPIRED from node ${target + 1}; sending again under a new session ${this.clientId}`);
+    this.send();
   }
 
   private complete(value: unknown): void {
