@@ -113,7 +113,9 @@ export class SimNode {
       maxCatchUpTicks: 2 * cfg.electionTicksMax,
       onFatal: (err) => this.onFatal(cfg.id, err),
       clock: this.sched.clockFor(this.owner, cfg.clockRate),
-      bootId: `life${life}`,
+      // Unique per node and life, as time + randomness make it in a node process: read contexts
+      // (`${boot}.rN`) from two nodes must never look alike to the leader.
+      bootId: `n${cfg.id}.life${life}`,
     };
     this.driver = cfg.sabotage === 'stale-read' ? new StaleReadDriver(opts) : new RaftDriver(opts);
     this.sm = sm;
