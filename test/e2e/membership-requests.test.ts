@@ -5,14 +5,16 @@
  * the membership stays as it was. Then a wiped node comes back with `raftkv node --join` under a
  * new id on its old ports.
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { jsonRequest, rawExchange, startCluster, waitFor } from './harness.js';
 import { memberRequest, roles, startJoiner, waitForVoters } from './membership-harness.js';
 
 t.test('bad membership requests get clear errors and change nothing; a wiped node rejoins under a new id', async (t) => {
-  const c = await startCluster(t, { nodes: 3 });
+  // Small snapshots, so that the rejoining node catches up by InstallSnapshot and restarts from a
+  // snapshot of its own (whose header must carry the membership).
+  const c = await startCluster(t, { nodes: 3, extra: { snapshotEvery: 20, snapshotTrailing: 5 } });
   const leader = await c.waitForLeader();
   const follower = [1, 2, 3].find((id) => id !== leader)!;
   const n1 = c.node(1);
@@ -71,15 +73,30 @@ t.test('bad membership requests get clear errors and change nothing; a wiped nod
   t.same(await roles(c, follower), before, 'the membership is as it was before the bad requests');
 
   // A wiped node: removed, its data directory deleted, back under a new id on the same ports.
+  const write = async (prefix: string, n: number) => {
+    for (let i = 0; i < n; i++) t.equal((await jsonRequest(c.node(1).port, { op: 'set', key: `${prefix}${i}`, value: String(i) }, 8000)).ok, true, `set ${prefix}${i}`);
+  };
+  await write('a', 50); // two snapshots on the leader: the log before the older is gone
   await c.kill(3, 'SIGTERM');
   t.same(await memberRequest(c, follower === 3 ? 1 : follower, { op: 'removeMember', id: 3 }), { id: 3, ok: true, value: 'OK' }, 'node 3 removed');
   rmSync(join(c.dir, 'data', 'node-3'), { recursive: true, force: true });
   const six = { ...c.node(3), id: 6 };
   startJoiner(c, six, 1);
   await waitForVoters(c, [1, 2, 6], [1, 2, 6]);
-  await jsonRequest(c.node(1).port, { op: 'set', key: 'after-rejoin', value: 'yes' }, 8000);
-  await waitFor('node 6 to have the write applied', async () => (await jsonRequest(six.port, { op: 'get', key: 'after-rejoin', consistency: 'stale' })).value === 'yes');
-  t.pass('the wiped node rejoined as node 6 on its old ports and has the data');
+  t.match(readFileSync(join(c.dir, 'logs', 'node-6.log'), 'utf8'), /installed snapshot \d+/, 'node 6 caught up by InstallSnapshot');
+  await write('b', 50); // node 6 takes snapshots of its own, past its own addition
+  await waitFor('node 6 to have applied every write', async () => (await jsonRequest(six.port, { op: 'get', key: 'b49', consistency: 'stale' })).value === '49');
+  t.equal((await jsonRequest(six.port, { op: 'get', key: 'a7', consistency: 'stale' })).value, '7', 'node 6 has the data from before it joined');
+  const snaps = readdirSync(join(c.dir, 'data', 'node-6')).filter((f) => f.endsWith('.snap')).sort((a, b) => Number(b.split('-')[1]) - Number(a.split('-')[1]));
+  const header = JSON.parse(readFileSync(join(c.dir, 'data', 'node-6', snaps[0]!), 'utf8').split('\n')[0]!);
+  t.same(header.config, { voters: [1, 2, 6], learners: [], addresses: Object.fromEntries([1, 2, 6].map((id) => [String(id), { host: '127.0.0.1', port: c.node(id).port, peerPort: c.node(id).peerPort }])) }, `node 6's snapshot ${snaps[0]} carries the membership with addresses`);
+  // Restarted from that snapshot (its --join command again), node 6 is still a voter of [1, 2, 6].
+  await c.kill(6, 'SIGTERM');
+  startJoiner(c, six, 1);
+  await waitForVoters(c, [1, 2, 6], [1, 2, 6]);
+  await write('c', 3);
+  await waitFor('node 6 to apply writes after its restart', async () => (await jsonRequest(six.port, { op: 'get', key: 'c2', consistency: 'stale' })).value === '2');
+  t.match(readFileSync(join(c.dir, 'logs', 'node-6.log'), 'utf8'), /recovered snapshot \d+/, 'node 6 restarted from its snapshot');
 });
 
 t.test('the last voter cannot be removed', async (t) => {
