@@ -20,7 +20,9 @@
  * only safe if one client id never has two writes in flight. So writes run in "session slots":
  * slot 0 uses `clientId` itself, further slots `clientId.1`, `clientId.2`, ...; a slot carries one
  * write at a time and its seq only grows. A client issuing writes one after another uses slot 0
- * only; concurrent writes each get their own slot, and slots are reused, never dropped.
+ * only; concurrent writes each get their own slot, and slots are reused, never dropped. A slot
+ * told SESSION_EXPIRED (its first write never took effect, or the session was evicted) moves to
+ * a new id `clientId~N`.
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -108,6 +110,8 @@ export class RaftKvClient {
   #leaderId: number | null = null;
   readonly #freeSlots: SessionSlot[] = [];
   #slotCount = 0;
+  /** Sessions started afresh after SESSION_EXPIRED (see #renewSession). */
+  #sessionRenewals = 0;
   /** Wakers of backoff sleeps, so close() does not leave timers holding the process open. */
   readonly #sleepers = new Set<() => void>();
   #closed = false;
@@ -293,6 +297,12 @@ export class RaftKvClient {
     return { clientId: n === 0 ? this.clientId : `${this.clientId}.${n}`, seq: 0 };
   }
 
+  /** A fresh session id for `slot` (unique: the client id is, and the counter only grows). */
+  #renewSession(slot: SessionSlot): void {
+    slot.clientId = `${this.clientId}~${++this.#sessionRenewals}`;
+    slot.seq = 0;
+  }
+
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const wake = (): void => {
@@ -326,6 +336,8 @@ export class RaftKvClient {
     let hops = 0;
     /** True once some node may have received the request (a write's outcome is then unknown). */
     let maybeSent = false;
+    /** This call moved its slot to a new session already (a node refusing seq 1 too is not retried). */
+    let renewed = false;
     let reachedAny = false;
     let target = this.#preferred;
     try {
@@ -356,6 +368,19 @@ export class RaftKvClient {
             return reply.value;
           }
           const e = reply.error;
+          if (e.code === 'SESSION_EXPIRED' && slot && !renewed) {
+            renewed = true;
+            // The state machine has no session for this id, so this try was not applied. It
+            // happens to a slot whose first write never took effect (its seq was spent anyway):
+            // every later write would be refused the same way. The slot starts a new session;
+            // the write is sent again under it only if no earlier try of it may still be applied.
+            this.#renewSession(slot);
+            if (!maybeSent) {
+              body = { ...body, clientId: slot.clientId, seq: ++slot.seq };
+              this.#logger({ kind: 'retry', nodeId: node.id, message: `${what}: SESSION_EXPIRED; retrying under a new session ${slot.clientId}` });
+              continue;
+            }
+          }
           if (e.retry === 'never' || answers.includes(e.code)) throw e;
           if (e.retry === 'ambiguous') maybeSent = true;
           failure = `${e.code}: ${e.message}`;

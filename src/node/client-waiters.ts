@@ -52,8 +52,10 @@ export class ClientWaiters {
     private readonly nodeId: number,
     private readonly timeoutMs: number,
     private readonly clock: Clock,
+    /** Tells this process start from earlier ones; the simulator passes one so runs replay exactly. */
+    bootId?: string,
   ) {
-    this.boot = `${clock.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+    this.boot = bootId ?? `${clock.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
   }
 
   get waitingWrites(): number {

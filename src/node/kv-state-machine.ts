@@ -408,7 +408,12 @@ export class KvStateMachine {
     }
   }
 
-  private execute(cmd: KvCommand): KvResult {
+  /**
+   * Runs a command that passed the session check: the one place the key space changes for a
+   * command. Protected so the simulator can count executions per (client, seq) — the
+   * exactly-once check — in a subclass under test/.
+   */
+  protected execute(cmd: KvCommand): KvResult {
     switch (cmd.op) {
       case 'set':
         this.setKey(cmd.key, cmd.value);

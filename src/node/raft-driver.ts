@@ -68,12 +68,14 @@ export interface RaftDriverOptions {
   clock?: Clock;
   /** Called with every membership the core switches to (Ready.membership): peer connections follow it. */
   onMembership?: (m: Membership) => void;
+  /** Distinguishes this start's request ids from earlier ones' (default: time + random; see ClientWaiters). */
+  bootId?: string;
 }
 
 
 export class RaftDriver {
   private readonly raw: RawNode;
-  private readonly opts: Required<RaftDriverOptions>;
+  private readonly opts: Required<Omit<RaftDriverOptions, 'bootId'>>;
   private scheduled = false;
   /** Readies taken from the core whose completion (fsync, then sends and advance) is pending. */
   private inFlight = 0;
@@ -107,7 +109,7 @@ export class RaftDriver {
     this.clock = this.opts.clock;
     this.raw = opts.raw;
     this.pipelineDepth = this.opts.pipelineDepth;
-    this.waiters = new ClientWaiters(opts.nodeId, this.opts.requestTimeoutMs, this.clock);
+    this.waiters = new ClientWaiters(opts.nodeId, this.opts.requestTimeoutMs, this.clock, opts.bootId);
     // Start from what was recovered, so the first log lines after a restart are real changes.
     const st = this.raw.status();
     this.soft = { role: st.role, leader: st.leader, term: st.term };

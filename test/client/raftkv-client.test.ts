@@ -142,6 +142,41 @@ t.test('a connection dropped mid-write is retried with the same seq', async (tt)
   tt.ok(events.some((e) => e.kind === 'disconnect'), 'disconnect logged');
 });
 
+t.test('SESSION_EXPIRED (the first write never took effect): the slot starts a new session, and the write goes again under it', async (tt) => {
+  // As the state machine does: no session for this id and seq > 1 -> SESSION_EXPIRED, not applied.
+  const sessions = new Map<string, number>();
+  const [n1] = await fakes(tt, 1, (req, node) => {
+    if (req.op !== 'set') return node.kv(req);
+    if (req.seq > 1 && !sessions.has(req.clientId)) return { error: { code: 'SESSION_EXPIRED', message: 'no session' } };
+    sessions.set(req.clientId, req.seq);
+    return node.kv(req);
+  });
+  const { c, events } = client(tt, [n1.address]);
+  // The client's first write timed out somewhere and never arrived: its seq 1 is spent.
+  const handler = n1.handler;
+  n1.handler = () => ({ error: { code: 'NO_LEADER' } });
+  await tt.rejects(c.set('lost', '1', { timeoutMs: 100 }), { code: 'TIMEOUT' });
+  n1.handler = handler;
+  await c.set('k', 'v');
+  tt.equal(n1.store.get('k'), 'v', 'applied under the new session');
+  const sets = n1.ops('set').filter((r) => r.key === 'k');
+  tt.match(sets, [{ clientId: c.clientId, seq: 2 }, { clientId: `${c.clientId}~1`, seq: 1 }]);
+  tt.ok(events.some((e) => e.kind === 'retry' && /SESSION_EXPIRED; retrying under a new session/.test(e.message)));
+  await c.set('k', 'w');
+  tt.match(n1.ops('set').at(-1), { clientId: `${c.clientId}~1`, seq: 2 }, 'later writes stay in the new session');
+  tt.equal(n1.store.get('k'), 'w');
+});
+
+t.test('SESSION_EXPIRED after an earlier try may have arrived: the write is not sent again, the error is the answer', async (tt) => {
+  let drops = 1;
+  const [n1] = await fakes(tt, 1, (req) => (req.op === 'set' && drops-- > 0 ? 'drop' : { error: { code: 'SESSION_EXPIRED', message: 'no session' } }));
+  const { c } = client(tt, [n1.address]);
+  await tt.rejects(c.set('k', 'v'), { code: 'SESSION_EXPIRED' });
+  tt.equal(n1.ops('set').length, 2, 'the dropped try and the refused one; no third under a new session');
+  await tt.rejects(c.set('k', 'v2'), { code: 'SESSION_EXPIRED' });
+  tt.equal(n1.ops('set').at(-2)!.clientId, `${c.clientId}~1`, 'but the next write already uses the new session');
+});
+
 t.test('a silent node costs one attempt timeout, then the next node answers', async (tt) => {
   const nodes = await fakes(tt, 2);
   nodes[0].handler = () => 'silent';

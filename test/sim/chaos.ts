@@ -554,8 +554,14 @@ function classifyProposals(c: SimCluster, strict: boolean): ProposalOutcomes {
     if (r.status === 'appended') {
       p.commands.forEach((cmd, k) => {
         const a = c.checker.appliedAt(r.index + k);
-        if (a && a.term === r.term) {
-          if (strict && a.key !== entryKey({ term: 0, index: 0, kind: 'cmd', data: cmd })) {
+        const key = entryKey({ term: 0, index: 0, kind: 'cmd', data: cmd });
+        if (a && a.term === r.term && a.key !== key && !c.checker.everStored(r.index + k, r.term, key)) {
+          // The leader crashed before its term and this entry reached any disk or peer (a single
+          // voter elects itself without a message), came back and won the same term again: the
+          // entry never existed outside its memory, so (index, term) was free to be reused.
+          out.dropped++;
+        } else if (a && a.term === r.term) {
+          if (strict && a.key !== key) {
             c.checker.fail('LOG_MATCHING', `leader ${p.node} appended ${cmd} at ${r.index + k}/${r.term} but ${a.key} was applied there`);
           }
           out.committed++;

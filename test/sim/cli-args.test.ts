@@ -17,6 +17,16 @@ t.test('valid command lines', async (t) => {
   t.match(parseSimArgs(['--seed', '3', '--sabotage', 'long-lease', '--read-mode', 'lease']), { readModes: ['lease'] });
 });
 
+t.test('--mode real: one run per seed, nodes and read mode drawn unless given', async (t) => {
+  t.match(parseSimArgs(['--mode', 'real', '--seeds', '10']), { mode: 'real', start: 1, count: 10, real: { nodes: null, readMode: null, chaosMs: null, sabotage: null } });
+  t.match(parseSimArgs(['--mode', 'real', '--seed', '7', '--nodes', '5', '--read-mode', 'lease', '--chaos-ms', '500', '--trace']), {
+    mode: 'real', start: 7, count: 1, trace: true, real: { nodes: 5, readMode: 'lease', chaosMs: 500 },
+  });
+  t.match(parseSimArgs(['--seeds', '50', '--sabotage', 'stale-read']), { mode: 'real', sabotage: null, real: { sabotage: 'stale-read' } }, 'its sabotage modes imply it');
+  t.match(parseSimArgs(['--mode', 'real', '--seeds', '5', '--sabotage', 'double-apply']), { real: { sabotage: 'double-apply' } });
+  t.match(parseSimArgs(['--mode', 'core', '--seeds', '5']), { mode: 'core', nodes: [3, 5] });
+});
+
 t.test('garbage is refused with SIM_BAD_ARGS', async (t) => {
   const bad: string[][] = [
     [],
@@ -44,6 +54,18 @@ t.test('garbage is refused with SIM_BAD_ARGS', async (t) => {
     ['--seed', '1', '--read-mode', 'both'],
     ['--seeds', '1', '--sabotage', 'long-lease', '--read-mode', 'readindex'],
     ['--seeds', '1', '--sabotage', 'long-lease', '--read-mode', 'both'],
+    ['--seeds', '1', '--mode'],
+    ['--seeds', '1', '--mode', 'REAL'],
+    ['--mode', 'real'],
+    ['--mode', 'real', '--seeds', '1', '--nodes', 'both'],
+    ['--mode', 'real', '--seeds', '1', '--read-mode', 'both'],
+    ['--mode', 'real', '--seeds', '1', '--ticks', '50'],
+    ['--mode', 'real', '--seeds', '1', '--trace'],
+    ['--mode', 'real', '--seed', '1', '--start', '3'],
+    ['--mode', 'real', '--seeds', '1', '--sabotage', 'long-lease'],
+    ['--mode', 'core', '--seeds', '1', '--sabotage', 'stale-read'],
+    ['--seeds', '1', '--chaos-ms', '100'],
+    ['--mode', 'real', '--seeds', '1', '--chaos-ms', '-5'],
   ];
   for (const argv of bad) t.throws(() => parseSimArgs(argv), { code: 'SIM_BAD_ARGS' }, JSON.stringify(argv));
 });

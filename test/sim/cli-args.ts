@@ -7,10 +7,22 @@
  *   --read-mode readindex|lease|both                       how leaders confirm reads (default both)
  *   --sabotage send-before-persist|long-lease              harness self-test (a broken driver/lease)
  *   --membership churn|fixed                               membership changes on half the seeds (default) or none
+ *
+ *   --mode real                                            the real node code instead of the pure core
+ *                                                          (real-node/real-seed.ts); nodes and read mode
+ *                                                          are drawn per seed unless --nodes 3|5 /
+ *                                                          --read-mode readindex|lease fix them;
+ *                                                          --chaos-ms T instead of --ticks;
+ *                                                          --sabotage stale-read|double-apply
  */
 import { READ_MODES, SABOTAGES, type ReadMode, type Sabotage } from './cluster.js';
+import { REAL_SABOTAGES, type RealSabotage } from './real-node/sim-node.js';
+
+export type SimMode = 'core' | 'real';
 
 export interface SimArgs {
+  /** 'core': the pure core under the simulator's own Ready loop; 'real': the node's real code. */
+  mode: SimMode;
   /** First seed and how many. */
   start: number;
   count: number;
@@ -26,6 +38,8 @@ export interface SimArgs {
   readModes: ReadMode[];
   /** false (--membership fixed): no spare nodes, no membership changes. */
   membership: boolean;
+  /** Real mode: the node count and read mode if given (null: drawn per seed), the chaos phase's length. */
+  real: { nodes: number | null; readMode: ReadMode | null; chaosMs: number | null; sabotage: RealSabotage | null };
 }
 
 export class ArgsError extends Error {
@@ -39,7 +53,10 @@ export const USAGE =
   'usage: node dist/test/sim/run.js --seeds N [--start S] [--nodes 3|5|both] [--read-mode readindex|lease|both] [--membership churn|fixed] [--ticks T] [--verbose]\n' +
   '       node dist/test/sim/run.js --seed S [--nodes 3|5] [--read-mode readindex|lease] [--ticks T] [--trace]\n' +
   '       (--sabotage send-before-persist|long-lease: break the driver or the lease on purpose, to see the checker catch it;\n' +
-  '        long-lease runs in lease mode only)';
+  '        long-lease runs in lease mode only)\n' +
+  '       node dist/test/sim/run.js --mode real --seeds N [--start S] [--nodes 3|5] [--read-mode readindex|lease] [--chaos-ms T]\n' +
+  '       node dist/test/sim/run.js --mode real --seed S [--nodes 3|5] [--read-mode readindex|lease] [--chaos-ms T] [--trace]\n' +
+  '       (the real node code; nodes and read mode drawn per seed unless given; --sabotage stale-read|double-apply)';
 
 function nonNegativeInt(flag: string, raw: string | undefined, max: number): number {
   if (raw === undefined || !/^\d+$/.test(raw)) throw new ArgsError(`${flag} needs a non-negative integer, got ${JSON.stringify(raw ?? null)}`);
@@ -49,7 +66,20 @@ function nonNegativeInt(flag: string, raw: string | undefined, max: number): num
 }
 
 export function parseSimArgs(argv: readonly string[]): SimArgs {
-  const out: SimArgs = { start: 1, count: 0, nodes: [3, 5], chaosTicks: null, trace: false, verbose: false, sabotage: null, readModes: [...READ_MODES], membership: true };
+  const out: SimArgs = {
+    mode: 'core',
+    start: 1,
+    count: 0,
+    nodes: [3, 5],
+    chaosTicks: null,
+    trace: false,
+    verbose: false,
+    sabotage: null,
+    readModes: [...READ_MODES],
+    membership: true,
+    real: { nodes: null, readMode: null, chaosMs: null, sabotage: null },
+  };
+  let modeGiven: SimMode | null = null;
   let readModeGiven: string | null = null;
   let seeds: number | null = null;
   let seed: number | null = null;
@@ -85,10 +115,20 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
       case '--verbose':
         out.verbose = true;
         break;
+      case '--mode': {
+        const v = argv[++i];
+        if (v !== 'core' && v !== 'real') throw new ArgsError(`--mode must be core or real, got ${JSON.stringify(v ?? null)}`);
+        modeGiven = v;
+        break;
+      }
+      case '--chaos-ms':
+        out.real.chaosMs = nonNegativeInt(a, argv[++i], 3_600_000);
+        break;
       case '--sabotage': {
         const v = argv[++i];
-        if (!(SABOTAGES as readonly (string | undefined)[]).includes(v)) throw new ArgsError(`--sabotage must be ${SABOTAGES.join(' or ')}, got ${JSON.stringify(v ?? null)}`);
-        out.sabotage = v as Sabotage;
+        if ((REAL_SABOTAGES as readonly (string | undefined)[]).includes(v)) out.real.sabotage = v as RealSabotage;
+        else if ((SABOTAGES as readonly (string | undefined)[]).includes(v)) out.sabotage = v as Sabotage;
+        else throw new ArgsError(`--sabotage must be ${[...SABOTAGES, ...REAL_SABOTAGES].join(', ')}, got ${JSON.stringify(v ?? null)}`);
         break;
       }
       case '--membership': {
@@ -109,6 +149,11 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
         throw new ArgsError(`unknown argument ${JSON.stringify(a)}`);
     }
   }
+  // The real node code's own sabotage modes imply --mode real.
+  out.mode = modeGiven ?? (out.real.sabotage ? 'real' : 'core');
+  if (out.mode === 'real') return finishReal(out, { seed, seeds, start, nodesGiven, readModeGiven });
+  if (out.real.sabotage) throw new ArgsError(`--sabotage ${out.real.sabotage} needs --mode real`);
+  if (out.real.chaosMs !== null) throw new ArgsError('--chaos-ms is for --mode real (the core mode counts --ticks)');
   if (seed !== null && (seeds !== null || start !== null)) throw new ArgsError('--seed replays one seed; do not combine it with --seeds or --start');
   if (out.sabotage === 'long-lease') {
     if (readModeGiven !== null && readModeGiven !== 'lease') throw new ArgsError(`--sabotage long-lease runs in lease mode only, not --read-mode ${readModeGiven}`);
@@ -127,6 +172,30 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
     out.start = start ?? 1;
     out.count = seeds!;
   }
+  if (out.start + out.count - 1 > 0xffffffff) throw new ArgsError('seed range goes past 2^32 - 1');
+  return out;
+}
+
+/** Real mode: one run per seed, with the node count and read mode given or drawn from the seed. */
+function finishReal(
+  out: SimArgs,
+  g: { seed: number | null; seeds: number | null; start: number | null; nodesGiven: boolean; readModeGiven: string | null },
+): SimArgs {
+  if (out.sabotage) throw new ArgsError(`--sabotage ${out.sabotage} is for the core mode; --mode real has stale-read and double-apply`);
+  if (out.chaosTicks !== null) throw new ArgsError('--ticks is for the core mode; --mode real takes --chaos-ms');
+  if (g.seed !== null && (g.seeds !== null || g.start !== null)) throw new ArgsError('--seed replays one seed; do not combine it with --seeds or --start');
+  if (g.seed === null && g.seeds === null) throw new ArgsError('give --seeds N or --seed S');
+  if (out.trace && g.seed === null) throw new ArgsError('--trace needs --seed S (one run)');
+  if (g.nodesGiven) {
+    if (out.nodes.length !== 1) throw new ArgsError('--mode real runs each seed once: give --nodes 3 or 5, or leave it to the seed');
+    out.real.nodes = out.nodes[0]!;
+  }
+  if (g.readModeGiven !== null) {
+    if (out.readModes.length !== 1) throw new ArgsError('--mode real runs each seed once: give --read-mode readindex or lease, or leave it to the seed');
+    out.real.readMode = out.readModes[0]!;
+  }
+  out.start = g.seed ?? g.start ?? 1;
+  out.count = g.seed !== null ? 1 : g.seeds!;
   if (out.start + out.count - 1 > 0xffffffff) throw new ArgsError('seed range goes past 2^32 - 1');
   return out;
 }

@@ -162,6 +162,11 @@ export class InvariantChecker {
     return this.applied[index];
   }
 
+  /** Whether any store ever held entry (index, term) with this key (LOG_MATCHING records). */
+  everStored(index: number, term: number, key: string): boolean {
+    return this.logRecords.get(index)?.get(term)?.key === key;
+  }
+
   leaderOf(term: number): NodeId | undefined {
     return this.leaders.get(term);
   }

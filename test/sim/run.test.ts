@@ -59,6 +59,24 @@ t.test('--trace prints every event of the run', async (t) => {
   t.equal(r.lines[r.lines.length - 1], '1 seeds, 0 violations');
 });
 
+t.test('--mode real: the summary counts the client operations checked; a sabotage is caught and replays', async (t) => {
+  const clean = run(['--mode', 'real', '--seeds', '2', '--start', '5']);
+  t.equal(clean.code, 0);
+  t.equal(clean.lines[clean.lines.length - 1], '2 seeds, 0 violations');
+  t.match(clean.lines[clean.lines.length - 2], /^real node code, seeds 5\.\.6: 2 runs in [\d.]+ s, [1-9]\d* client operations checked \(\d+ ok, \d+ failed, \d+ unknown outcome\)/);
+  const hunt = run(['--seeds', '3', '--sabotage', 'double-apply']);
+  t.equal(hunt.code, 1);
+  const fail = hunt.lines.find((l) => l.startsWith('FAIL seed '));
+  t.match(fail, /^FAIL seed \d+ nodes=[35] read=(readindex|lease): exactly-once: node \d executed write #\d+ of client c\d+ 2 times/);
+  t.ok(hunt.lines.some((l) => l.trim() === 'last events:'), 'the events before it');
+  const replay = hunt.lines.find((l) => l.trim().startsWith('replay: '))?.trim() ?? '';
+  t.match(replay, /^replay: node dist\/test\/sim\/run\.js --mode real --seed \d+ --nodes [35] --read-mode (readindex|lease) --sabotage double-apply --trace$/);
+  const again = run(replay.replace(/^replay: node dist\/test\/sim\/run\.js /, '').split(' '));
+  t.equal(again.code, 1, 'the replay fails too');
+  t.ok(again.lines.includes(fail!), 'the same way');
+  t.ok(again.lines.some((l) => / CRASH node | client c\d+ invokes /.test(l)), 'with the whole trace');
+});
+
 t.test('garbage arguments: usage on stderr, exit code 2', async (t) => {
   const r = run(['--seeds', 'lots']);
   t.equal(r.code, 2);

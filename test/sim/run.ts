@@ -3,10 +3,12 @@
  * readindex|lease|both]` runs every seed (with each node count and read mode: by default both of
  * each) and ends with exactly one summary line `N seeds, V violations` (V: runs that broke an invariant); the exit
  * code is 0 only when V is 0. Each failing run prints its violation and the exact command that
- * replays it; `--seed S --trace` prints every event of that one run.
+ * replays it; `--seed S --trace` prints every event of that one run. `--mode real` runs the node's
+ * real code instead of the pure core (real-node/run-real.ts), with the same contract line.
  */
 import { ArgsError, USAGE, parseSimArgs, type SimArgs } from './cli-args.js';
 import { runSeed, type SeedResult } from './chaos.js';
+import { runRealSeeds } from './real-node/run-real.js';
 
 function replayCommand(r: SeedResult, args: SimArgs): string {
   const extra =
@@ -45,7 +47,7 @@ function describe(r: SeedResult): string {
   );
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   let args: SimArgs;
   try {
     args = parseSimArgs(argv);
@@ -56,6 +58,7 @@ function main(argv: string[]): number {
     }
     throw err;
   }
+  if (args.mode === 'real') return runRealSeeds(args, (line) => process.stdout.write(`${line}\n`));
   const trace = args.trace ? (line: string) => process.stdout.write(`${line}\n`) : null;
   let runs = 0;
   let violations = 0;
@@ -92,4 +95,4 @@ function main(argv: string[]): number {
   return violations === 0 ? 0 : 1;
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

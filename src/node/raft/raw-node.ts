@@ -20,6 +20,8 @@ export class RawNode {
    */
   private readonly pending: Ready[] = [];
   private readonly maxPending: number;
+  /** Pending Readies whose hard state changed term or vote (their fsync must precede any send). */
+  private readonly termVotePending = new Set<Ready>();
   /** The last entry handed out for persisting; entries after it are new to the driver. */
   private handedOut = { index: 0, term: 0 };
   /** The last committed index handed out for applying. */
@@ -108,8 +110,12 @@ export class RawNode {
       refused: r.refused,
       membership: r.membershipChanged ? r.tracker.membership : null,
       mustSync: termOrVoteChanged || entries.length > 0 || snapshot !== null,
-      sendBeforePersist: r.role === 'leader' && !termOrVoteChanged,
+      // Not while an earlier Ready's term or vote is still on its way to disk either: a node
+      // elected alone (a single voter, with learners to send to) has its election Ready in flight
+      // while it already sends appends of that term; a crash then would let it reuse the term.
+      sendBeforePersist: r.role === 'leader' && !termOrVoteChanged && this.termVotePending.size === 0,
     };
+    if (termOrVoteChanged) this.termVotePending.add(rd);
     r.msgs = [];
     r.readStates = [];
     r.refused = [];
@@ -128,6 +134,7 @@ export class RawNode {
   advance(rd: Ready): void {
     assert(rd === this.pending[0], 'advance() must get the oldest Ready that ready() returned');
     this.pending.shift();
+    this.termVotePending.delete(rd);
     if (rd.snapshot) this.raft.onPersisted(rd.snapshot.index, rd.snapshot.term);
     const last = rd.entries[rd.entries.length - 1];
     if (last) this.raft.onPersisted(last.index, last.term);

@@ -82,3 +82,23 @@ t.test('a conflicting append replaces entries still in flight: they are handed o
   t.equal(n.status().lastLogIndex, 2);
   t.notOk(n.hasReady(), 'nothing left to hand out');
 });
+
+t.test('a single voter elected alone sends nothing of its new term before that term is on disk', async (t) => {
+  // Voter 1 with learner 2 (found by the simulator: a crash before the election's fsync let the
+  // node win the same term again and append different entries at the same indices).
+  const n = new RawNode({ ...config(1, [1]), learners: [2] }, undefined, { maxPendingReadies: 2 });
+  for (let i = 0; i < 40 && n.status().role !== 'leader'; i++) n.tick();
+  t.equal(n.status().role, 'leader', 'elected alone, in one step');
+  const election = n.ready();
+  t.equal(election.sendBeforePersist, false, 'the election Ready changes term and vote');
+  n.propose(['x']);
+  n.tick();
+  n.tick();
+  const next = n.ready();
+  t.ok(next.messages.some((m) => m.to === 2 && m.term === n.status().term), 'messages of the new term for the learner');
+  t.equal(next.sendBeforePersist, false, 'held until the election Ready is durable');
+  n.advance(election);
+  n.advance(next);
+  n.propose(['y']);
+  t.equal(n.ready().sendBeforePersist, true, 'afterwards a leader may send before its fsync again');
+});

@@ -1,0 +1,264 @@
+/**
+ * One run of the real-node simulator per seed (`npm run sim -- --mode real`): N nodes built from
+ * the shipped RawNode + RaftDriver + ClientWaiters + KvStateMachine (sim-node.ts) on simulated
+ * time, disks and network, with clients that behave like the client library (sim-client.ts).
+ *
+ * A run is a chaos phase (crashes with torn unsynced writes, restarts, partitions, loss,
+ * duplication, reordering, slow disks, drifting clocks) and then a heal phase (every node up, the
+ * network whole) in which every client must get an operation through (liveness). Then:
+ *  - exactly-once: no state machine executed a session write (client, seq) twice;
+ *  - linearizability of everything the clients saw, value level (test/lib/linearizability.ts);
+ *  - no client got an error a well-formed request never deserves, no node hit a fatal error.
+ *
+ * Everything is a function of the seed (and the options): the same seed gives the same trace.
+ */
+import { checkLinearizability, type HistoryOp } from '../../lib/linearizability.js';
+import { Prng } from '../../lib/prng.js';
+import { SimNetwork } from '../network.js';
+import { SimClient, type ClientLink } from './sim-client.js';
+import { SimDisk } from './sim-disk.js';
+import { SimNode, type RealSabotage } from './sim-node.js';
+import { settle, SimScheduler } from './sim-scheduler.js';
+
+export interface RealSeedOptions {
+  seed: number;
+  /** Node count; default drawn from the seed (3 or 5). */
+  nodes?: number;
+  /** Default drawn from the seed. */
+  readMode?: 'readindex' | 'lease';
+  /** Length of the chaos phase in simulated ms. */
+  chaosMs?: number;
+  sabotage?: RealSabotage | null;
+  trace?: ((line: string) => void) | null;
+}
+
+export interface RealViolation {
+  kind: 'linearizability' | 'exactly-once' | 'liveness' | 'unexpected-error' | 'fatal' | 'crash';
+  message: string;
+}
+
+export interface RealSeedResult {
+  seed: number;
+  nodes: number;
+  readMode: 'readindex' | 'lease';
+  violation: RealViolation | null;
+  /** Client operations recorded and checked, by outcome. */
+  ops: { total: number; ok: number; failed: number; unknown: number };
+  /** The linearizability search ran out of steps on some key (neither pass nor fail). */
+  inconclusive: boolean;
+  crashes: number;
+  sessionWrites: number;
+  /** Client sessions started afresh after SESSION_EXPIRED (a first write that never took effect). */
+  sessionsRenewed: number;
+  simMs: number;
+  profile: string;
+}
+
+export const DEFAULT_CHAOS_MS = 2000;
+const HEAL_MS = 1500;
+/** Faults are drawn every this many ms. */
+const FAULT_STEP_MS = 10;
+const LINEARIZABILITY_STEPS_PER_KEY = 300_000;
+
+/** Node, network, disk and fault settings drawn per seed, so seeds differ in kind. */
+function drawProfile(prng: Prng) {
+  const tickMs = prng.pick([5, 10]);
+  const electionTicksMin = prng.pick([10, 15, 20]);
+  return {
+    tickMs,
+    electionTicksMin,
+    electionTicksMax: electionTicksMin * 2,
+    heartbeatTicks: prng.pick([2, 3]),
+    pipelineDepth: prng.pick([1, 2]),
+    network: {
+      delayTicksMin: 1,
+      delayTicksMax: prng.pick([2, 5, 10]),
+      dropRate: prng.pick([0, 0.01, 0.05]),
+      duplicateRate: prng.pick([0, 0.02, 0.1]),
+      reorderRate: prng.pick([0, 0.05, 0.2]),
+      reorderExtraTicksMax: 30,
+    },
+    diskLatencyMsMax: prng.pick([0, 1, 3, 8]),
+    tornWriteRate: prng.pick([0, 0.5, 1]),
+    crashRate: prng.pick([0, 0.002, 0.005, 0.01]),
+    /** Per ms, for a node with an fsync under way: crash it (a torn tail, if torn writes are on). */
+    midFsyncCrashRate: prng.pick([0, 0.002, 0.01]),
+    restartRate: prng.pick([0.01, 0.05]),
+    partitionRate: prng.pick([0, 0.002, 0.01]),
+    healRate: prng.pick([0.01, 0.05]),
+    clients: prng.pick([2, 3, 5]),
+    keys: prng.pick([1, 2, 3]),
+    thinkMsMax: prng.pick([2, 10, 30]),
+  };
+}
+
+export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
+  const root = new Prng(o.seed);
+  const prng = root.fork('real-node');
+  const p = drawProfile(prng.fork('profile'));
+  const nodes = o.nodes ?? prng.fork('nodes').pick([3, 5]);
+  const readMode = o.readMode ?? prng.fork('read-mode').pick(['readindex', 'lease'] as const);
+  const chaosMs = o.chaosMs ?? DEFAULT_CHAOS_MS;
+  const endMs = chaosMs + HEAL_MS;
+  const faults = prng.fork('faults');
+  const sched = new SimScheduler();
+  const trace = o.trace ?? null;
+  const say = (line: string): void => trace?.(`${String(sched.now).padStart(6)} ${line}`);
+  const ids = Array.from({ length: nodes }, (_, i) => i + 1);
+  const net = new SimNetwork(ids, prng.fork('net'), p.network);
+  if (trace) {
+    net.listener = {
+      dropped: (m, why) => say(`net drop ${m.type} ${m.from}->${m.to} (${why})`),
+      duplicated: (m) => say(`net dup ${m.type} ${m.from}->${m.to}`),
+    };
+  }
+  let violation: RealViolation | null = null;
+  const fail = (v: RealViolation): void => {
+    if (!violation) violation = v;
+  };
+  const maxClockDrift = 0.1;
+  const simNodes = ids.map(
+    (id) =>
+      new SimNode(
+        {
+          id,
+          peers: ids,
+          tickMs: p.tickMs,
+          electionTicksMin: p.electionTicksMin,
+          electionTicksMax: p.electionTicksMax,
+          heartbeatTicks: p.heartbeatTicks,
+          readMode,
+          maxClockDrift,
+          // Within the bound the core is configured with, as the lease's safety assumes.
+          clockRate: 1 + (prng.fork(`clock-${id}`).next() * 2 - 1) * maxClockDrift * 0.9,
+          pipelineDepth: p.pipelineDepth,
+          requestTimeoutMs: 1000,
+          sabotage: o.sabotage ?? null,
+        },
+        sched,
+        net,
+        new SimDisk(prng.fork(`disk-${id}`), p.diskLatencyMsMax),
+        prng.fork(`node-${id}`),
+        (nodeId, line) => say(`n${nodeId} ${line}`),
+        (client, seq, times, index) => fail({ kind: 'exactly-once', message: `node ${id} executed write #${seq} of client ${client} ${times} times (the last at index ${index})` }),
+        (nodeId, err) => fail({ kind: 'fatal', message: `node ${nodeId}: fatal storage error: ${err.message}` }),
+      ),
+  );
+  const linkPrng = prng.fork('client-link');
+  const linkDelay = (): number => linkPrng.int(1, 3);
+  const link: ClientLink = (i, req, reply) => {
+    sched.after(linkDelay(), () => simNodes[i]!.request(req, (err, value) => sched.after(linkDelay(), () => reply(err, value))));
+  };
+  const history: HistoryOp[] = [];
+  const clients = Array.from(
+    { length: p.clients },
+    (_, i) =>
+      new SimClient(i + 1, nodes, Array.from({ length: p.keys }, (_, k) => `k${k}`), prng.fork(`client-${i + 1}`), { timeoutMs: 2000, attemptTimeoutMs: 600, thinkMsMax: p.thinkMsMax }, sched, link, history, {
+        trace: say,
+        unexpected: (message) => fail({ kind: 'unexpected-error', message }),
+      }),
+  );
+  const profile = `tick=${p.tickMs}ms election=${p.electionTicksMin}-${p.electionTicksMax} hb=${p.heartbeatTicks} depth=${p.pipelineDepth} delay<=${p.network.delayTicksMax} drop=${p.network.dropRate} dup=${p.network.duplicateRate} reorder=${p.network.reorderRate} disk<=${p.diskLatencyMsMax}ms torn=${p.tornWriteRate} crash=${p.crashRate}+${p.midFsyncCrashRate} part=${p.partitionRate} clients=${p.clients} keys=${p.keys}`;
+  say(`seed ${o.seed}: ${nodes} nodes, reads by ${readMode}${o.sabotage ? `, sabotage ${o.sabotage}` : ''}; ${profile}`);
+
+  let crashes = 0;
+  const crash = (n: SimNode): void => {
+    crashes++;
+    const lost = n.crash(faults.chance(p.tornWriteRate));
+    say(`CRASH node ${n.cfg.id} (${lost.unsynced} unsynced records, ${lost.kept} kept)`);
+  };
+  const restart = (n: SimNode): void => {
+    n.start();
+    say(`RESTART node ${n.cfg.id} (log of ${n.disk.lastIndex} entries)`);
+  };
+  const chaos = (): void => {
+    const up = simNodes.filter((n) => n.up);
+    if (up.length > 0 && faults.chance(p.crashRate)) {
+      // The interesting cases first: a node with writes not yet synced (torn tails), the leader.
+      const syncing = up.filter((n) => n.disk.unsynced > 0);
+      const leader = up.find((n) => n.driver!.soft.role === 'leader');
+      const r = faults.next();
+      crash(syncing.length > 0 && r < 0.4 ? faults.pick(syncing) : leader && r < 0.7 ? leader : faults.pick(up));
+    }
+    for (const n of simNodes) if (!n.up && faults.chance(p.restartRate)) restart(n);
+    if (faults.chance(p.partitionRate)) {
+      const side = ids.filter(() => faults.chance(0.4));
+      if (side.length > 0 && side.length < ids.length) {
+        net.partition(side);
+        say(`PARTITION ${side.join(',')} | ${ids.filter((id) => !side.includes(id)).join(',')}`);
+      }
+    }
+    if (net.cuts().length > 0 && faults.chance(p.healRate)) {
+      net.heal();
+      say('HEAL network');
+    }
+  };
+
+  const onUnhandled = (err: unknown): void => fail({ kind: 'crash', message: `unhandled rejection: ${(err as Error)?.stack ?? String(err)}` });
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    for (const n of simNodes) n.start();
+    for (const c of clients) c.start();
+    for (let t = 1; t <= endMs && !violation; t++) {
+      sched.now = t;
+      let busy = sched.fireDue();
+      for (const m of net.due(t)) {
+        const to = simNodes[m.to - 1];
+        if (to?.up) {
+          to.deliver(m);
+          busy++;
+        }
+      }
+      // Faults before this step's fsyncs complete: a crash then finds the writes of the step
+      // before unsynced (what the WAL's torn-tail recovery exists for).
+      if (t < chaosMs && t % FAULT_STEP_MS === 0) chaos();
+      if (t < chaosMs) for (const n of simNodes) if (n.up && n.disk.unsynced > 0 && faults.chance(p.midFsyncCrashRate)) crash(n);
+      for (const n of simNodes) busy += n.disk.syncDue(t);
+      if (t === chaosMs) {
+        net.heal();
+        net.setOptions({ dropRate: 0, duplicateRate: 0, reorderRate: 0 });
+        say('HEAL PHASE: network whole, every node up');
+        for (const n of simNodes) if (!n.up) restart(n);
+      }
+      if (busy > 0 || sched.pendingDeferred > 0) await settle(sched);
+    }
+    for (const c of clients) c.stop();
+  } catch (err) {
+    fail({ kind: 'crash', message: `the node code threw: ${(err as Error)?.stack ?? String(err)}` });
+  } finally {
+    // Let a rejection from the last turn surface before the listener goes.
+    await new Promise<void>((r) => setImmediate(r));
+    process.off('unhandledRejection', onUnhandled);
+  }
+
+  const ops = { total: history.length, ok: 0, failed: 0, unknown: 0 };
+  for (const op of history) {
+    if (op.ok === false) ops.failed++;
+    else if (op.return === null) ops.unknown++;
+    else ops.ok++;
+  }
+  if (!violation) {
+    const stuck = clients.filter((c) => c.lastOkCallAt < chaosMs);
+    if (stuck.length > 0) fail({ kind: 'liveness', message: `no operation of client ${stuck.map((c) => c.clientId).join(', ')} succeeded in the ${HEAL_MS} ms after healing` });
+  }
+  let inconclusive = false;
+  if (!violation) {
+    const r = checkLinearizability(history, { maxStepsPerKey: LINEARIZABILITY_STEPS_PER_KEY });
+    if (r.ok === false) fail({ kind: 'linearizability', message: `the clients' history is not linearizable on key ${r.key}:\n${r.explanation}` });
+    inconclusive = r.ok === undefined;
+  }
+  return {
+    seed: o.seed,
+    nodes,
+    readMode,
+    violation,
+    ops,
+    inconclusive,
+    crashes,
+    sessionWrites: simNodes.reduce((s, n) => s + n.sessionWrites, 0),
+    sessionsRenewed: clients.reduce((s, c) => s + c.sessionsRenewed, 0),
+    simMs: sched.now,
+    profile,
+  };
+}
+
