@@ -90,6 +90,12 @@ async function addMemberNow(sup: Supervisor, options: AddOptions): Promise<AddRe
     const isOurs = (ms: MemberInfo[]): boolean => ms.some((m) => m.id === id && m.port === port && m.peerPort === peerPort);
     await caller.change((c, ms) => c.addMember(id, { host, port, peerPort }, { learner: true }, { timeoutMs: ms }), { timeoutMs: left(), done: isOurs });
     const addedMs = Date.now() - started;
+    // A secure cluster's peers accept only members with a certificate of its CA.
+    const certDir = sup.config.security?.certDir;
+    if (certDir) {
+      const { ensureCertificates } = await import('./certificates.js');
+      await ensureCertificates(certDir, [...sup.config.nodes, { id, host }]);
+    }
     await sup.addNode(member);
     const startedMs = Date.now() - started;
     await waitCaughtUp(sup, id, left());
