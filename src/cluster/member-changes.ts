@@ -3,9 +3,10 @@
  * cluster's own client ops (membership-caller.ts) so the replicated log decides, and the
  * supervisor only starts and stops processes around them:
  *
- *   add:      next free id and two ports from the OS -> addMember as a learner (committed) ->
- *             record it and start its process (--join) -> wait until its log reaches the leader's
- *             commit index -> promoteMember (retrying NOT_CAUGHT_UP) -> its id.
+ *   add:      next free id and two ports from the OS -> record it and start its process (--join)
+ *             -> once it answers, addMember as a learner (committed) -> wait until its log reaches
+ *             the leader's commit index -> promoteMember (retrying NOT_CAUGHT_UP) -> its id.
+ *             If it cannot be added, its process is stopped and its id recorded as removed.
  *             A learner first, because a new voter with an empty log would count toward the
  *             quorum at once and could stall commits until it caught up (Raft thesis §4.2.1).
  *   remove:   removeMember (committed; a leader that removes itself steps down) -> stop the
@@ -14,7 +15,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { clientSecurityFrom } from '../client/client-security.js';
-import { RaftKvClient } from '../client/raftkv-client.js';
+import { RaftKvClient, type NodeStatus } from '../client/raftkv-client.js';
 import { RaftKvError } from '../protocol/errors.js';
 import { findFreePorts } from './free-ports.js';
 import type { AddedMember } from './member-registry.js';
@@ -88,17 +89,30 @@ async function addMemberNow(sup: Supervisor, options: AddOptions): Promise<AddRe
     const [port, peerPort] = await findFreePorts(2, host);
     const member: AddedMember = { id, host, port, peerPort };
     const isOurs = (ms: MemberInfo[]): boolean => ms.some((m) => m.id === id && m.port === port && m.peerPort === peerPort);
-    await caller.change((c, ms) => c.addMember(id, { host, port, peerPort }, { learner: true }, { timeoutMs: ms }), { timeoutMs: left(), done: isOurs });
-    const addedMs = Date.now() - started;
     // A secure cluster's peers accept only members with a certificate of its CA.
     const certDir = sup.config.security?.certDir;
     if (certDir) {
       const { ensureCertificates } = await import('./certificates.js');
       await ensureCertificates(certDir, [...sup.config.nodes, { id, host }]);
     }
+    // The process first, the learner once it listens: loading a node takes a second or so, and a
+    // leader told of a member that does not listen yet backs off before it dials again. (The node
+    // asks to be added too, with --join; whichever request comes second finds it done.)
     await sup.addNode(member);
     const startedMs = Date.now() - started;
-    await waitCaughtUp(sup, id, left());
+    try {
+      await waitForNode(sup, id, left(), 'answer', async () => ({ ok: true, why: '' }));
+      await caller.change((c, ms) => c.addMember(id, { host, port, peerPort }, { learner: true }, { timeoutMs: ms }), { timeoutMs: left(), done: isOurs });
+    } catch (err) {
+      // Not a member: its process goes, and its id is not used again (its data folder exists).
+      await sup.forgetNode(id).catch(() => undefined);
+      throw err;
+    }
+    const addedMs = Date.now() - started;
+    await waitForNode(sup, id, left(), 'catch up', async (mine, leader) => {
+      const ok = leader !== null && mine.lastLogIndex + CATCH_UP_SLACK_ENTRIES >= leader.commitIndex;
+      return { ok, why: leader === null ? 'no leader known' : `node ${id} log at ${mine.lastLogIndex}, leader ${leader.id} committed ${leader.commitIndex}` };
+    });
     const caughtUpMs = Date.now() - started;
     if (options.learner) return { id, member, role: 'learner', timings: { addedMs, startedMs, caughtUpMs, promotedMs: null } };
     const isVoter = (ms: MemberInfo[]): boolean => ms.some((m) => m.id === id && m.role === 'voter');
@@ -109,8 +123,17 @@ async function addMemberNow(sup: Supervisor, options: AddOptions): Promise<AddRe
   }
 }
 
-/** Resolves once node `id`'s log reaches the leader's commit index (less the slack); TIMEOUT after `timeoutMs`. */
-async function waitCaughtUp(sup: Supervisor, id: number, timeoutMs: number): Promise<void> {
+/**
+ * Polls node `id` (and the leader) until `test` holds; TIMEOUT after `timeoutMs` naming its last
+ * reason. A node that does not answer yet (still starting) is asked again.
+ */
+async function waitForNode(
+  sup: Supervisor,
+  id: number,
+  timeoutMs: number,
+  what: string,
+  test: (mine: NodeStatus, leader: NodeStatus | null) => Promise<{ ok: boolean; why: string }>,
+): Promise<void> {
   const security = clientSecurityFrom(sup.config.security);
   const client = new RaftKvClient({ nodes: sup.list(), timeoutMs: 1000, ...(security ? { security } : {}) });
   const deadline = Date.now() + timeoutMs;
@@ -118,20 +141,18 @@ async function waitCaughtUp(sup: Supervisor, id: number, timeoutMs: number): Pro
   try {
     while (Date.now() < deadline) {
       try {
-        const any = await client.status();
-        const leaderId = any.role === 'leader' ? any.id : any.leader;
-        const leader = leaderId === any.id ? any : leaderId > 0 ? await client.status(leaderId) : null;
         const mine = await client.status(id);
-        if (leader !== null) {
-          last = `node ${id} log at ${mine.lastLogIndex}, leader ${leader.id} committed ${leader.commitIndex}`;
-          if (mine.lastLogIndex + CATCH_UP_SLACK_ENTRIES >= leader.commitIndex) return;
-        }
+        const leaderId = mine.role === 'leader' ? mine.id : mine.leader;
+        const leader = leaderId === id ? mine : leaderId > 0 ? await client.status(leaderId) : null;
+        const verdict = await test(mine, leader);
+        if (verdict.ok) return;
+        last = verdict.why;
       } catch (err) {
         last = (err as Error).message;
       }
       await new Promise((resolve) => setTimeout(resolve, CATCH_UP_POLL_MS));
     }
-    throw new RaftKvError('TIMEOUT', `node ${id} did not catch up within ${timeoutMs} ms (${last}); it stays a learner: \`raftkv ctl remove ${id}\` takes it out`);
+    throw new RaftKvError('TIMEOUT', `node ${id} did not ${what} within ${timeoutMs} ms (${last}); \`raftkv ctl remove ${id}\` takes it out`);
   } finally {
     client.close();
   }

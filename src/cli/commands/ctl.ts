@@ -182,7 +182,7 @@ export const ctlCommand: Command = {
           if (!boolFlag(args, 'json')) {
             io.out(`${added.id}\n`);
             const t = added.timings;
-            const steps = `learner added ${t.addedMs} ms, process started ${t.startedMs} ms, caught up ${t.caughtUpMs} ms${t.promotedMs === null ? '' : `, promoted ${t.promotedMs} ms`}`;
+            const steps = `process started ${t.startedMs} ms, learner added ${t.addedMs} ms, caught up ${t.caughtUpMs} ms${t.promotedMs === null ? '' : `, promoted ${t.promotedMs} ms`}`;
             io.err(`node ${added.id} (client ${added.member.host}:${added.member.port}, peer ${added.member.peerPort}) is a ${added.role} after ${t.promotedMs ?? t.caughtUpMs} ms (${steps})\n`);
           }
           break;
