@@ -12,6 +12,7 @@ import { certsCommand } from './commands/certs.js';
 import { ctlCommand } from './commands/ctl.js';
 import { delCommand } from './commands/del.js';
 import { getCommand } from './commands/get.js';
+import { memberCommand, transferLeaderCommand } from './commands/member.js';
 import { nodeCommand } from './commands/node.js';
 import { setCommand } from './commands/set.js';
 import { statusCommand } from './commands/status.js';
@@ -26,6 +27,8 @@ export const COMMANDS: readonly Command[] = [
   delCommand,
   casCommand,
   statusCommand,
+  memberCommand,
+  transferLeaderCommand,
   benchCommand,
   certsCommand,
 ];

@@ -26,7 +26,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { NodeStatusValue } from '../protocol/client-requests.js';
+import type { MemberInfo, NodeStatusValue } from '../protocol/client-requests.js';
+import type { MemberAddress } from '../protocol/raft-messages.js';
 import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { ClientLogger } from './client-log.js';
@@ -61,6 +62,13 @@ export interface CallOptions {
   /** Overrides the client's timeoutMs for this call. */
   timeoutMs?: number;
 }
+
+/**
+ * Retryable codes a membership call returns at once instead of retrying: "another change is under
+ * way" and "not caught up yet" are answers a person or a supervisor acts on (wait, or do the changes
+ * one by one), and retrying them blindly until the deadline would hide them behind a TIMEOUT.
+ */
+const MEMBERSHIP_ANSWERS = ['IN_PROGRESS', 'NOT_CAUGHT_UP'] as const;
 
 /** What a node's `status` op returns (DESIGN.md); nodes may add fields. */
 export type NodeStatus = NodeStatusValue;
@@ -209,6 +217,37 @@ export class RaftKvClient {
     return Array.isArray(value) ? value : [];
   }
 
+  /** The cluster's members (voters and learners, with addresses), as the leader knows them. */
+  async members(options?: CallOptions): Promise<MemberInfo[]> {
+    const value = await this.#call('members', { op: 'members' }, false, options);
+    if (!Array.isArray(value)) throw new RaftKvError('PROTOCOL_ERROR', `members: unexpected reply ${JSON.stringify(value)?.slice(0, 200)}`);
+    return value as MemberInfo[];
+  }
+
+  /**
+   * Adds member `id` listening at `address`: a learner (promote it once it caught up) or straight
+   * a voter. Resolves once the change is committed. IN_PROGRESS (another change under way) and
+   * BAD_REQUEST are the answer, not retried: the caller decides.
+   */
+  async addMember(id: number, address: MemberAddress, opts: { learner: boolean }, options?: CallOptions): Promise<void> {
+    await this.#call(`addMember ${id}`, { op: 'addMember', nodeId: id, ...address, learner: opts.learner }, false, options, MEMBERSHIP_ANSWERS);
+  }
+
+  /** Promotes learner `id` to voter; NOT_CAUGHT_UP while it lags (retry later). */
+  async promoteMember(id: number, options?: CallOptions): Promise<void> {
+    await this.#call(`promoteMember ${id}`, { op: 'promoteMember', nodeId: id }, false, options, MEMBERSHIP_ANSWERS);
+  }
+
+  /** Removes member `id` (voter or learner); resolves once the change is committed. */
+  async removeMember(id: number, options?: CallOptions): Promise<void> {
+    await this.#call(`removeMember ${id}`, { op: 'removeMember', nodeId: id }, false, options, MEMBERSHIP_ANSWERS);
+  }
+
+  /** Hands leadership to voter `id`; resolves once the node asked sees `id` lead. */
+  async transferLeader(id: number, options?: CallOptions): Promise<void> {
+    await this.#call(`transferLeader ${id}`, { op: 'transferLeader', nodeId: id }, false, options, MEMBERSHIP_ANSWERS);
+  }
+
   /**
    * Sends one raw JSON request to one node, once, and resolves with its reply as is (ok or not).
    * The request's `id` is replaced. Rejects only if no reply came (TIMEOUT, UNAVAILABLE,
@@ -280,7 +319,7 @@ export class RaftKvClient {
    * Runs one call with leader following and retries until its deadline (see the file comment).
    * `what` names the call in messages; writes get a session slot and seq.
    */
-  async #call(what: string, body: Record<string, unknown>, write: boolean, options?: CallOptions): Promise<unknown> {
+  async #call(what: string, body: Record<string, unknown>, write: boolean, options?: CallOptions, answers: readonly string[] = []): Promise<unknown> {
     if (this.#closed) throw new RaftKvError('SHUTTING_DOWN', 'the client was closed');
     const timeoutMs = options?.timeoutMs ?? this.timeoutMs;
     const deadline = now() + timeoutMs;
@@ -342,7 +381,7 @@ export class RaftKvClient {
               continue;
             }
           }
-          if (e.retry === 'never') throw e;
+          if (e.retry === 'never' || answers.includes(e.code)) throw e;
           if (e.retry === 'ambiguous') maybeSent = true;
           failure = `${e.code}: ${e.message}`;
           if (e.code === 'NOT_LEADER') {

@@ -21,6 +21,7 @@ import { clientTlsServer, type TlsMaterial } from './tls-material.js';
 import { keysWithin, newestEntriesWithin } from './reply-caps.js';
 import type { Completion } from './client-waiters.js';
 import type { RaftDriver } from './raft-driver.js';
+import type { MembershipRequests } from './membership-requests.js';
 
 export interface ClientServerOptions {
   host: string;
@@ -42,6 +43,8 @@ export interface ClientServerOptions {
   authTimeoutMs?: number;
   /** Connections, pending requests and unsent output allowed (defaults: DEFAULT_CLIENT_LIMITS). */
   limits?: Partial<ClientLimits>;
+  /** Membership requests (membership-requests.ts); absent: they are refused as unknown. */
+  membership?: Pick<MembershipRequests, 'run'>;
 }
 
 /** Redis's names in brackets. */
@@ -157,6 +160,13 @@ export class ClientServer {
       case 'keys':
         if (req.consistency === 'stale') return this.answerRead(req, done);
         return driver.readBarrier((err) => (err ? done(err) : this.answerRead(req, done)));
+      case 'members':
+      case 'addMember':
+      case 'promoteMember':
+      case 'removeMember':
+      case 'transferLeader':
+        if (!this.opts.membership) return done(new RaftKvError('UNKNOWN_OP', `op '${req.op}' is not served by this node`));
+        return this.opts.membership.run(req, done);
       case 'snapshot':
         if (req.background) return done(null, { started: driver.startBackgroundSnapshot() });
         return void driver.snapshotNow().then(

@@ -88,9 +88,15 @@ export class ClientWaiters {
     batch.forEach((cmd, i) => this.appendedAt.set(index + i, { term, reqId: cmd.reqId! }));
   }
 
-  /** The core dropped `batch` (no leader known). */
+  /**
+   * The core dropped `batch`: no leader is known, or this node leads and is handing leadership
+   * over (thesis §3.10). Both are safe to retry: nothing was appended.
+   */
   dropped(batch: KvCommand[], leader: number): void {
-    const err = new RaftKvError('NO_LEADER', 'no leader is known, try again', leader ? { leader } : undefined);
+    const err =
+      leader === this.nodeId
+        ? new RaftKvError('PROPOSAL_DROPPED', 'a leadership transfer is under way; the write was not applied, retry it', { leader })
+        : new RaftKvError('NO_LEADER', 'no leader is known, try again', leader ? { leader } : undefined);
     for (const cmd of batch) this.failWrite(cmd.reqId!, err);
   }
 

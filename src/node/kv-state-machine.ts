@@ -25,7 +25,7 @@
  * time; the key space is copied in slices across event-loop turns while writes go on, each write
  * first saving the value it overwrites (copy-on-write, only for keys it touches while a copy runs).
  */
-import type { Entry } from '../protocol/raft-messages.js';
+import type { ConfigEntryData, Entry, Membership } from '../protocol/raft-messages.js';
 import { compileGlob } from '../protocol/glob.js';
 import { kvError, parseKvCommand, type KvCommand, type KvResult } from './kv-command.js';
 
@@ -79,6 +79,8 @@ export interface KvSnapshot extends KvSnapshotMeta {
  */
 export interface KvSnapshotCapture {
   readonly meta: KvSnapshotMeta;
+  /** The membership as of `meta.lastApplied` (null: none applied or loaded: the bootstrap one). */
+  readonly membership: Membership | null;
   /** Copies up to `max` more keys; true when the whole key space has been visited. */
   copySlice(max: number): boolean;
   /** Fixes up to `max` more copied keys (see beginSnapshot); true when all are done. */
@@ -120,6 +122,12 @@ export class KvStateMachine {
   private clock = 0;
   /** Index of the last entry applied (or skipped as a no-op); 0 before any. Only increases. */
   private applied = 0;
+  /**
+   * The membership as of `applied`: from the last config entry applied, or the snapshot this
+   * machine was loaded from; null while neither (the bootstrap membership of cluster.json holds).
+   * Snapshots carry it in their header, so that a node restarting from one knows its members.
+   */
+  membership: Membership | null = null;
   /**
    * While a snapshot capture runs: the value each key had when it began (ABSENT if none), saved
    * the first time a write touches the key. Null when no capture runs.
@@ -181,6 +189,12 @@ export class KvStateMachine {
       this.advanceTo(entry.index);
       return null;
     }
+    if (entry.kind === 'config') {
+      // The core validated it (raft-validate.ts) and already follows it; no key changes.
+      this.advanceTo(entry.index);
+      this.membership = (entry.data as ConfigEntryData).membership;
+      return null;
+    }
     return this.apply(entry.index, entry.data);
   }
 
@@ -232,6 +246,7 @@ export class KvStateMachine {
     const cow = new Map<string, string | typeof ABSENT>();
     this.cow = cow;
     const meta = this.snapshotMeta();
+    const membership = this.membership;
     const iter = this.data.entries();
     // Pairs as visited, values possibly newer than the snapshot; fixed up from `cow` afterwards.
     const visited: Array<[string, string]> = [];
@@ -267,6 +282,7 @@ export class KvStateMachine {
     };
     return {
       meta,
+      membership,
       copySlice,
       settleSlice,
       pairs: () => {
@@ -287,6 +303,7 @@ export class KvStateMachine {
     this.sessionTimeoutMs = other.sessionTimeoutMs;
     this.clock = other.clock;
     this.applied = other.applied;
+    this.membership = other.membership;
   }
 
   /**

@@ -6,6 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeAddress } from '../protocol/cluster-config.js';
+import type { Membership } from '../protocol/raft-messages.js';
 import type { InfoFacts, RaftPeerFacts, SnapshotFacts } from '../protocol/redis-info.js';
 import type { NodeStats } from './node-stats.js';
 import type { PeerFaults } from './peer-faults.js';
@@ -16,7 +17,10 @@ import type { WalCounters } from './storage/wal.js';
 
 export interface NodeFactsSources {
   me: NodeAddress;
+  /** The members in force, with addresses. */
   nodes: readonly NodeAddress[];
+  /** The membership in force: who votes and who learns. */
+  membership: Membership;
   startedAt: number;
   walDir: string;
   driver: RaftDriver;
@@ -67,6 +71,7 @@ export function nodeFacts(src: NodeFactsSources): InfoFacts {
       const cut = l !== undefined && (l.dropTo || l.dropFrom);
       return {
         id: n.id,
+        role: src.membership.learners.includes(n.id) ? 'learner' : 'voter',
         ...(s.progress?.[String(n.id)] ? { match: s.progress[String(n.id)]!.match } : {}),
         lastContactMs: l?.lastHeardMsAgo ?? null,
         link: cut ? 'cut' : conn[String(n.id)]?.connected ? 'up' : 'down',
@@ -92,6 +97,8 @@ export function nodeFacts(src: NodeFactsSources): InfoFacts {
     connectedClients: src.connectedClients(),
     processId: process.pid,
     nodes: src.nodes,
+    voters: src.membership.voters,
+    learners: src.membership.learners,
     peerLinks: conn,
     progress: s.progress,
     raftPeers,

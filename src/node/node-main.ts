@@ -6,7 +6,12 @@
  * it cleanly: no new work, the fsync in flight finishes, sockets close, the WAL closes.
  */
 import { join } from 'node:path';
-import { loadClusterConfig, type ClusterConfig } from '../protocol/cluster-config.js';
+import type { NodeAddress } from '../protocol/cluster-config.js';
+import type { Membership } from '../protocol/raft-messages.js';
+import type { ClientPortCredentials } from './client-port-request.js';
+import { joinCluster } from './join-cluster.js';
+import { MembershipRequests } from './membership-requests.js';
+import { nodeIdentity, type JoinOptions } from './node-identity.js';
 import { RaftKvError } from '../protocol/errors.js';
 import { ClientServer } from './client-server.js';
 import { realClock } from './clock.js';
@@ -20,7 +25,7 @@ import { PeerFaults } from './peer-faults.js';
 import { listenForFaults } from './peer-faults-ipc.js';
 import { readPasswordFile } from './password-file.js';
 import { loadNodeTls } from './tls-material.js';
-import { PeerTransport } from './peer-transport.js';
+import { PeerTransport, type PeerAddress } from './peer-transport.js';
 import { RaftDriver } from './raft-driver.js';
 import { RawNode } from './raft/raw-node.js';
 import { recoverNodeState } from './recover-state.js';
@@ -31,7 +36,10 @@ import { timingFromConfig } from './timing.js';
 
 export interface RunNodeOptions {
   id: number;
-  configPath: string;
+  /** The cluster file; optional with `join`. */
+  configPath?: string;
+  /** Join a running cluster instead of being one of the cluster file's nodes (node-identity.ts). */
+  join?: JoinOptions;
 }
 
 export interface RunningNode {
@@ -46,11 +54,7 @@ export async function runNode(opts: RunNodeOptions): Promise<void> {
 }
 
 export async function startNode(opts: RunNodeOptions, { handleSignals = false } = {}): Promise<RunningNode> {
-  const cfg: ClusterConfig = loadClusterConfig(opts.configPath);
-  const me = cfg.nodes.find((n) => n.id === opts.id);
-  if (!me) {
-    throw new RaftKvError('BAD_CONFIG', `${opts.configPath}: no node with id ${opts.id} (ids: ${cfg.nodes.map((n) => n.id).join(', ')})`);
-  }
+  const { cfg, me, bootstrap } = nodeIdentity(opts.id, opts.configPath, opts.join);
   const log: Logger = fileLogger(join(cfg.logDir, `node-${me.id}.log`), {
     prefix: `[node ${me.id}] `,
     // In a terminal, also show the log; under the supervisor stderr already goes to the log file.
@@ -67,7 +71,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   const dataDir = join(cfg.dataDir, `node-${me.id}`);
   let recovered;
   try {
-    recovered = await recoverNodeState(dataDir, log);
+    recovered = await recoverNodeState(dataDir, log, { addresses: bootstrap.addresses });
   } catch (err) {
     log.error(`cannot recover the state in ${dataDir}: ${(err as Error).message}`);
     throw err;
@@ -78,7 +82,9 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   const raw = new RawNode(
     {
       id: me.id,
-      peers: cfg.nodes.map((n) => n.id),
+      peers: bootstrap.voters,
+      learners: bootstrap.learners,
+      addresses: bootstrap.addresses,
       electionTicksMin: timing.electionTicksMin,
       electionTicksMax: timing.electionTicksMax,
       heartbeatTicks: timing.heartbeatTicks,
@@ -92,9 +98,22 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   );
   const stats = new NodeStats();
   let fatal: ((err: Error) => void) | null = null;
+  // Peer connections follow the membership in force (the core's, from its log and snapshot);
+  // a joining node also talks to the members its seed named until a config entry includes it.
+  let seedPeers: PeerAddress[] = [];
+  const peersOf = (m: Membership): PeerAddress[] => {
+    const peers = Object.entries(m.addresses).map(([id, a]) => ({ id: Number(id), host: a.host, peerPort: a.peerPort }));
+    const inside = m.voters.includes(me.id) || m.learners.includes(me.id);
+    return inside ? peers : [...peers, ...seedPeers.filter((p) => !(String(p.id) in m.addresses))];
+  };
+  const onMembership = (m: Membership) => {
+    const peers = peersOf(m);
+    transport.setPeers(peers);
+    faults.setPeers(peers.map((p) => p.id));
+  };
   const transport = new PeerTransport({
     self: me,
-    peers: cfg.nodes,
+    peers: peersOf(raw.membership()),
     log,
     onMessage: (m) => faults.receive(m),
     tls,
@@ -102,7 +121,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   // Between driver and transport: the partitions and delays the supervisor orders (ctl isolate...).
   const faults = new PeerFaults({
     self: me.id,
-    peers: cfg.nodes.map((n) => n.id),
+    peers: peersOf(raw.membership()).map((p) => p.id),
     send: (messages) => transport.send(messages),
     deliver: (m) => driver.step(m),
   });
@@ -112,7 +131,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     raw,
     wal,
     log,
-    voters: cfg.nodes.map((n) => n.id),
+    bootstrap,
     every: cfg.snapshotEvery,
     trailing: cfg.snapshotTrailing,
     existing: recovered.snapshots,
@@ -132,6 +151,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     log,
     term: () => raw.status().term,
     deliver: (m, received) => driver.deliverSnapshot(m, received),
+    knownAddresses: () => ({ ...bootstrap.addresses, ...raw.membership().addresses }),
   });
   const driver = new RaftDriver({
     nodeId: me.id,
@@ -147,7 +167,13 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     onFatal: (err) => fatal?.(err),
     snapshots: { dir: dataDir, snapshotter, sender, receiver },
     clock: realClock,
+    onMembership,
   });
+  // With a secure client port, relaying and joining show what any client shows: TLS and AUTH.
+  const credentials: ClientPortCredentials = { tls: clientTls !== 'off' ? tls : null, password };
+  const membershipRequests = new MembershipRequests({ self: me.id, driver, log, credentials, timeoutMs: 5000 });
+  /** The members in force, as cluster.json-style addresses (INFO, status, RAFT.INFO). */
+  const memberNodes = (): NodeAddress[] => nodesOfMembership(raw.membership(), me);
   const startedAt = Date.now();
   const server = new ClientServer({
     host: me.listenHost ?? me.host,
@@ -158,12 +184,14 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     stats,
     ...(cfg.limits ? { limits: cfg.limits } : {}),
     password,
+    membership: membershipRequests,
     tls: tls && clientTls !== 'off' ? { material: tls, mode: clientTls } : null,
     ...(cfg.security ? { authTimeoutMs: cfg.security.authTimeoutMs } : {}),
     facts: (): InfoFacts =>
       nodeFacts({
         me,
-        nodes: cfg.nodes,
+        nodes: memberNodes(),
+        membership: raw.membership(),
         startedAt,
         walDir: dataDir,
         driver,
@@ -174,7 +202,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
         walCounters: () => wal.counters,
         connectedClients: (): number => server.connections,
       }),
-    info: () => ({ id: me.id, pid: process.pid, uptimeMs: Date.now() - startedAt, clientPort: me.port, peerPort: me.peerPort, host: me.host, nodes: cfg.nodes, peers: transport.stats(), links: faults.links(), faults: faults.settings(), faultCounters: { ...faults.counters }, wal: wal.counters, walBytes: wal.diskBytes }),
+    info: () => ({ id: me.id, pid: process.pid, uptimeMs: Date.now() - startedAt, clientPort: me.port, peerPort: me.peerPort, host: me.host, nodes: memberNodes(), peers: transport.stats(), links: faults.links(), faults: faults.settings(), faultCounters: { ...faults.counters }, wal: wal.counters, walBytes: wal.diskBytes }),
   });
 
   let metrics: MetricsServer | null = null;
@@ -227,6 +255,20 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));
   }
+  if (opts.join) {
+    void joinCluster({
+      me,
+      seed: opts.join.seed,
+      credentials,
+      log,
+      membership: () => raw.membership(),
+      onSeedMembers: (members) => {
+        seedPeers = members.filter((m) => m.id !== me.id).map((m) => ({ id: m.id, host: m.host, peerPort: m.peerPort }));
+        onMembership(raw.membership());
+      },
+      stopping: () => stopping !== null,
+    });
+  }
   return { stop: () => stop(), stopped };
 }
 
@@ -246,3 +288,10 @@ export function pipelineDepthFromEnv(raw: string | undefined): number {
 }
 
 const DEFAULT_PIPELINE_DEPTH = 1;
+
+/** Members as cluster-file addresses; this node keeps its own entry (listenHost, metricsPort). */
+function nodesOfMembership(m: Membership, me: NodeAddress): NodeAddress[] {
+  return Object.entries(m.addresses)
+    .map(([id, a]) => (Number(id) === me.id ? me : { id: Number(id), host: a.host, port: a.port, peerPort: a.peerPort }))
+    .sort((a, b) => a.id - b.id);
+}

@@ -68,16 +68,24 @@ export class PeerFaults {
   private readonly opts: Required<PeerFaultsOptions>;
   /** Messages this layer dropped, for status. */
   readonly counters = { droppedOut: 0, droppedIn: 0, delayed: 0 };
+  /** The members faults may name; follows the membership (setPeers). */
+  private peers: readonly NodeId[];
 
   constructor(opts: PeerFaultsOptions) {
     this.opts = { maxDelayMs: 60_000, maxDelayedMessages: 10_000, now: () => performance.now(), ...opts };
+    this.peers = opts.peers;
     this.outLine = new DelayLine((m) => this.opts.send([m]), this.opts.maxDelayedMessages, this.opts.now);
     this.inLine = new DelayLine((m) => this.deliver(m), this.opts.maxDelayedMessages, this.opts.now);
   }
 
+  /** The membership changed: faults may name the new members (cuts of removed ones stay until healed). */
+  setPeers(peers: readonly NodeId[]): void {
+    this.peers = peers;
+  }
+
   /** Replaces the settings; throws BAD_REQUEST (and changes nothing) if they are invalid. */
   set(s: FaultSettings): void {
-    const known = new Set(this.opts.peers.filter((p) => p !== this.opts.self));
+    const known = new Set(this.peers.filter((p) => p !== this.opts.self));
     for (const id of [...s.dropTo, ...s.dropFrom]) {
       if (!known.has(id)) throw new RaftKvError('BAD_REQUEST', `node ${this.opts.self}: ${id} is not a peer (peers: ${[...known].join(', ')})`);
     }
@@ -133,7 +141,7 @@ export class PeerFaults {
   links(): Record<string, PeerLink> {
     const now = this.opts.now();
     const r: Record<string, PeerLink> = {};
-    for (const id of this.opts.peers) {
+    for (const id of this.peers) {
       if (id === this.opts.self) continue;
       const at = this.lastHeard.get(id);
       r[String(id)] = {

@@ -34,7 +34,7 @@ import type { Logger } from './logger.js';
 
 export interface PeerInboundOptions {
   self: NodeId;
-  /** Ids of the other cluster members: the only senders a hello may name. */
+  /** Ids of the other cluster members: the only senders a hello may name (see setMembers). */
   members: readonly NodeId[];
   log: Logger;
   onMessage: (m: Message) => void;
@@ -63,7 +63,26 @@ export class PeerInbound {
   /** The connection each member last said hello on: at most one per member. */
   private readonly members = new Map<NodeId, net.Socket>();
 
-  constructor(private readonly opts: PeerInboundOptions) {}
+  /** Who may say hello: follows the membership. */
+  private allowed: readonly NodeId[];
+
+  constructor(private readonly opts: PeerInboundOptions) {
+    this.allowed = opts.members;
+  }
+
+  /**
+   * The membership changed: from now on hellos may name `ids`; the connection of a member no
+   * longer among them is closed (a removed member must not keep feeding us messages).
+   */
+  setMembers(ids: readonly NodeId[]): void {
+    this.allowed = ids;
+    for (const [id, socket] of this.members) {
+      if (ids.includes(id)) continue;
+      this.opts.log.info(`peer port: node ${id} is no longer a member; closing its connection`);
+      this.members.delete(id);
+      socket.destroy();
+    }
+  }
 
   /** Takes over a connection just accepted on the peer port. */
   accept(socket: net.Socket): void {
@@ -124,7 +143,7 @@ export class PeerInbound {
     } catch {
       return 'not JSON';
     }
-    return validateHello(raw, this.opts.self, this.opts.members);
+    return validateHello(raw, this.opts.self, this.allowed);
   }
 
   private replaceOlderConnection(from: NodeId, socket: net.Socket): void {

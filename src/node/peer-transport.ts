@@ -10,6 +10,11 @@
  * messages are discarded, and when its socket pushes back (write() === false) messages queue up to
  * a byte bound, beyond which they are dropped. A slow peer therefore cannot grow the leader's memory
  * without bound. Reconnects back off exponentially.
+ *
+ * The peers follow the membership (setPeers, from the core's Ready.membership): a new member is
+ * dialled and may say hello; a removed one keeps its connections for `removedGraceMs` (its
+ * leader still sends it the log until its removal commits, so that it learns of it), then they
+ * are closed.
  */
 import net from 'node:net';
 import { stringifyWithEntries } from '../protocol/entries-json.js';
@@ -46,6 +51,8 @@ export interface PeerTransportOptions {
   reconnectMaxMs?: number;
   /** Mutual TLS 1.3 on both sides (cluster.json security.certDir); null or absent: plain TCP. */
   tls?: TlsMaterial | null;
+  /** How long a member dropped by setPeers stays connected. Default 10 s. */
+  removedGraceMs?: number;
 }
 
 export interface PeerStats {
@@ -173,6 +180,12 @@ export class PeerTransport {
   /** Strangers can cause these lines (failed handshakes) as fast as they connect. */
   private readonly refusals: RateLimitedLog;
   private readonly out = new Map<NodeId, OutgoingPeer>();
+  /** Where each peer is (the members and those in their grace period). */
+  private readonly addresses = new Map<NodeId, PeerAddress>();
+  /** Peers dropped by setPeers, closed when their timer fires (cancelled if they come back). */
+  private readonly leaving = new Map<NodeId, NodeJS.Timeout>();
+  private started = false;
+  private closed = false;
   private readonly inbound: PeerInbound;
   private readonly opts: Required<PeerTransportOptions>;
 
@@ -187,12 +200,14 @@ export class PeerTransport {
       reconnectMinMs: 50,
       reconnectMaxMs: 1000,
       tls: null,
+      removedGraceMs: 10_000,
       ...opts,
     };
+    for (const p of this.opts.peers) if (p.id !== this.opts.self.id) this.addresses.set(p.id, p);
     this.refusals = new RateLimitedLog(this.opts.log);
     this.inbound = new PeerInbound({
       self: this.opts.self.id,
-      members: this.opts.peers.map((p) => p.id).filter((id) => id !== this.opts.self.id),
+      members: [...this.addresses.keys()],
       log: this.opts.log,
       onMessage: this.opts.onMessage,
       maxLineBytes: this.opts.maxLineBytes,
@@ -223,9 +238,49 @@ export class PeerTransport {
         resolve();
       });
     });
-    for (const p of this.opts.peers) {
-      if (p.id !== this.opts.self.id) this.out.set(p.id, new OutgoingPeer(this.opts.self, p, this.opts));
+    this.started = true;
+    for (const p of this.addresses.values()) this.dial(p);
+  }
+
+  /**
+   * The peers are now `peers` (this node left out): new ones are dialled, a moved one re-dialled,
+   * and one no longer listed is closed after the grace period.
+   */
+  setPeers(peers: readonly PeerAddress[]): void {
+    if (this.closed) return;
+    const next = new Map(peers.filter((p) => p.id !== this.opts.self.id).map((p) => [p.id, p]));
+    for (const [id, p] of next) {
+      const timer = this.leaving.get(id);
+      if (timer) {
+        clearTimeout(timer);
+        this.leaving.delete(id);
+      }
+      const known = this.addresses.get(id);
+      if (known && known.host === p.host && known.peerPort === p.peerPort) continue;
+      this.addresses.set(id, p);
+      if (this.started) this.dial(p);
     }
+    for (const id of this.addresses.keys()) {
+      if (next.has(id) || this.leaving.has(id)) continue;
+      const timer = setTimeout(() => this.forget(id), this.opts.removedGraceMs);
+      timer.unref();
+      this.leaving.set(id, timer);
+    }
+    this.inbound.setMembers([...this.addresses.keys()]);
+  }
+
+  private dial(p: PeerAddress): void {
+    this.out.get(p.id)?.close();
+    this.out.set(p.id, new OutgoingPeer(this.opts.self, p, this.opts));
+  }
+
+  private forget(id: NodeId): void {
+    this.leaving.delete(id);
+    this.addresses.delete(id);
+    this.out.get(id)?.close();
+    this.out.delete(id);
+    this.opts.log.info(`peer ${id}: no longer a member; connections closed`);
+    this.inbound.setMembers([...this.addresses.keys()]);
   }
 
   /** Send messages, one write per peer per call. */
@@ -252,6 +307,9 @@ export class PeerTransport {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.leaving.values()) clearTimeout(timer);
+    this.leaving.clear();
     for (const p of this.out.values()) p.close();
     this.inbound.close();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));

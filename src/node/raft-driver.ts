@@ -10,7 +10,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import { RaftKvError } from '../protocol/errors.js';
-import type { HardState, InstallSnapshot, Message } from '../protocol/raft-messages.js';
+import type { ConfChange, HardState, InstallSnapshot, Membership, Message, NodeId } from '../protocol/raft-messages.js';
+import { MembershipWaiters } from './membership-waiters.js';
 import type { SnapshotReceiver, ReceivedSnapshot } from './snapshot-receiver.js';
 import type { SnapshotSender } from './snapshot-sender.js';
 import type { Snapshotter } from './snapshotter.js';
@@ -65,6 +66,8 @@ export interface RaftDriverOptions {
   snapshots?: DriverSnapshots | null;
   /** Time and timers (ticks, deadlines, the Ready loop's turns). Default: the real clock. */
   clock?: Clock;
+  /** Called with every membership the core switches to (Ready.membership): peer connections follow it. */
+  onMembership?: (m: Membership) => void;
   /** Distinguishes this start's request ids from earlier ones' (default: time + random; see ClientWaiters). */
   bootId?: string;
 }
@@ -88,6 +91,7 @@ export class RaftDriver {
   private lastTickAt = 0;
   private sweepTimer: TimerId | null = null;
   private readonly waiters: ClientWaiters;
+  private readonly memberWaiters = new MembershipWaiters();
 
   soft: SoftState;
   /** The last vote logged, so a restarted node does not log the vote it recovered as new. */
@@ -101,7 +105,7 @@ export class RaftDriver {
   private received: ReceivedSnapshot | null = null;
 
   constructor(opts: RaftDriverOptions) {
-    this.opts = { requestTimeoutMs: 3000, pipelineDepth: 1, maxCatchUpTicks: 1000, snapshots: null, clock: realClock, ...opts };
+    this.opts = { requestTimeoutMs: 3000, pipelineDepth: 1, maxCatchUpTicks: 1000, snapshots: null, clock: realClock, onMembership: () => {}, ...opts };
     this.clock = this.opts.clock;
     this.raw = opts.raw;
     this.pipelineDepth = this.opts.pipelineDepth;
@@ -172,6 +176,40 @@ export class RaftDriver {
     this.schedule();
   }
 
+  /**
+   * Leader: propose one membership change; `done` once its entry is applied here. Not the leader:
+   * NOT_LEADER (details.leader names the leader, if known); refused: the core's code and reason.
+   */
+  proposeConfChange(cc: ConfChange, done: Completion<void>): void {
+    if (this.stopped) return done(new RaftKvError('SHUTTING_DOWN', 'the node is shutting down'));
+    this.catchUpTicks();
+    const r = this.raw.proposeConfChange(cc);
+    if (r.status === 'appended') {
+      this.memberWaiters.change(r.index, r.term, this.clock.monotonic() + this.opts.requestTimeoutMs, done);
+      this.schedule();
+    } else if (r.status === 'notLeader') {
+      done(notLeader(this.opts.nodeId, r.leader));
+    } else {
+      done(new RaftKvError(r.code, r.reason));
+    }
+  }
+
+  /** Leader: hand leadership to voter `to`; `done` once this node sees `to` lead (thesis §3.10). */
+  transferLeader(to: NodeId, done: Completion<void>): void {
+    if (this.stopped) return done(new RaftKvError('SHUTTING_DOWN', 'the node is shutting down'));
+    this.catchUpTicks();
+    if (this.soft.leader === to) return done(null);
+    const r = this.raw.transferLeader(to);
+    if (!r.ok) return done(r.code === 'NOT_LEADER' ? notLeader(this.opts.nodeId, this.soft.leader) : new RaftKvError(r.code, r.reason));
+    this.memberWaiters.transfer(to, this.clock.monotonic() + this.opts.requestTimeoutMs, done);
+    this.schedule();
+  }
+
+  /** The core's membership in force (voters, learners, addresses). */
+  membership(): Membership {
+    return this.raw.membership();
+  }
+
   status() {
     const st = this.raw.status();
     const snaps = this.opts.snapshots;
@@ -202,6 +240,7 @@ export class RaftDriver {
     // A write already handed to the core may still commit: its outcome is unknown, not refused.
     const unknown = new RaftKvError('TIMEOUT', 'the node stopped before the write was confirmed; it may or may not have been applied');
     this.waiters.failAll(unknown, new RaftKvError('SHUTTING_DOWN', 'the node is shutting down'));
+    this.memberWaiters.failAll(new RaftKvError('TIMEOUT', 'the node stopped before the membership change or transfer was confirmed; it may or may not take effect'));
   }
 
   // ------------------------------------------------------------------ the Ready loop
@@ -231,6 +270,7 @@ export class RaftDriver {
     this.counters.readies++;
     if (rd.softState) this.onSoftState(rd.softState);
     if (rd.hardState) this.onHardState(rd.hardState);
+    if (rd.membership) this.onMembership(rd.membership);
     for (const r of rd.refused) {
       this.opts.log.warn(`refused a ${r.type} from node ${r.from}: ${r.reason} (a faulty or forged peer?)`);
     }
@@ -247,6 +287,10 @@ export class RaftDriver {
     // depend on heartbeat acknowledgements, not on our disk.
     this.apply(rd);
     this.waiters.readStates(rd.readStates, this.opts.sm.lastApplied);
+    if (this.memberWaiters.waitingTransfers > 0) {
+      const st = this.raw.status();
+      this.memberWaiters.leadership(st.leader, st.role === 'leader' ? { transferee: st.leadTransferee } : null);
+    }
     let persisted: Promise<void> | null = null;
     // A commit-index-only change is not worth an fsync; it rides along with the next entries.
     if (rd.mustSync) {
@@ -319,6 +363,7 @@ export class RaftDriver {
   private apply(rd: Ready): void {
     for (const e of rd.committedEntries) {
       this.waiters.applied(e, this.opts.sm.applyEntry(e));
+      if (e.kind === 'config') this.memberWaiters.applied(e);
       this.counters.applied++;
     }
     if (rd.committedEntries.length > 0 || rd.snapshot) this.waiters.serveAppliedReads(this.opts.sm.lastApplied);
@@ -403,7 +448,22 @@ export class RaftDriver {
     }
   }
 
-  private sweepTimeouts(): void {
-    this.waiters.sweep(this.clock.monotonic(), this.opts.sm.lastApplied);
+  private onMembership(m: Membership): void {
+    const role = (id: number) => (m.voters.includes(id) ? 'voter' : m.learners.includes(id) ? 'learner' : 'not a member');
+    this.opts.log.info(`membership: voters [${m.voters.join(', ')}], learners [${m.learners.join(', ')}]; this node is ${role(this.opts.nodeId)}`);
+    this.opts.onMembership(m);
   }
+
+  private sweepTimeouts(): void {
+    const now = this.clock.monotonic();
+    this.waiters.sweep(now, this.opts.sm.lastApplied);
+    this.memberWaiters.sweep(now);
+    if (this.memberWaiters.waitingTransfers > 0) this.schedule();
+  }
+}
+
+/** NOT_LEADER naming the leader this node knows (none: NO_LEADER). */
+function notLeader(self: NodeId, leader: NodeId): RaftKvError {
+  if (leader === 0) return new RaftKvError('NO_LEADER', 'no leader is known, try again');
+  return new RaftKvError('NOT_LEADER', `node ${self} is not the leader; node ${leader} is`, { leader });
 }

@@ -16,7 +16,9 @@
 import { RaftKvError } from '../protocol/errors.js';
 import { KvStateMachine } from './kv-state-machine.js';
 import type { Logger } from './logger.js';
+import type { MemberAddress } from '../protocol/raft-messages.js';
 import type { RaftInitialState } from './raft/types.js';
+import { membershipOfSnapshot } from './snapshot-membership.js';
 import { loadNewestSnapshot, listSnapshots, removeTempFiles, type SnapshotFileInfo } from './storage/snapshot-store.js';
 import { Wal } from './storage/wal.js';
 
@@ -28,7 +30,14 @@ export interface RecoveredNode {
   snapshots: SnapshotFileInfo[];
 }
 
-export async function recoverNodeState(dataDir: string, log: Logger, walOptions: { segmentBytes?: number } = {}): Promise<RecoveredNode> {
+export interface RecoverOptions {
+  segmentBytes?: number;
+  /** cluster.json's addresses, for snapshot files written before headers carried them. */
+  addresses?: Record<string, MemberAddress>;
+}
+
+export async function recoverNodeState(dataDir: string, log: Logger, options: RecoverOptions = {}): Promise<RecoveredNode> {
+  const { addresses = {}, ...walOptions } = options;
   const started = performance.now();
   const { wal, state, recovery } = await Wal.open(dataDir, { log: (line) => log.warn(line), ...walOptions });
   try {
@@ -64,6 +73,9 @@ export async function recoverNodeState(dataDir: string, log: Logger, walOptions:
         log.warn(`snapshot ${index} (term ${term}) supersedes the WAL (which ends at ${walEnd}${walTerm !== undefined ? `, with term ${walTerm} there` : ''}): the log restarts after it`);
       }
       sm = built!;
+      // The core replays the config entries after the snapshot on top of this (RaftInitialState).
+      initial.membership = membershipOfSnapshot(snap.header.config, addresses);
+      sm.membership = initial.membership;
     }
     const ms = performance.now() - started;
     log.info(

@@ -12,7 +12,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import type { InstallSnapshot, NodeId, SnapshotChunk } from '../protocol/raft-messages.js';
+import type { InstallSnapshot, MemberAddress, NodeId, SnapshotChunk } from '../protocol/raft-messages.js';
+import { membershipOfSnapshot } from './snapshot-membership.js';
 import { KvStateMachine } from './kv-state-machine.js';
 import type { Logger } from './logger.js';
 import { readSnapshotFile, type SnapshotHeader } from './storage/snapshot-file.js';
@@ -34,6 +35,8 @@ export interface SnapshotReceiverOptions {
   term: () => number;
   /** Hands the core the InstallSnapshot message once the file is verified. */
   deliver: (m: InstallSnapshot, received: ReceivedSnapshot) => void;
+  /** Addresses this node knows (cluster.json, the membership), for old headers without them. */
+  knownAddresses: () => Record<string, MemberAddress>;
   /** Largest snapshot accepted (a member cannot fill the disk). Default 8 GiB. */
   maxBytes?: number;
 }
@@ -141,10 +144,14 @@ export class SnapshotReceiver {
       const { header, pairs } = await readSnapshotFile(t.tmpPath);
       if (header.index !== t.index || header.term !== t.snapshotTerm) throw new Error(`its header says ${header.index}/${header.term}`);
       const sm = KvStateMachine.fromSnapshot({ ...header.sm, data: pairs });
+      // The core takes the membership from the header (InstallSnapshot.membership), the state
+      // machine keeps it for the snapshots this node takes later.
+      const membership = membershipOfSnapshot(header.config, this.opts.knownAddresses());
+      sm.membership = membership;
       const ms = performance.now() - t.started;
       this.opts.log.info(`received snapshot ${t.index} (term ${t.snapshotTerm}) from node ${t.from}: ${t.next} bytes, ${pairs.length} keys in ${ms.toFixed(0)} ms`);
       this.opts.deliver(
-        { type: 'snapshot', from: t.from, to: this.opts.self, term: t.term, index: t.index, snapshotTerm: t.snapshotTerm },
+        { type: 'snapshot', from: t.from, to: this.opts.self, term: t.term, index: t.index, snapshotTerm: t.snapshotTerm, membership },
         { index: t.index, term: t.snapshotTerm, header, sm, tmpPath: t.tmpPath },
       );
     } catch (err) {

@@ -18,7 +18,9 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { KvStateMachine } from './kv-state-machine.js';
 import type { Logger } from './logger.js';
+import type { Membership } from '../protocol/raft-messages.js';
 import type { RawNode } from './raft/raw-node.js';
+import { snapshotConfigOf } from './snapshot-membership.js';
 import { writeSnapshotFile, type SnapshotHeader } from './storage/snapshot-file.js';
 import { pruneSnapshots, publishSnapshot, type SnapshotFileInfo } from './storage/snapshot-store.js';
 import type { Wal } from './storage/wal.js';
@@ -29,7 +31,8 @@ export interface SnapshotterOptions {
   raw: RawNode;
   wal: Pick<Wal, 'compact'>;
   log: Logger;
-  voters: number[];
+  /** The membership of cluster.json, for snapshots taken before any config entry was applied. */
+  bootstrap: Membership;
   /** Applied entries between automatic snapshots (0: only on demand). */
   every: number;
   /** Entries kept in the log before the snapshot for slow followers. */
@@ -138,7 +141,7 @@ export class Snapshotter {
         raftkvSnapshot: 1,
         index,
         term,
-        config: { voters: this.opts.voters.slice(), learners: [] },
+        config: snapshotConfigOf(capture.membership, this.opts.bootstrap),
         createdAt: Date.now(),
         keys: pairs.length,
         sm: capture.meta,

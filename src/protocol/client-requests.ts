@@ -8,7 +8,8 @@
  * `parseJsonRequest` validates untrusted input: it never throws, and every refusal names the
  * field at fault. Unknown extra fields are ignored (so newer clients can talk to older nodes).
  */
-import type { Entry, NodeId, Role } from './raft-messages.js';
+import type { Entry, MemberAddress, NodeId, Role } from './raft-messages.js';
+import { addressError } from './membership-validate.js';
 import { errorFromJson, RaftKvError, toRaftKvError } from './errors.js';
 import { commandSizeError } from './size-limits.js';
 
@@ -97,6 +98,55 @@ export interface EntriesRequest {
   limit: number;
 }
 
+/**
+ * Membership requests (any node takes them; a follower forwards them to the leader's client port
+ * and relays the answer). On the wire the member is named by `nodeId`, or by `id` when `nodeId`
+ * is absent (DESIGN's form, `{"op":"removeMember","id":2}`, where `id` is also echoed as the
+ * request id). `forwarded` marks a request a follower passed on: a node that is not the leader
+ * either answers it NOT_LEADER instead of forwarding it again, so two nodes that each think the
+ * other leads cannot bounce it back and forth.
+ */
+export interface MembershipHop {
+  forwarded?: boolean;
+}
+/** The members and their roles; `stale`: this node's own view, without asking the leader. */
+export interface MembersRequest extends MembershipHop {
+  op: 'members';
+  consistency?: Consistency;
+}
+/** Add a member: as a learner (`learner: true`, promoted later) or straight as a voter. */
+export interface AddMemberRequest extends MembershipHop {
+  op: 'addMember';
+  nodeId: NodeId;
+  host: string;
+  port: number;
+  peerPort: number;
+  learner: boolean;
+}
+export interface PromoteMemberRequest extends MembershipHop {
+  op: 'promoteMember';
+  nodeId: NodeId;
+}
+export interface RemoveMemberRequest extends MembershipHop {
+  op: 'removeMember';
+  nodeId: NodeId;
+}
+/** Hand leadership to voter `nodeId`; answered once this node sees it lead (thesis §3.10). */
+export interface TransferLeaderRequest extends MembershipHop {
+  op: 'transferLeader';
+  nodeId: NodeId;
+}
+export type MembershipRequest = MembersRequest | AddMemberRequest | PromoteMemberRequest | RemoveMemberRequest | TransferLeaderRequest;
+
+/** One row of the `members` reply. */
+export interface MemberInfo {
+  id: NodeId;
+  host: string;
+  port: number;
+  peerPort: number;
+  role: 'voter' | 'learner';
+}
+
 /** Authenticate this connection (see auth.ts); `user` defaults to `default`. */
 export interface AuthRequest {
   op: 'auth';
@@ -117,13 +167,23 @@ export type ClientRequest =
   | InfoRequest
   | SnapshotRequest
   | RaftInfoRequest
-  | EntriesRequest;
+  | EntriesRequest
+  | MembershipRequest;
 
 export type ClientOp = ClientRequest['op'];
 export type WriteRequest = SetRequest | DelRequest | CasRequest;
 export type ReadRequest = GetRequest | ExistsRequest | KeysRequest;
 
-export const CLIENT_OPS: readonly ClientOp[] = ['auth', 'get', 'set', 'del', 'cas', 'exists', 'keys', 'status', 'ping', 'info', 'raftInfo', 'snapshot', 'entries'];
+export const CLIENT_OPS: readonly ClientOp[] = [
+  'auth', 'get', 'set', 'del', 'cas', 'exists', 'keys', 'status', 'ping', 'info', 'raftInfo', 'snapshot', 'entries',
+  'members', 'addMember', 'promoteMember', 'removeMember', 'transferLeader',
+];
+
+export const MEMBERSHIP_OPS: readonly MembershipRequest['op'][] = ['members', 'addMember', 'promoteMember', 'removeMember', 'transferLeader'];
+
+export function isMembershipRequest(req: ClientRequest): req is MembershipRequest {
+  return (MEMBERSHIP_OPS as readonly string[]).includes(req.op);
+}
 
 export const ENTRIES_LIMIT_DEFAULT = 20;
 export const ENTRIES_LIMIT_MAX = 1000;
@@ -167,6 +227,11 @@ export interface OpResults {
   /** RAFT.INFO text, in INFO's layout. */
   raftInfo: string;
   entries: Entry[];
+  members: MemberInfo[];
+  addMember: 'OK';
+  promoteMember: 'OK';
+  removeMember: 'OK';
+  transferLeader: 'OK';
 }
 
 export type ResultOf<R extends ClientRequest> = OpResults[R['op']];
@@ -264,6 +329,42 @@ function entriesLimit(obj: Fields): number {
   return v;
 }
 
+/** The member a membership request names: `nodeId`, else `id` (see MembershipHop). */
+function memberId(obj: Fields): NodeId {
+  const field = has(obj, 'nodeId') ? 'nodeId' : 'id';
+  const v = obj[field];
+  if (v === undefined || v === null) throw bad("field 'nodeId' (or 'id') is required: the member's id");
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > 2 ** 31) throw bad(`field '${field}' must be a node id (an integer from 1 to 2^31), got ${typeof v === 'number' ? v : describe(v)}`);
+  return v;
+}
+
+function hop(obj: Fields): MembershipHop {
+  const v = obj.forwarded;
+  if (v === undefined) return {};
+  if (typeof v !== 'boolean') throw bad(`field 'forwarded' must be a boolean, got ${describe(v)}`);
+  return v ? { forwarded: true } : {};
+}
+
+function membershipRequest(op: MembershipRequest['op'], obj: Fields): MembershipRequest {
+  switch (op) {
+    case 'members':
+      return { op, ...readOptions(obj), ...hop(obj) };
+    case 'addMember': {
+      const nodeId = memberId(obj);
+      const address = { host: obj.host, port: obj.port, peerPort: obj.peerPort };
+      const why = addressError(address);
+      if (why) throw bad(`fields host, port and peerPort: ${why.replace(/address\./g, '')}`);
+      const learner = obj.learner ?? false;
+      if (typeof learner !== 'boolean') throw bad(`field 'learner' must be a boolean, got ${describe(learner)}`);
+      return { op, nodeId, ...(address as MemberAddress), learner, ...hop(obj) };
+    }
+    case 'promoteMember':
+    case 'removeMember':
+    case 'transferLeader':
+      return { op, nodeId: memberId(obj), ...hop(obj) };
+  }
+}
+
 /** Builds the typed request from a parsed object whose `op` is a string. */
 function requestFor(op: string, obj: Fields): ClientRequest {
   switch (op) {
@@ -308,6 +409,12 @@ function requestFor(op: string, obj: Fields): ClientRequest {
       const user = optionalString(obj, 'user');
       return { op, password: requireString(obj, 'password'), ...(user === undefined ? {} : { user }) };
     }
+    case 'members':
+    case 'addMember':
+    case 'promoteMember':
+    case 'removeMember':
+    case 'transferLeader':
+      return membershipRequest(op, obj);
     default:
       throw new RaftKvError('UNKNOWN_OP', `unknown op '${op}'`);
   }

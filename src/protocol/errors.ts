@@ -35,6 +35,14 @@ export const ERROR_CODE_INFO = {
   UNAVAILABLE: { retry: 'safe', summary: 'temporarily unavailable' },
   /** The core refused the proposal (no leader, leadership transfer); it was never appended. */
   PROPOSAL_DROPPED: { retry: 'safe', summary: 'proposal dropped before it was appended' },
+  /**
+   * A membership change or leadership transfer cannot start now: another change is not yet
+   * committed, a transfer is under way, or a new leader has not committed an entry of its term.
+   * Nothing changed; the same request may succeed shortly.
+   */
+  IN_PROGRESS: { retry: 'safe', summary: 'another membership change or transfer is under way' },
+  /** A learner to promote is still far behind the leader's log; nothing changed, retry once it caught up. */
+  NOT_CAUGHT_UP: { retry: 'safe', summary: 'the learner has not caught up yet' },
   /** The node is stopping and takes no new work. */
   SHUTTING_DOWN: { retry: 'safe', summary: 'the node is shutting down' },
   /** The connection closed before the answer came; a write may or may not have happened. */

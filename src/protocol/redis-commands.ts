@@ -27,6 +27,8 @@ import {
 import { encodeRespError } from './resp-errors.js';
 import { commandSizeError } from './size-limits.js';
 import { REDIS_VERSION } from './server-version.js';
+import { addressError } from './membership-validate.js';
+import type { MemberAddress } from './raft-messages.js';
 
 export type RedisDispatch =
   /** Send `req` to the node; encode its result with encodeRespResult(req, result, shape). */
@@ -95,6 +97,21 @@ function unknownSubcommand(argv: readonly string[]): Dispatch {
 
 function syntaxError(name: string, message = 'syntax error'): Dispatch {
   return errorReply(name, new RaftKvError('BAD_REQUEST', message));
+}
+
+/** A node id argument: a positive decimal integer up to 2^31, else null. */
+function nodeIdArg(word: string): number | null {
+  if (!/^[1-9]\d{0,9}$/.test(word)) return null;
+  const n = Number(word);
+  return n <= 2 ** 31 ? n : null;
+}
+
+/** `host:port:peerPort` (the host may be an IPv6 address in brackets), or why not. */
+export function memberAddressArg(word: string): MemberAddress | string {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5}):(\d{1,5})$/.exec(word);
+  const why = m ? addressError({ host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]), peerPort: Number(m[3]) }) : 'expected host:port:peerPort';
+  if (why || !m) return `invalid address '${truncateBytes(word, 128)}': ${why}`;
+  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]), peerPort: Number(m[3]) };
 }
 
 interface CommandSpec {
@@ -180,6 +197,44 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
   ],
   // Redis-Raft's name: a bulk string in INFO's layout.
   ['raft.info', { arity: 1, run: (_argv, name) => request(name, { op: 'raftInfo' }) }],
+  // Redis-Raft's membership commands: RAFT.NODE ADD <id> <host:port:peerPort> adds a voter (a
+  // JSON addMember with learner true adds a learner), RAFT.NODE REMOVE <id>, RAFT.TRANSFER_LEADER <id>.
+  [
+    'raft.node',
+    {
+      arity: -3,
+      run: (argv) => {
+        const sub = argv[1]!.toLowerCase();
+        const full = `raft.node|${sub}`;
+        if (sub === 'add') {
+          if (argv.length !== 4) return arityError(full);
+          const id = nodeIdArg(argv[2]!);
+          if (id === null) return syntaxError(full, `invalid node id '${truncateBytes(argv[2]!, 64)}'`);
+          const addr = memberAddressArg(argv[3]!);
+          if (typeof addr === 'string') return syntaxError(full, addr);
+          return request(full, { op: 'addMember', nodeId: id, ...addr, learner: false });
+        }
+        if (sub === 'remove') {
+          if (argv.length !== 3) return arityError(full);
+          const id = nodeIdArg(argv[2]!);
+          if (id === null) return syntaxError(full, `invalid node id '${truncateBytes(argv[2]!, 64)}'`);
+          return request(full, { op: 'removeMember', nodeId: id });
+        }
+        return unknownSubcommand(argv);
+      },
+    },
+  ],
+  [
+    'raft.transfer_leader',
+    {
+      arity: 2,
+      run: (argv, name) => {
+        const id = nodeIdArg(argv[1]!);
+        if (id === null) return syntaxError(name, `invalid node id '${truncateBytes(argv[1]!, 64)}'`);
+        return request(name, { op: 'transferLeader', nodeId: id });
+      },
+    },
+  ],
   [
     'command',
     {

@@ -10,6 +10,7 @@ export interface NodeClientAddress {
   id: number;
   host: string;
   port: number;
+  peerPort?: number;
 }
 
 /** What INFO reports; the node fills it from its raft status and state machine. */
@@ -40,6 +41,9 @@ export interface InfoFacts {
   lastLogTerm?: number;
   /** Per peer: replication match (leader only), last contact and link state (raft section). */
   raftPeers?: readonly RaftPeerFacts[];
+  /** The membership in force: voting members and learners (raft section, RAFT.INFO). */
+  voters?: readonly number[];
+  learners?: readonly number[];
   stats?: StatsFacts;
   persistence?: PersistenceFacts;
   /** More sections or fields: `{raft: {pre_vote: 'yes'}, stats: {...}}`; names lower case. */
@@ -48,6 +52,8 @@ export interface InfoFacts {
 
 export interface RaftPeerFacts {
   id: number;
+  /** Absent: voter (facts from before learners existed). */
+  role?: 'voter' | 'learner';
   /** Leader only: the peer's matched log index. */
   match?: number;
   /** Milliseconds since a message from the peer reached the core; null = never. */
@@ -146,7 +152,7 @@ function statsFields(s: StatsFacts | undefined): InfoFields {
 function raftPeerFields(peers: readonly RaftPeerFacts[] | undefined): InfoFields {
   return (peers ?? []).map((p, k): [string, string] => [
     `raft_peer${k}`,
-    `id=${p.id}${p.match !== undefined ? `,match=${p.match}` : ''},last_contact_ms=${p.lastContactMs ?? -1},link=${p.link}`,
+    `id=${p.id},role=${p.role ?? 'voter'}${p.match !== undefined ? `,match=${p.match}` : ''},last_contact_ms=${p.lastContactMs ?? -1},link=${p.link}`,
   ]);
 }
 
@@ -222,6 +228,8 @@ function infoSections(f: InfoFacts): Map<string, InfoFields> {
     ['raft_last_log_index', f.lastLogIndex],
     ['raft_last_log_term', f.lastLogTerm],
     ['raft_num_peers', f.raftPeers?.length],
+    ['raft_voters', f.voters?.join(',')],
+    ['raft_learners', f.learners === undefined ? undefined : f.learners.join(',')],
     ...raftPeerFields(f.raftPeers),
   ]);
   sections.set('keyspace', f.keys ? [['db0', `keys=${f.keys},expires=0,avg_ttl=0`]] : []);

@@ -13,19 +13,19 @@ export function renderRaftInfo(f: InfoFacts): string {
     ['node_id', f.nodeId],
     ['state', 'up'],
     ['role', f.role],
-    ['is_voting', 'yes'],
+    ['is_voting', f.learners?.includes(f.nodeId) ? 'no' : 'yes'],
     ['leader_id', f.leader === 0 ? -1 : f.leader],
     ['current_term', f.term],
     ['voted_for', f.vote],
     ['num_nodes', peers.length + 1],
-    ['num_voting_nodes', peers.length + 1],
+    ['num_voting_nodes', f.voters?.length ?? peers.length + 1],
     ...peers.map((p, k): [string, string] => {
       const a = address(p.id);
       const state = p.link === 'up' ? 'connected' : p.link === 'cut' ? 'cut' : 'disconnected';
       const lastContact = p.lastContactMs === null ? -1 : p.lastContactMs;
       return [
         `node${k}`,
-        `id=${p.id},state=${state},voting=yes,addr=${a?.host ?? '?'},port=${a?.port ?? 0}${p.match !== undefined ? `,match_index=${p.match}` : ''},last_contact_ms=${lastContact}`,
+        `id=${p.id},state=${state},voting=${p.role === 'learner' ? 'no' : 'yes'},role=${p.role ?? 'voter'},addr=${a?.host ?? '?'},port=${a?.port ?? 0}${a?.peerPort !== undefined ? `,peer_port=${a.peerPort}` : ''}${p.match !== undefined ? `,match_index=${p.match}` : ''},last_contact_ms=${lastContact}`,
       ];
     }),
   ];

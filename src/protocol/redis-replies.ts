@@ -55,7 +55,13 @@ export function encodeRespResult(req: ClientRequest, value: unknown, shape: Resp
       return encodeBulk(expect<string>(typeof value === 'string', value, req.op));
     case 'status':
     case 'entries':
+    case 'members':
       return encodeBulk(JSON.stringify(value ?? null));
+    case 'addMember':
+    case 'promoteMember':
+    case 'removeMember':
+    case 'transferLeader':
+      return RESP_OK;
     case 'snapshot': {
       // Redis's own words: SAVE -> +OK; BGSAVE -> "+Background saving started", or an error when
       // one is running already.

@@ -73,7 +73,7 @@ for (const [name, walTerm, walEntries] of [
     await writeWal(dir, walEntries, walTerm);
     await putSnapshot(dir, 10, 2, [['x', 'y']]);
     const { initial, sm, log, wal } = await recover(t, dir);
-    t.same({ ...initial, entries: indexes(initial.entries) }, { hardState: { term: 1, vote: 1, commit: walEntries }, entries: [], snapshotIndex: 10, snapshotTerm: 2, applied: 10 });
+    t.same({ ...initial, entries: indexes(initial.entries) }, { hardState: { term: 1, vote: 1, commit: walEntries }, entries: [], snapshotIndex: 10, snapshotTerm: 2, applied: 10, membership: { voters: [1, 2, 3], learners: [], addresses: {} } }, "the snapshot header's membership (an old header without addresses, none known)");
     t.equal(sm.get('x'), 'y');
     t.match(log.lines, [/^warn snapshot 10 \(term 2\) supersedes the WAL \(which ends at /]);
     // The log restarts after the snapshot, on disk too.

@@ -23,6 +23,8 @@ const TABLE: Array<[ErrorCode, RetryClass]> = [
   ['TIMEOUT', 'ambiguous'],
   ['UNAVAILABLE', 'safe'],
   ['PROPOSAL_DROPPED', 'safe'],
+  ['IN_PROGRESS', 'safe'],
+  ['NOT_CAUGHT_UP', 'safe'],
   ['SHUTTING_DOWN', 'safe'],
   ['CONNECTION_LOST', 'ambiguous'],
   ['SESSION_EXPIRED', 'never'],

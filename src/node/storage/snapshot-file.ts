@@ -17,11 +17,17 @@
 import { promises as fsp } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import type { KvSnapshotMeta } from '../kv-state-machine.js';
+import { membershipError } from '../../protocol/membership-validate.js';
+import type { MemberAddress } from '../../protocol/raft-messages.js';
 
-/** The cluster configuration a snapshot carries (learners and joint configurations to come). */
+/**
+ * The membership as of the snapshot's index (src/protocol/raft-messages.ts Membership).
+ * `addresses` is absent in files written before membership changes: cluster.json supplies them.
+ */
 export interface SnapshotConfig {
   voters: number[];
   learners: number[];
+  addresses?: Record<string, MemberAddress>;
 }
 
 export interface SnapshotHeader {
@@ -173,6 +179,10 @@ function checkHeader(h: unknown): string | null {
   const c = r.config as Record<string, unknown> | null;
   if (typeof c !== 'object' || c === null || !Array.isArray(c.voters) || !Array.isArray(c.learners) || ![...c.voters, ...c.learners].every(isNat)) {
     return 'config must hold voters and learners (arrays of node ids)';
+  }
+  if (c.addresses !== undefined) {
+    const why = membershipError(c);
+    if (why) return `config: ${why}`;
   }
   if (typeof r.sm !== 'object' || r.sm === null) return 'sm must be an object';
   if ((r.sm as Record<string, unknown>).lastApplied !== r.index) return 'the state machine was not taken at the snapshot index';

@@ -110,6 +110,9 @@ t.test('a well-checksummed file with wrong contents is refused: header/keys mism
   const data = JSON.stringify([['a', '1'], ['b', '2']]);
   await withTrailer(f, [JSON.stringify(h), data]);
   t.same((await readSnapshotFile(f)).pairs, [['a', '1'], ['b', '2']], 'the control case reads');
+  const withAddresses = { ...h, config: { voters: [1, 3], learners: [4], addresses: { '1': { host: 'a', port: 1, peerPort: 2 }, '3': { host: 'b', port: 1, peerPort: 2 }, '4': { host: 'c', port: 3, peerPort: 4 } } } };
+  await withTrailer(f, [JSON.stringify(withAddresses), data]);
+  t.same((await readSnapshotFile(f)).header.config, withAddresses.config, 'a membership with addresses and learners reads (an old header without addresses is the control case)');
 
   const cases: Array<[string, string[], RegExp]> = [
     ['header says more keys', [JSON.stringify({ ...h, keys: 3 }), data], /header says 3 keys, the file holds 2/],
@@ -120,6 +123,9 @@ t.test('a well-checksummed file with wrong contents is refused: header/keys mism
     ['header an array', ['[1]', data], /bad header/],
     ['negative index', [JSON.stringify({ ...h, index: -1 }), data], /non-negative integers/],
     ['config without learners', [JSON.stringify({ ...h, config: { voters: [1] } }), data], /config must hold/],
+    ['addresses of a non-member', [JSON.stringify({ ...h, config: { voters: [1], learners: [], addresses: { '2': { host: 'h', port: 1, peerPort: 2 } } } }), data], /config: .*names 2, which is not a member/],
+    ['an address without a peer port', [JSON.stringify({ ...h, config: { voters: [1], learners: [], addresses: { '1': { host: 'h', port: 1 } } } }), data], /config: .*peerPort/],
+    ['voters out of order', [JSON.stringify({ ...h, config: { voters: [2, 1], learners: [], addresses: {} } }), data], /config: .*ascending/],
     ['sm taken at another index', [JSON.stringify({ ...h, sm: { ...h.sm, lastApplied: 6 } }), data], /not taken at the snapshot index/],
     ['data line not JSON', [JSON.stringify(h), '[["a","1"'], /is not JSON/],
     ['data line an object', [JSON.stringify(h), '{"a":"1"}'], /not an array of pairs/],
