@@ -45,10 +45,10 @@ t.test('INFO sections and RAFT.INFO through redis-cli; metrics scraped over HTTP
   const raft = parseInfo(redisCli(c.port(leader), 'INFO', 'raft')).get('raft')!;
   t.equal(raft.get('raft_role'), 'leader');
   t.equal(raft.get('raft_num_peers'), '2');
-  t.match(raft.get('raft_peer0')!, /^id=\d+,match=\d+,last_contact_ms=\d+,link=up$/, 'per-peer match index and last contact');
+  t.match(raft.get('raft_peer0')!, /^id=\d+,role=voter,match=\d+,last_contact_ms=\d+,link=up$/, 'per-peer match index and last contact');
   const fraft = parseInfo(redisCli(c.port(follower), 'INFO', 'RAFT')).get('raft')!;
   t.equal(fraft.get('raft_leader'), String(leader), 'a follower names the leader');
-  t.match(fraft.get(`raft_peer${c.cfg.nodes.filter((n) => n.id !== follower).findIndex((n) => n.id === leader)}`)!, /^id=\d+,last_contact_ms=\d+,link=up$/, 'a follower hears the leader');
+  t.match(fraft.get(`raft_peer${c.cfg.nodes.filter((n) => n.id !== follower).findIndex((n) => n.id === leader)}`)!, /^id=\d+,role=voter,last_contact_ms=\d+,link=up$/, 'a follower hears the leader');
 
   const ri = parseInfo(redisCli(c.port(follower), 'RAFT.INFO'));
   t.same([...ri.keys()], ['raft', 'log'], 'RAFT.INFO: Raft and Log');
@@ -56,7 +56,7 @@ t.test('INFO sections and RAFT.INFO through redis-cli; metrics scraped over HTTP
   t.equal(ri.get('raft')!.get('leader_id'), String(leader));
   t.equal(ri.get('raft')!.get('num_nodes'), '3');
   const leaderLine = [...ri.get('raft')!.entries()].find(([k, v]) => /^node\d+$/.test(k) && v.startsWith(`id=${leader},`))?.[1];
-  t.match(leaderLine ?? '', new RegExp(`^id=${leader},state=connected,voting=yes,addr=127\\.0\\.0\\.1,port=${c.port(leader)},last_contact_ms=\\d+$`), 'the leader\'s line: connected, heard recently');
+  t.match(leaderLine ?? '', new RegExp(`^id=${leader},state=connected,voting=yes,role=voter,addr=127\\.0\\.0\\.1,port=${c.port(leader)},peer_port=\\d+,last_contact_ms=\\d+$`), 'the leader\'s line: connected, heard recently');
   t.ok(Number(ri.get('log')!.get('commit_index')) >= 21);
 
   // ---- Prometheus

@@ -69,9 +69,20 @@ t.test('3 -> 5 voters by --join, kill -9 two, back to 3 removing the leader, a t
   t.equal((await c.status(newLeader)).term, term, 'the removed nodes did not bump the term');
 
   // Transfer leadership to a named follower; time from the command to the new leader's first write.
+  // Writers keep going meanwhile: writes refused during the transfer (PROPOSAL_DROPPED) are retried
+  // by the client library, so every one of them succeeds.
   const target = rest.find((id) => id !== newLeader)!;
+  let writing = true;
+  const writers = Array.from({ length: 4 }, async (_, w) => {
+    let n = 0;
+    while (writing) await three.set(`during-transfer-${w}`, String(++n));
+    return n;
+  });
   const started = performance.now();
   t.same(await memberRequest(c, rest.find((id) => id !== target)!, { op: 'transferLeader', id: target }), { id: target, ok: true, value: 'OK' }, `transferLeader to node ${target}`);
+  writing = false;
+  const written = await Promise.all(writers);
+  t.ok(written.every((n) => n > 0), `writes during the transfer all succeeded (${written.join(', ')} per writer)`);
   await clientOf(c, [target]).set('after-transfer', 'yes');
   t.comment(`transfer to node ${target}: ${(performance.now() - started).toFixed(0)} ms from the command to its first write`);
   t.equal((await c.status(target)).role, 'leader', `node ${target} leads`);

@@ -131,7 +131,7 @@ t.test('isWrite / isRead', async (t) => {
   const writes = new Set(['set', 'del', 'cas']);
   const reads = new Set(['get', 'exists', 'keys']);
   for (const op of CLIENT_OPS) {
-    const r = parseJsonRequest(JSON.stringify({ op, key: 'k', value: 'v', expected: null, password: 'p' }));
+    const r = parseJsonRequest(JSON.stringify({ op, key: 'k', value: 'v', expected: null, password: 'p', nodeId: 4, host: 'h', port: 1, peerPort: 2 }));
     t.ok(r.ok, op);
     if (!r.ok) continue;
     t.equal(isWrite(r.req), writes.has(op), `isWrite ${op}`);

@@ -3,6 +3,9 @@ import t from 'tap';
 import { parseJsonRequest } from '../../src/protocol/client-requests.js';
 import { encodeRespResult } from '../../src/protocol/redis-replies.js';
 import { memberAddressArg, parseRedisCommand } from '../../src/protocol/redis-commands.js';
+import { renderInfo } from '../../src/protocol/redis-info.js';
+import { renderRaftInfo } from '../../src/protocol/redis-raft-info.js';
+import { parseInfo } from '../lib/parse-info.js';
 
 t.test('JSON: the member in id or nodeId, fields checked, forwarded only a boolean', async (t) => {
   const ok: Array<[string, unknown]> = [
@@ -55,4 +58,21 @@ t.test('Redis: RAFT.NODE ADD|REMOVE, RAFT.TRANSFER_LEADER; replies +OK', async (
   t.same(memberAddressArg('h:1:1'), { host: 'h', port: 1, peerPort: 1 }, 'only the shape is checked here; the core refuses port === peerPort');
   t.equal(encodeRespResult({ op: 'removeMember', nodeId: 2 }, 'OK'), '+OK\r\n');
   t.equal(encodeRespResult({ op: 'members' }, [{ id: 1 }]), '$10\r\n[{"id":1}]\r\n');
+});
+
+t.test('RAFT.INFO and INFO raft: a line per member with its role', async (t) => {
+  const facts = {
+    nodeId: 1, role: 'leader' as const, term: 2, leader: 1, commitIndex: 9, lastApplied: 9, lastLogIndex: 9,
+    nodes: [{ id: 1, host: 'h', port: 7001, peerPort: 7101 }, { id: 2, host: 'h', port: 7002, peerPort: 7102 }, { id: 4, host: 'h', port: 7004, peerPort: 7104 }],
+    voters: [1, 2], learners: [4],
+    raftPeers: [{ id: 2, role: 'voter' as const, match: 9, lastContactMs: 3, link: 'up' as const }, { id: 4, role: 'learner' as const, match: 5, lastContactMs: 4, link: 'up' as const }],
+  };
+  const raft = parseInfo(renderRaftInfo(facts)).get('raft')!;
+  t.equal(raft.get('num_voting_nodes'), '2');
+  t.equal(raft.get('node0'), 'id=2,state=connected,voting=yes,role=voter,addr=h,port=7002,peer_port=7102,match_index=9,last_contact_ms=3');
+  t.equal(raft.get('node1'), 'id=4,state=connected,voting=no,role=learner,addr=h,port=7004,peer_port=7104,match_index=5,last_contact_ms=4');
+  const info = parseInfo(renderInfo('raft', facts)).get('raft')!;
+  t.equal(info.get('raft_voters'), '1,2');
+  t.equal(info.get('raft_learners'), '4');
+  t.equal(info.get('raft_peer1'), 'id=4,role=learner,match=5,last_contact_ms=4,link=up');
 });

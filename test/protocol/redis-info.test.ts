@@ -136,8 +136,8 @@ t.test('INFO stats, persistence and the raft peers; RAFT.INFO', async (t) => {
   t.equal(info.get('persistence')!.get('wal_fsync_p50_ms'), '0.210');
   t.equal(info.get('persistence')!.get('wal_fsync_p99_ms'), '1.500');
   t.equal(info.get('raft')!.get('raft_num_peers'), '2');
-  t.equal(info.get('raft')!.get('raft_peer0'), 'id=2,match=42,last_contact_ms=12,link=up');
-  t.equal(info.get('raft')!.get('raft_peer1'), 'id=3,match=0,last_contact_ms=-1,link=cut');
+  t.equal(info.get('raft')!.get('raft_peer0'), 'id=2,role=voter,match=42,last_contact_ms=12,link=up');
+  t.equal(info.get('raft')!.get('raft_peer1'), 'id=3,role=voter,match=0,last_contact_ms=-1,link=cut');
   t.equal(info.get('raft')!.get('raft_first_index'), '1');
   t.same([...parseInfo(renderInfo('persistence', { ...full, persistence: { ...full.persistence!, fsyncP50Ms: null } })).get('persistence')!.keys()].includes('wal_fsync_p50_ms'), false, 'no samples, no percentile');
 
@@ -146,8 +146,8 @@ t.test('INFO stats, persistence and the raft peers; RAFT.INFO', async (t) => {
   t.equal(raft.get('raft')!.get('role'), 'leader');
   t.equal(raft.get('raft')!.get('leader_id'), '1');
   t.equal(raft.get('raft')!.get('num_nodes'), '3');
-  t.equal(raft.get('raft')!.get('node0'), 'id=2,state=connected,voting=yes,addr=127.0.0.1,port=7002,match_index=42,last_contact_ms=12');
-  t.equal(raft.get('raft')!.get('node1'), 'id=3,state=cut,voting=yes,addr=10.0.0.3,port=7003,match_index=0,last_contact_ms=-1');
+  t.equal(raft.get('raft')!.get('node0'), 'id=2,state=connected,voting=yes,role=voter,addr=127.0.0.1,port=7002,match_index=42,last_contact_ms=12');
+  t.equal(raft.get('raft')!.get('node1'), 'id=3,state=cut,voting=yes,role=voter,addr=10.0.0.3,port=7003,match_index=0,last_contact_ms=-1');
   t.equal(raft.get('log')!.get('log_entries'), '43');
   t.equal(raft.get('log')!.get('commit_index'), '42');
   t.equal(raft.get('log')!.get('file_size'), '4096');
