@@ -1,16 +1,26 @@
 /**
  * The real KvStateMachine, counting how often each session write (client id, seq) is executed:
  * the simulator's exactly-once check (Raft thesis §6.3). Executions are counted per machine
- * instance, i.e. per node life: a restarted node replays the log into a fresh machine.
+ * instance, i.e. per node life: a restarted node replays the log into a fresh machine. Every
+ * applied entry is also shown to the run, which checks that all machines apply the same entry at
+ * each index (State Machine Safety, §5.4.3, as the driver really applies).
  *
  * `DoubleApplyStateMachine` is the `--sabotage double-apply` self-test: a retried write (a seq
  * already executed here) is executed a second time, which the count must catch. Test code only;
  * the node process never builds either class.
  */
+import type { Entry } from '../../../src/protocol/raft-messages.js';
 import { KvStateMachine, parseKvCommand, type KvApplyOutcome, type KvCommand, type KvResult } from '../../../src/node/kv-state-machine.js';
 
 /** Told when a session write runs more than once in one machine. */
 export type OnDoubleExecution = (clientId: string, seq: number, times: number, index: number) => void;
+
+/** What the run is told as each machine applies: the entry, to compare across machines. */
+export interface ApplyObserver {
+  doubleExecution: OnDoubleExecution;
+  /** Every committed entry this machine applies, in order. */
+  applying(entry: Entry): void;
+}
 
 export class CountedStateMachine extends KvStateMachine {
   /** "clientId#seq" -> executions. */
@@ -19,8 +29,13 @@ export class CountedStateMachine extends KvStateMachine {
   sessionWrites = 0;
   private applying = 0;
 
-  constructor(private readonly onDouble: OnDoubleExecution) {
+  constructor(private readonly observer: ApplyObserver) {
     super();
+  }
+
+  override applyEntry(entry: Entry): KvApplyOutcome | null {
+    this.observer.applying(entry);
+    return super.applyEntry(entry);
   }
 
   override apply(index: number, data: unknown): KvApplyOutcome {
@@ -34,7 +49,7 @@ export class CountedStateMachine extends KvStateMachine {
       const times = (this.executions.get(key) ?? 0) + 1;
       this.executions.set(key, times);
       this.sessionWrites++;
-      if (times > 1) this.onDouble(cmd.clientId, cmd.seq, times, this.applying);
+      if (times > 1) this.observer.doubleExecution(cmd.clientId, cmd.seq, times, this.applying);
     }
     return super.execute(cmd);
   }

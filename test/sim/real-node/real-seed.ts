@@ -7,6 +7,7 @@
  * duplication, reordering, slow disks, drifting clocks) and then a heal phase (every node up, the
  * network whole) in which every client must get an operation through (liveness). Then:
  *  - exactly-once: no state machine executed a session write (client, seq) twice;
+ *  - state machine safety: every machine applied the same entry at each index;
  *  - linearizability of everything the clients saw, value level (test/lib/linearizability.ts);
  *  - no client got an error a well-formed request never deserves, no node hit a fatal error.
  *
@@ -33,7 +34,7 @@ export interface RealSeedOptions {
 }
 
 export interface RealViolation {
-  kind: 'linearizability' | 'exactly-once' | 'liveness' | 'unexpected-error' | 'fatal' | 'crash';
+  kind: 'linearizability' | 'exactly-once' | 'state-machine-safety' | 'liveness' | 'unexpected-error' | 'fatal' | 'crash';
   message: string;
 }
 
@@ -117,6 +118,8 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
     if (!violation) violation = v;
   };
   const maxClockDrift = 0.1;
+  /** The entry first applied at each index, by any machine: every other must apply the same. */
+  const appliedAt = new Map<number, { node: number; entry: string }>();
   const simNodes = ids.map(
     (id) =>
       new SimNode(
@@ -140,7 +143,16 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
         new SimDisk(prng.fork(`disk-${id}`), p.diskLatencyMsMax),
         prng.fork(`node-${id}`),
         (nodeId, line) => say(`n${nodeId} ${line}`),
-        (client, seq, times, index) => fail({ kind: 'exactly-once', message: `node ${id} executed write #${seq} of client ${client} ${times} times (the last at index ${index})` }),
+        {
+          doubleExecution: (client, seq, times, index) =>
+            fail({ kind: 'exactly-once', message: `node ${id} executed write #${seq} of client ${client} ${times} times (the last at index ${index})` }),
+          applying: (e) => {
+            const seen = appliedAt.get(e.index);
+            const mine = JSON.stringify(e);
+            if (seen === undefined) appliedAt.set(e.index, { node: id, entry: mine });
+            else if (seen.entry !== mine) fail({ kind: 'state-machine-safety', message: `index ${e.index}: node ${id} applied ${mine}, node ${seen.node} applied ${seen.entry}` });
+          },
+        },
         (nodeId, err) => fail({ kind: 'fatal', message: `node ${nodeId}: fatal storage error: ${err.message}` }),
       ),
   );

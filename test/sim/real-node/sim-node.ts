@@ -18,7 +18,7 @@ import { RaftDriver, type RaftDriverOptions } from '../../../src/node/raft-drive
 import { RawNode } from '../../../src/node/raft/raw-node.js';
 import type { Prng } from '../../lib/prng.js';
 import type { SimNetwork } from '../network.js';
-import { CountedStateMachine, DoubleApplyStateMachine, type OnDoubleExecution } from './counted-state-machine.js';
+import { CountedStateMachine, DoubleApplyStateMachine, type ApplyObserver } from './counted-state-machine.js';
 import type { SimDisk } from './sim-disk.js';
 import type { SimScheduler } from './sim-scheduler.js';
 import { StaleReadDriver } from './stale-read-driver.js';
@@ -68,7 +68,7 @@ export class SimNode {
     readonly disk: SimDisk,
     private readonly prng: Prng,
     private readonly log: (nodeId: number, line: string) => void,
-    private readonly onDouble: OnDoubleExecution,
+    private readonly observer: ApplyObserver,
     private readonly onFatal: (nodeId: number, err: Error) => void,
   ) {}
 
@@ -93,7 +93,7 @@ export class SimNode {
       initial,
       { maxPendingReadies: cfg.pipelineDepth },
     );
-    const sm = cfg.sabotage === 'double-apply' ? new DoubleApplyStateMachine(this.onDouble) : new CountedStateMachine(this.onDouble);
+    const sm = cfg.sabotage === 'double-apply' ? new DoubleApplyStateMachine(this.observer) : new CountedStateMachine(this.observer);
     const logger = lineLogger((line) => this.log(cfg.id, line));
     const opts: RaftDriverOptions = {
       nodeId: cfg.id,
