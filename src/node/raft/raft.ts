@@ -739,7 +739,7 @@ export class Raft {
       return;
     }
     this.readRoundsThisTick++;
-    this.broadcastHeartbeat(ctx);
+    this.broadcastHeartbeat(this.reads.lastCtx());
   }
 
   private answerRead(ctx: string, index: number, from: NodeId): void {

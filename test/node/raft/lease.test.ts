@@ -98,8 +98,8 @@ t.test('§6.4.1 an expired lease falls back to a ReadIndex round (§6.4)', async
   t.same(
     rd.messages.map((m) => [m.type, (m as { ctx?: string }).ctx]),
     [
-      ['heartbeat', 'r'],
-      ['heartbeat', 'r'],
+      ['heartbeat', '1:r'],
+      ['heartbeat', '1:r'],
     ],
     'a heartbeat round for the read instead',
   );

@@ -10,7 +10,7 @@ import { CountedStateMachine } from './counted-state-machine.js';
 import { runRealSeed, type RealSeedResult } from './real-seed.js';
 
 /** Seeds in `npm test`; `REAL_SIM_SEEDS` runs more (or fewer) by hand. */
-const SEEDS = Number(process.env.REAL_SIM_SEEDS ?? 200);
+const SEEDS = Number(process.env.REAL_SIM_SEEDS ?? 100);
 
 t.test(`${SEEDS} seeds of the real node code: 0 violations, and the runs did see faults and clients`, async (t) => {
   const totals = { ops: 0, ok: 0, unknown: 0, crashes: 0, fiveNodes: 0, lease: 0 };
