@@ -72,7 +72,7 @@ export const upCommand: Command = {
     'The cluster file the nodes run from is written to <data-dir>/cluster.json; without a cluster file\n' +
     'or --nodes, `up` runs the one of an earlier run from there again. Members added (`ctl add`) and\n' +
     'removed (`ctl remove`) are kept in <data-dir>/members.json: `up` restarts the added ones, not the removed.\n' +
-    'Control it from another terminal with `raftkv ctl status|kill|restart|stop`.',
+    'Control it from another terminal with `raftkv ctl status|kill|restart|stop|add|remove|transfer|...` (`raftkv ctl --help`).',
   async run(args, io) {
     expectPositionals(args, 0, 0, 'no arguments (flags only)');
     let cfg = await clusterFromFlags(args, io);
