@@ -380,6 +380,8 @@ export class RaftKvClient {
               this.#logger({ kind: 'retry', nodeId: node.id, message: `${what}: SESSION_EXPIRED; retrying under a new session ${slot.clientId}` });
               continue;
             }
+            // An earlier try may still be applied: the outcome is unknown, not "refused".
+            throw new RaftKvError('TIMEOUT', `${what}: the session expired after a try whose outcome is unknown. The write may or may not have been applied.`);
           }
           if (e.retry === 'never' || answers.includes(e.code)) throw e;
           if (e.retry === 'ambiguous') maybeSent = true;

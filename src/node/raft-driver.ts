@@ -288,8 +288,7 @@ export class RaftDriver {
     this.apply(rd);
     this.waiters.readStates(rd.readStates, this.opts.sm.lastApplied);
     if (this.memberWaiters.waitingTransfers > 0) {
-      const st = this.raw.status();
-      this.memberWaiters.leadership(st.leader, st.role === 'leader' ? { transferee: st.leadTransferee } : null);
+      this.memberWaiters.leadership(this.soft.leader, this.soft.role === 'leader' ? { transferee: this.raw.leadTransferee() } : null);
     }
     let persisted: Promise<void> | null = null;
     // A commit-index-only change is not worth an fsync; it rides along with the next entries.
@@ -363,7 +362,9 @@ export class RaftDriver {
   private apply(rd: Ready): void {
     for (const e of rd.committedEntries) {
       this.waiters.applied(e, this.opts.sm.applyEntry(e));
-      if (e.kind === 'config') this.memberWaiters.applied(e);
+      // Every kind: a change whose index a new leader filled with another entry fails at once
+      // (PROPOSAL_DROPPED, retryable) instead of waiting out its deadline.
+      this.memberWaiters.applied(e);
       this.counters.applied++;
     }
     if (rd.committedEntries.length > 0 || rd.snapshot) this.waiters.serveAppliedReads(this.opts.sm.lastApplied);

@@ -179,12 +179,6 @@ export const CLIENT_OPS: readonly ClientOp[] = [
   'members', 'addMember', 'promoteMember', 'removeMember', 'transferLeader',
 ];
 
-export const MEMBERSHIP_OPS: readonly MembershipRequest['op'][] = ['members', 'addMember', 'promoteMember', 'removeMember', 'transferLeader'];
-
-export function isMembershipRequest(req: ClientRequest): req is MembershipRequest {
-  return (MEMBERSHIP_OPS as readonly string[]).includes(req.op);
-}
-
 export const ENTRIES_LIMIT_DEFAULT = 20;
 export const ENTRIES_LIMIT_MAX = 1000;
 

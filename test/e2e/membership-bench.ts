@@ -126,7 +126,8 @@ try {
     await run();
     steps.push(`${what} ${(performance.now() - t0).toFixed(0)} ms`);
   };
-  await new Promise((r) => setTimeout(r, 2000));
+  // The changes start once the load is under way: every writer has had writes acknowledged.
+  await waitFor('16 writers under way', () => acked.length >= 16 * 20, 30_000);
   for (let round = 0; round < 2; round++) {
     let id = 0;
     await step('add', async () => (id = (await control.add()).id));

@@ -116,10 +116,7 @@ export class InvariantChecker {
   /** The newest committed membership. */
   private committedMembership: Membership;
   /** Every config entry a node's Ready handed out or a leader sent (index/term -> entry): see votersFor. */
-  private readonly configsSentByKey = new Map<string, Entry>();
-  private get configsSent(): Iterable<Entry> {
-    return this.configsSentByKey.values();
-  }
+  private readonly configsSent = new Map<string, Entry>();
   /** term -> the one node that led it. */
   private readonly leaders = new Map<number, NodeId>();
   /** index -> term -> the entry every store holding (index, term) must agree on. */
@@ -191,7 +188,7 @@ export class InvariantChecker {
 
   /** Entries a node's Ready handed out: remember config entries (see votersFor). */
   observeConfigEntries(entries: readonly Entry[]): void {
-    for (const e of entries) if (e.kind === 'config') this.configsSentByKey.set(`${e.index}/${e.term}`, e);
+    for (const e of entries) if (e.kind === 'config') this.configsSent.set(`${e.index}/${e.term}`, e);
   }
 
   /** A status snapshot of an up node (checked once per tick). */
@@ -431,7 +428,7 @@ export class InvariantChecker {
         }
       }
     }
-    for (const e of this.configsSent) consider(e);
+    for (const e of this.configsSent.values()) consider(e);
     for (const n of next.values()) out.push(n.m);
     return out;
   }

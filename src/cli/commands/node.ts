@@ -7,7 +7,8 @@
  */
 import { resolve } from 'node:path';
 import { expectPositionals, intFlag, stringFlag, UsageError } from '../args.js';
-import { DEFAULT_CONFIG_FILE } from '../client-target.js';
+import { DEFAULT_CONFIG_FILE, parseNodeList } from '../client-target.js';
+import { addressError } from '../../protocol/membership-validate.js';
 import { EXIT_OK, type Command } from '../command.js';
 
 export const nodeCommand: Command = {
@@ -36,17 +37,24 @@ export const nodeCommand: Command = {
       await runNode({ id, configPath: resolve(io.cwd, configFlag ?? DEFAULT_CONFIG_FILE) });
       return EXIT_OK;
     }
-    const m = /^(.+):(\d{1,5})$/.exec(joinFlag);
-    if (!m) throw new UsageError(`--join: ${JSON.stringify(joinFlag)} is not host:port (a member's client address)`);
+    if (joinFlag.includes(',')) throw new UsageError(`--join: ${JSON.stringify(joinFlag)} names more than one member; give one host:port`);
+    let seed: { host: string; port: number };
+    try {
+      seed = parseNodeList(joinFlag)[0]!;
+    } catch {
+      throw new UsageError(`--join: ${JSON.stringify(joinFlag)} is not host:port (a member's client address, port 1..65535)`);
+    }
     const host = stringFlag(args, 'host');
     const port = intFlag(args, 'port');
     const peerPort = intFlag(args, 'peer-port');
     if (host === undefined || port === undefined || peerPort === undefined) throw new UsageError('--join needs --host, --port and --peer-port (where the others reach this node)');
+    const bad = addressError({ host, port, peerPort });
+    if (bad) throw new UsageError(`--host/--port/--peer-port: ${bad.replace(/^address\./, '')}`);
     const dataDir = stringFlag(args, 'data-dir');
     await runNode({
       id,
       ...(configFlag === undefined ? {} : { configPath: resolve(io.cwd, configFlag) }),
-      join: { seed: { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]) }, host, port, peerPort, ...(dataDir === undefined ? {} : { dataDir: resolve(io.cwd, dataDir) }) },
+      join: { seed: { host: seed.host, port: seed.port }, host, port, peerPort, ...(dataDir === undefined ? {} : { dataDir: resolve(io.cwd, dataDir) }) },
     });
     return EXIT_OK;
   },

@@ -76,6 +76,10 @@ export class Raft {
    * since it started; whether timeoutNow went out. While it runs, proposals are dropped.
    */
   private leadTransferee: NodeId = NO_NODE;
+  /** For RawNode.leadTransferee() (the driver asks while a transfer it answers for runs). */
+  get leadTransfereeId(): NodeId {
+    return this.leadTransferee;
+  }
   private transferElapsed = 0;
   private transferTimeoutSent = false;
   /**
@@ -117,7 +121,7 @@ export class Raft {
     const init = initial ?? { hardState: { term: 0, vote: 0, commit: 0 }, entries: [], snapshotIndex: 0, snapshotTerm: 0, applied: 0 };
     const base = init.membership ?? bootstrapMembership(config.peers, config.learners, config.addresses);
     this.log = new RaftLog(init.entries, init.snapshotIndex, init.snapshotTerm, init.hardState.commit, init.applied, base);
-    this.tracker = new ProgressTracker(this.log.membership());
+    this.tracker = new ProgressTracker(config.id, this.log.membership());
     this.prs = this.tracker.progress;
     this.term = init.hardState.term;
     this.vote = init.hardState.vote;
@@ -253,7 +257,7 @@ export class Raft {
     this.role = 'leader';
     this.leader = this.id;
     const next = this.log.lastIndex() + 1;
-    for (const id of [this.id, ...this.tracker.replicationTargets(this.id)]) {
+    for (const id of [this.id, ...this.tracker.replicationTargets()]) {
       const pr = new Progress(next, this.cfg.maxInflight);
       if (id === this.id) {
         // Our own "replication" is the driver's fsync: match is what is durable here.
@@ -280,7 +284,7 @@ export class Raft {
     this.randomizedElectionTimeout = this.cfg.electionTicksMin + Math.floor(this.cfg.random() * (this.cfg.electionTicksMax - this.cfg.electionTicksMin + 1));
     this.votes.clear();
     this.prs.clear();
-    this.tracker.departing.clear();
+    this.tracker.setDeparting([]);
     this.leadTransferee = NO_NODE;
     this.transferTimeoutSent = false;
     this.leaseRevoked = false;
@@ -618,9 +622,14 @@ export class Raft {
     const entries: Entry[] = noop
       ? [{ term: this.term, index: ++index, kind: 'noop' }]
       : data.map((d) => ({ term: this.term, index: ++index, kind: 'cmd' as const, data: d }));
-    if (entries.length === 0) return;
+    if (entries.length > 0) this.appendToLog(entries);
+  }
+
+  /** Leader: entries of this term go into the log and out to every follower. */
+  private appendToLog(entries: Entry[]): void {
     this.log.append(entries);
-    this.syncMembership();
+    // A config entry is in force once in the log (membership.ts): replicate by the new membership.
+    if (entries[entries.length - 1]!.kind === 'config') this.syncMembership();
     // Our own progress advances only when the driver reports the entries durable (onPersisted):
     // the leader must not count itself toward a commit before its fsync (DESIGN.md).
     this.broadcastAppend(false);
@@ -653,11 +662,11 @@ export class Raft {
   }
 
   private broadcastAppend(allowEmpty: boolean): void {
-    for (const id of this.tracker.replicationTargets(this.id)) this.sendAppend(id, allowEmpty);
+    for (const id of this.tracker.replicationTargets()) this.sendAppend(id, allowEmpty);
   }
 
   private broadcastHeartbeat(ctx: string | undefined): void {
-    for (const id of this.tracker.replicationTargets(this.id)) {
+    for (const id of this.tracker.replicationTargets()) {
       const pr = this.prs.get(id)!;
       const hb: MessageBody<HeartbeatRequest> = { type: 'heartbeat', commit: Math.min(pr.match, this.log.committed) };
       if (ctx !== undefined) hb.ctx = ctx;
@@ -713,7 +722,7 @@ export class Raft {
     if (!this.commitUnannounced) return;
     this.commitUnannounced = false;
     if (this.role !== 'leader') return;
-    for (const id of this.tracker.replicationTargets(this.id)) {
+    for (const id of this.tracker.replicationTargets()) {
       if (this.prs.get(id)!.sentCommit < this.log.committed) this.sendAppend(id, true);
     }
   }
@@ -824,9 +833,7 @@ export class Raft {
       }
     }
     const index = this.log.lastIndex() + 1;
-    this.log.append([{ term: this.term, index, kind: 'config', data: { change: cc, membership: next } }]);
-    this.syncMembership();
-    this.broadcastAppend(false);
+    this.appendToLog([{ term: this.term, index, kind: 'config', data: { change: cc, membership: next } }]);
     return { status: 'appended', index, term: this.term };
   }
 
@@ -837,7 +844,7 @@ export class Raft {
     this.tracker.membership = m;
     this.membershipChanged = true;
     if (this.role !== 'leader') return;
-    for (const id of this.tracker.replicationTargets(this.id)) {
+    for (const id of this.tracker.replicationTargets()) {
       if (this.prs.has(id)) continue;
       const pr = new Progress(this.log.lastIndex() + 1, this.cfg.maxInflight);
       pr.recentActive = true;
@@ -845,15 +852,16 @@ export class Raft {
       this.sendAppend(id, true);
     }
     const prev = this.log.previousMembership();
-    this.tracker.departing.clear();
+    const departing: NodeId[] = [];
     for (const id of [...this.prs.keys()]) {
       if (id === this.id || isMember(m, id)) continue;
       // Removed by this change: it still gets the log, its own removal and the commit index
       // included, so that it knows to stop campaigning (promotable()). Removed by an earlier
       // change, committed since: it has had its chance.
-      if (isMember(prev, id)) this.tracker.departing.add(id);
+      if (isMember(prev, id)) departing.push(id);
       else this.prs.delete(id);
     }
+    this.tracker.setDeparting(departing);
     if (this.leadTransferee !== NO_NODE && !this.tracker.isVoter(this.leadTransferee)) this.leadTransferee = NO_NODE;
     // Fewer voters may mean a smaller majority has already stored newer entries.
     if (this.maybeCommit()) this.commitUnannounced = true;
@@ -898,9 +906,7 @@ export class Raft {
       this.leaseRevoked = true;
       this.send(best, { type: 'timeoutNow' });
     }
-    const msgs = this.msgs;
     this.becomeFollower(this.term, NO_NODE);
-    this.msgs = msgs;
   }
 
   // ---------------------------------------------------------------- untrusted input

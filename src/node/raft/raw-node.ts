@@ -63,6 +63,11 @@ export class RawNode {
     return this.raft.transferLeader(to);
   }
 
+  /** Leader: the voter a leadership transfer is handing over to; 0 = none. */
+  leadTransferee(): NodeId {
+    return this.raft.leadTransfereeId;
+  }
+
   /** The membership in force (the newest in this node's log). */
   membership(): Membership {
     return this.raft.tracker.membership;
