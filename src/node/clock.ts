@@ -25,3 +25,18 @@ export const realClock: Clock = {
   clearInterval: (id) => clearInterval(id as NodeJS.Timeout),
   defer: (fn) => void setImmediate(fn),
 };
+
+/** Resolves once, `ms` from now on `clock` (a one-shot timer made of an interval). */
+export function sleep(clock: Clock, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const id = clock.setInterval(() => {
+      clock.clearInterval(id);
+      resolve();
+    }, ms);
+  });
+}
+
+/** Resolves after the current turn's I/O callbacks (a yield to the event loop). */
+export function nextTurn(clock: Clock): Promise<void> {
+  return new Promise<void>((resolve) => clock.defer(resolve));
+}

@@ -8,13 +8,13 @@
  * Client work (writes waiting to be applied, reads waiting for a ReadIndex round, deadlines) is
  * tracked in client-waiters.ts, not in the core.
  */
-import { promises as fsp } from 'node:fs';
 import { RaftKvError } from '../protocol/errors.js';
 import type { ConfChange, HardState, InstallSnapshot, Membership, Message, NodeId } from '../protocol/raft-messages.js';
 import { MembershipWaiters } from './membership-waiters.js';
 import type { SnapshotReceiver, ReceivedSnapshot } from './snapshot-receiver.js';
 import type { SnapshotSender } from './snapshot-sender.js';
 import type { Snapshotter } from './snapshotter.js';
+import { realSnapshotFs, type SnapshotFs } from './storage/snapshot-fs.js';
 import { publishSnapshotSync } from './storage/snapshot-store.js';
 import type { RawNode } from './raft/raw-node.js';
 import type { Ready, SoftState } from './raft/types.js';
@@ -37,6 +37,8 @@ export interface DriverSnapshots {
   snapshotter: Snapshotter;
   sender: SnapshotSender;
   receiver: SnapshotReceiver;
+  /** The file system the snapshot files live on (default: the real one). */
+  files?: SnapshotFs;
 }
 
 export interface DriverTransport {
@@ -154,7 +156,7 @@ export class RaftDriver {
       this.received = received;
     } else {
       this.opts.log.info(`snapshot ${received.index} from node ${m.from} not needed (commit index ${this.raw.status().commitIndex}); discarded`);
-      void fsp.unlink(received.tmpPath).catch(() => {});
+      void (this.opts.snapshots?.files ?? realSnapshotFs).unlink(received.tmpPath).catch(() => {});
     }
     this.schedule();
   }
@@ -407,7 +409,7 @@ export class RaftDriver {
     }
     this.received = null;
     this.opts.sm.replaceWith(rec.sm);
-    const file = publishSnapshotSync(snaps.dir, rec.tmpPath, rec.index, rec.term);
+    const file = publishSnapshotSync(snaps.dir, rec.tmpPath, rec.index, rec.term, snaps.files ?? realSnapshotFs);
     const marked = this.opts.storage.markSnapshot(rec.index, rec.term, { replacesLog: true });
     snaps.snapshotter.installed(file);
     this.opts.log.info(`installed snapshot ${rec.index} (term ${rec.term}): ${rec.header.keys} keys; the log restarts after it`);

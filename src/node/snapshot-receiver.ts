@@ -10,12 +10,13 @@
  * current transfer exactly (other sender, snapshot, term, or offset: a reconnect lost some) ends
  * it, and the leader starts over after its snapshot timeout.
  */
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import type { InstallSnapshot, MemberAddress, NodeId, SnapshotChunk } from '../protocol/raft-messages.js';
 import { membershipOfSnapshot } from './snapshot-membership.js';
 import { KvStateMachine } from './kv-state-machine.js';
+import { realClock, type Clock } from './clock.js';
 import type { Logger } from './logger.js';
+import { realSnapshotFs, type SnapshotFs, type WritableSnapshotFile } from './storage/snapshot-fs.js';
 import { readSnapshotFile, type SnapshotHeader } from './storage/snapshot-file.js';
 
 /** A verified snapshot waiting for the core to accept it. */
@@ -39,6 +40,10 @@ export interface SnapshotReceiverOptions {
   knownAddresses: () => Record<string, MemberAddress>;
   /** Largest snapshot accepted (a member cannot fill the disk). Default 8 GiB. */
   maxBytes?: number;
+  files?: SnapshotFs;
+  clock?: Clock;
+  /** Makes temp file names unique per process (default: the pid). */
+  tmpTag?: string;
 }
 
 interface Transfer {
@@ -47,7 +52,7 @@ interface Transfer {
   index: number;
   snapshotTerm: number;
   tmpPath: string;
-  fh: fsp.FileHandle;
+  fh: WritableSnapshotFile;
   /** Bytes received so far (the next chunk's offset). */
   next: number;
   /** Writes in order, one after another. */
@@ -58,8 +63,13 @@ interface Transfer {
 export class SnapshotReceiver {
   private current: Transfer | null = null;
   private seq = 0;
+  private readonly files: SnapshotFs;
+  private readonly clock: Clock;
 
-  constructor(private readonly opts: SnapshotReceiverOptions) {}
+  constructor(private readonly opts: SnapshotReceiverOptions) {
+    this.files = opts.files ?? realSnapshotFs;
+    this.clock = opts.clock ?? realClock;
+  }
 
   /** True while a transfer is being received (for status displays). */
   get receiving(): { from: NodeId; index: number; bytes: number } | null {
@@ -86,10 +96,7 @@ export class SnapshotReceiver {
     const at = t.next;
     t.next += data.length;
     const transfer = t;
-    t.writing = t.writing.then(async () => {
-      let done = 0;
-      while (done < data.length) done += (await transfer.fh.write(data, done, data.length - done, at + done)).bytesWritten;
-    });
+    t.writing = t.writing.then(() => transfer.fh.write(data, at));
     if (c.done) void this.finish(t);
   }
 
@@ -99,20 +106,20 @@ export class SnapshotReceiver {
   }
 
   private begin(c: SnapshotChunk): Transfer {
-    const tmpPath = path.join(this.opts.dir, `incoming-${c.index}-${c.snapshotTerm}.${process.pid}.${++this.seq}.tmp`);
-    const opening = fsp.open(tmpPath, 'wx', 0o600);
+    const tmpPath = path.join(this.opts.dir, `incoming-${c.index}-${c.snapshotTerm}.${this.opts.tmpTag ?? process.pid}.${++this.seq}.tmp`);
+    const opening = this.files.create(tmpPath);
     const t: Transfer = {
       from: c.from,
       term: c.term,
       index: c.index,
       snapshotTerm: c.snapshotTerm,
       tmpPath,
-      fh: null as unknown as fsp.FileHandle,
+      fh: null as unknown as WritableSnapshotFile,
       next: 0,
       writing: opening.then((fh) => {
         t.fh = fh;
       }),
-      started: performance.now(),
+      started: this.clock.monotonic(),
     };
     this.current = t;
     this.opts.log.info(`receiving snapshot ${c.index} (term ${c.snapshotTerm}) from node ${c.from}`);
@@ -125,7 +132,7 @@ export class SnapshotReceiver {
     void t.writing
       .then(() => t.fh?.close())
       .catch(() => {})
-      .then(() => fsp.unlink(t.tmpPath))
+      .then(() => this.files.unlink(t.tmpPath))
       .catch(() => {});
   }
 
@@ -141,14 +148,14 @@ export class SnapshotReceiver {
     if (this.current !== t) return; // replaced meanwhile; abandon() cleans up
     this.current = null;
     try {
-      const { header, pairs } = await readSnapshotFile(t.tmpPath);
+      const { header, pairs } = await readSnapshotFile(t.tmpPath, this.files);
       if (header.index !== t.index || header.term !== t.snapshotTerm) throw new Error(`its header says ${header.index}/${header.term}`);
       const sm = KvStateMachine.fromSnapshot({ ...header.sm, data: pairs });
       // The core takes the membership from the header (InstallSnapshot.membership), the state
       // machine keeps it for the snapshots this node takes later.
       const membership = membershipOfSnapshot(header.config, this.opts.knownAddresses());
       sm.membership = membership;
-      const ms = performance.now() - t.started;
+      const ms = this.clock.monotonic() - t.started;
       this.opts.log.info(`received snapshot ${t.index} (term ${t.snapshotTerm}) from node ${t.from}: ${t.next} bytes, ${pairs.length} keys in ${ms.toFixed(0)} ms`);
       this.opts.deliver(
         { type: 'snapshot', from: t.from, to: this.opts.self, term: t.term, index: t.index, snapshotTerm: t.snapshotTerm, membership },
@@ -156,7 +163,7 @@ export class SnapshotReceiver {
       );
     } catch (err) {
       this.opts.log.warn(`snapshot ${t.index} from node ${t.from} failed verification, discarded: ${(err as Error).message}`);
-      await fsp.unlink(t.tmpPath).catch(() => {});
+      await this.files.unlink(t.tmpPath).catch(() => {});
     }
   }
 }

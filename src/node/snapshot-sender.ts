@@ -9,9 +9,10 @@
  * at once so the follower goes back to probing; a finished one is acknowledged by the follower
  * itself, once it installed the snapshot.
  */
-import { promises as fsp } from 'node:fs';
 import type { Message, NodeId, SnapshotChunk } from '../protocol/raft-messages.js';
+import { realClock, sleep, type Clock } from './clock.js';
 import type { Logger } from './logger.js';
+import { realSnapshotFs, type SnapshotFs } from './storage/snapshot-fs.js';
 import type { SnapshotFileInfo } from './storage/snapshot-store.js';
 
 export const SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
@@ -28,13 +29,24 @@ export interface SnapshotSenderOptions {
   backlog: (to: NodeId) => number | null;
   /** The transfer to `to` failed (true) or finished sending (false). */
   onDone: (to: NodeId, ok: boolean) => void;
+  /** Bytes of file per chunk (default SNAPSHOT_CHUNK_BYTES; the simulator uses small ones). */
+  chunkBytes?: number;
+  files?: SnapshotFs;
+  clock?: Clock;
 }
 
 export class SnapshotSender {
   private readonly active = new Set<NodeId>();
   private stopped = false;
+  private readonly chunkBytes: number;
+  private readonly files: SnapshotFs;
+  private readonly clock: Clock;
 
-  constructor(private readonly opts: SnapshotSenderOptions) {}
+  constructor(private readonly opts: SnapshotSenderOptions) {
+    this.chunkBytes = opts.chunkBytes ?? SNAPSHOT_CHUNK_BYTES;
+    this.files = opts.files ?? realSnapshotFs;
+    this.clock = opts.clock ?? realClock;
+  }
 
   /** The core asked to send `to` a snapshot; starts a transfer unless one is running. */
   start(to: NodeId): void {
@@ -64,20 +76,20 @@ export class SnapshotSender {
   }
 
   private async stream(to: NodeId, file: SnapshotFileInfo): Promise<boolean> {
-    const started = performance.now();
+    const started = this.clock.monotonic();
     // The file stays readable through an open handle even if a newer snapshot prunes it.
-    const fh = await fsp.open(file.path, 'r');
+    const fh = await this.files.open(file.path);
     try {
-      const size = (await fh.stat()).size;
+      const size = await fh.size();
       this.opts.log.info(`sending snapshot ${file.index} (term ${file.term}, ${size} bytes) to node ${to}`);
-      const buf = Buffer.allocUnsafe(SNAPSHOT_CHUNK_BYTES);
+      const buf = Buffer.allocUnsafe(this.chunkBytes);
       let offset = 0;
       for (;;) {
         if (!(await this.waitForRoom(to))) {
           this.opts.log.warn(`snapshot ${file.index} to node ${to} abandoned at byte ${offset} of ${size}: connection lost`);
           return false;
         }
-        const { bytesRead } = await fh.read(buf, 0, SNAPSHOT_CHUNK_BYTES, offset);
+        const bytesRead = await fh.read(buf, this.chunkBytes, offset);
         const done = offset + bytesRead >= size;
         const chunk: SnapshotChunk = {
           type: 'snapshotChunk',
@@ -95,7 +107,7 @@ export class SnapshotSender {
         if (done) break;
         if (bytesRead === 0) throw new Error(`file ended at ${offset} of ${size} bytes`);
       }
-      this.opts.log.info(`sent snapshot ${file.index} to node ${to}: ${size} bytes in ${(performance.now() - started).toFixed(0)} ms`);
+      this.opts.log.info(`sent snapshot ${file.index} to node ${to}: ${size} bytes in ${(this.clock.monotonic() - started).toFixed(0)} ms`);
       return true;
     } finally {
       await fh.close();
@@ -108,8 +120,8 @@ export class SnapshotSender {
       if (this.stopped) return false;
       const backlog = this.opts.backlog(to);
       if (backlog === null) return false;
-      if (backlog < SNAPSHOT_CHUNK_BYTES) return true;
-      await new Promise<void>((r) => setTimeout(r, 5));
+      if (backlog < this.chunkBytes) return true;
+      await sleep(this.clock, 5);
     }
   }
 }

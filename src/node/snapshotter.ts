@@ -14,14 +14,15 @@
  *
  * Automatic every `snapshotEvery` applied entries; on demand for SAVE/BGSAVE and `ctl snapshot`.
  */
-import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
+import { nextTurn, realClock, sleep, type Clock } from './clock.js';
 import type { KvStateMachine } from './kv-state-machine.js';
 import type { Logger } from './logger.js';
 import type { Membership } from '../protocol/raft-messages.js';
 import type { RawNode } from './raft/raw-node.js';
 import { snapshotConfigOf } from './snapshot-membership.js';
 import { writeSnapshotFile, type SnapshotHeader } from './storage/snapshot-file.js';
+import { realSnapshotFs, type SnapshotFs } from './storage/snapshot-fs.js';
 import { pruneSnapshots, publishSnapshot, type SnapshotFileInfo } from './storage/snapshot-store.js';
 import type { Wal } from './storage/wal.js';
 
@@ -41,6 +42,12 @@ export interface SnapshotterOptions {
   existing: SnapshotFileInfo[];
   /** Keys copied per event-loop turn while capturing (bounds the pause each turn adds). */
   keysPerTurn?: number;
+  /** Where the files go (default: the real file system). */
+  files?: SnapshotFs;
+  /** Time for yields, polls and the stats (default: the real clock). */
+  clock?: Clock;
+  /** Makes temp file names unique per process (default: the pid). */
+  tmpTag?: string;
 }
 
 /** What INFO persistence and status report. */
@@ -59,12 +66,14 @@ export class Snapshotter {
   /** Newest first; at most two. */
   private files: SnapshotFileInfo[];
   private running: Promise<SnapshotFileInfo | null> | null = null;
+  /** Snapshots this object took and published (for the simulator's summary). */
+  taken = 0;
   private stopped = false;
   /** How the last snapshot this run took went (what stats adds to the derived fields). */
   private last: Pick<SnapshotStats, 'lastSaveTime' | 'lastStatus' | 'lastDurationMs' | 'lastBytes'> = { lastSaveTime: 0, lastStatus: 'ok', lastDurationMs: 0, lastBytes: 0 };
 
   constructor(opts: SnapshotterOptions) {
-    this.opts = { keysPerTurn: 20_000, ...opts };
+    this.opts = { keysPerTurn: 20_000, files: realSnapshotFs, clock: realClock, tmpTag: String(process.pid), ...opts };
     this.files = opts.existing.slice(0, 2);
   }
 
@@ -103,7 +112,7 @@ export class Snapshotter {
   /** A received snapshot was installed (it is now the newest file). */
   installed(file: SnapshotFileInfo): void {
     this.files = [file, ...this.files.filter((f) => f.index < file.index)].slice(0, 2);
-    void pruneSnapshots(this.opts.dir).catch((err: Error) => this.opts.log.warn(`could not delete old snapshots: ${err.message}`));
+    void pruneSnapshots(this.opts.dir, 2, this.opts.files).catch((err: Error) => this.opts.log.warn(`could not delete old snapshots: ${err.message}`));
   }
 
   async stop(): Promise<void> {
@@ -120,8 +129,8 @@ export class Snapshotter {
   }
 
   private async take(why: string): Promise<SnapshotFileInfo | null> {
-    const { sm, raw, log } = this.opts;
-    const started = performance.now();
+    const { sm, raw, log, clock, files } = this.opts;
+    const started = clock.monotonic();
     const capture = sm.beginSnapshot();
     const index = capture.meta.lastApplied;
     const term = raw.termAt(index);
@@ -129,11 +138,11 @@ export class Snapshotter {
       capture.abort();
       return this.newest;
     }
-    const tmp = path.join(this.opts.dir, `snapshot-${index}-${term}.${process.pid}.tmp`);
+    const tmp = path.join(this.opts.dir, `snapshot-${index}-${term}.${this.opts.tmpTag}.tmp`);
     try {
       const slice = this.opts.keysPerTurn;
       while (!capture.copySlice(slice) || !capture.settleSlice(slice)) {
-        await new Promise<void>((r) => setImmediate(r));
+        await nextTurn(clock);
         if (this.stopped) throw new Error('node stopping');
       }
       const pairs = capture.pairs();
@@ -142,25 +151,26 @@ export class Snapshotter {
         index,
         term,
         config: snapshotConfigOf(capture.membership, this.opts.bootstrap),
-        createdAt: Date.now(),
+        createdAt: clock.now(),
         keys: pairs.length,
         sm: capture.meta,
       };
-      const bytes = await writeSnapshotFile(tmp, header, pairs);
+      const bytes = await writeSnapshotFile(tmp, header, pairs, files);
       await this.waitDurable(index);
-      const file = await publishSnapshot(this.opts.dir, tmp, index, term);
+      const file = await publishSnapshot(this.opts.dir, tmp, index, term, files);
       const previous = this.newest;
       this.files = [file, ...this.files].slice(0, 2);
-      await pruneSnapshots(this.opts.dir);
+      await pruneSnapshots(this.opts.dir, 2, files);
       const compacted = await this.compact(index, previous);
-      const ms = performance.now() - started;
-      this.last = { lastSaveTime: Date.now(), lastStatus: 'ok', lastDurationMs: ms, lastBytes: bytes };
+      const ms = clock.monotonic() - started;
+      this.taken++;
+      this.last = { lastSaveTime: clock.now(), lastStatus: 'ok', lastDurationMs: ms, lastBytes: bytes };
       log.info(`snapshot taken (${why}) at index ${index} (term ${term}): ${pairs.length} keys, ${bytes} bytes in ${ms.toFixed(0)} ms; ${compacted}`);
       return file;
     } catch (err) {
       capture.abort();
-      this.last = { ...this.last, lastStatus: 'err', lastDurationMs: performance.now() - started };
-      await fsp.unlink(tmp).catch(() => {});
+      this.last = { ...this.last, lastStatus: 'err', lastDurationMs: clock.monotonic() - started };
+      await files.unlink(tmp).catch(() => {});
       if (!this.stopped) log.error(`snapshot at index ${index} failed: ${(err as Error).message}`);
       return this.newest;
     }
@@ -170,7 +180,7 @@ export class Snapshotter {
   private async waitDurable(index: number): Promise<void> {
     while (this.opts.raw.status().stableIndex < index) {
       if (this.stopped) throw new Error('node stopping');
-      await new Promise<void>((r) => setTimeout(r, 2));
+      await sleep(this.opts.clock, 2);
     }
   }
 

@@ -78,6 +78,8 @@ export class SimNetwork {
   private options: NetworkOptions;
   /** Directed links that lose everything: "from>to". */
   private readonly cutLinks = new Set<string>();
+  /** Per link, when the last stream message is delivered (sendReliable keeps their order). */
+  private readonly streamTail = new Map<string, number>();
   /** deliverAt tick -> copies due then, in send order. */
   private readonly buckets = new Map<number, InFlight[]>();
   private inFlightCount = 0;
@@ -119,6 +121,23 @@ export class SimNetwork {
       this.listener?.duplicated(copy);
       this.enqueue(copy, now);
     }
+  }
+
+  /**
+   * A message on a stream connection (a snapshot's chunks, one TCP connection in the node): never
+   * lost, duplicated or overtaken on its own, only with the link (a cut at send or delivery). The
+   * sender learns of a cut as the real one learns of a closed connection: canSend() turns false.
+   */
+  sendReliable(msg: Message, now: number): void {
+    if (!this.canSend(msg.from, msg.to)) return this.drop(msg, 'partition');
+    const key = linkKey(msg.from, msg.to);
+    const o = this.options;
+    const at = Math.max(now + this.prng.int(o.delayTicksMin, o.delayTicksMax), this.streamTail.get(key) ?? 0);
+    this.streamTail.set(key, at);
+    let bucket = this.buckets.get(at);
+    if (!bucket) this.buckets.set(at, (bucket = []));
+    bucket.push({ msg: wireCopy(msg), deliverAt: at, seq: this.seq++ });
+    this.inFlightCount++;
   }
 
   /**

@@ -14,8 +14,8 @@
  * Reading and writing yield to the event loop every few hundred KiB: a node keeps serving
  * clients and heartbeats while it handles a snapshot of a million keys.
  */
-import { promises as fsp } from 'node:fs';
 import { crc32 } from 'node:zlib';
+import { realSnapshotFs, type SnapshotFs } from './snapshot-fs.js';
 import type { KvSnapshotMeta } from '../kv-state-machine.js';
 import { membershipError } from '../../protocol/membership-validate.js';
 import type { MemberAddress } from '../../protocol/raft-messages.js';
@@ -70,8 +70,8 @@ const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * Writes `header` + `pairs` to `path` (which must not exist) and fsyncs it. Returns the file size.
  * The caller renames it into place (snapshot-store.ts).
  */
-export async function writeSnapshotFile(path: string, header: SnapshotHeader, pairs: ReadonlyArray<readonly [string, string]>): Promise<number> {
-  const fh = await fsp.open(path, 'wx', 0o600);
+export async function writeSnapshotFile(path: string, header: SnapshotHeader, pairs: ReadonlyArray<readonly [string, string]>, files: SnapshotFs = realSnapshotFs): Promise<number> {
+  const fh = await files.create(path);
   let crc = 0;
   let bytes = 0;
   let pending: string[] = [];
@@ -83,8 +83,7 @@ export async function writeSnapshotFile(path: string, header: SnapshotHeader, pa
     pendingLength = 0;
     crc = crc32(buf, crc);
     bytes += buf.length;
-    let done = 0;
-    while (done < buf.length) done += (await fh.write(buf, done, buf.length - done)).bytesWritten;
+    await fh.write(buf);
   };
   const put = async (line: string) => {
     pending.push(line, '\n');
@@ -99,7 +98,7 @@ export async function writeSnapshotFile(path: string, header: SnapshotHeader, pa
     for (let i = 0; i < pairs.length; i += PAIRS_PER_LINE) await put(JSON.stringify(pairs.slice(i, i + PAIRS_PER_LINE)));
     await flush();
     const trailer = Buffer.from(`${JSON.stringify({ end: { bytes, crc32: crc } })}\n`, 'utf8');
-    await fh.write(trailer, 0, trailer.length);
+    await fh.write(trailer);
     await fh.sync();
     return bytes + trailer.length;
   } finally {
@@ -111,8 +110,8 @@ export async function writeSnapshotFile(path: string, header: SnapshotHeader, pa
  * Reads and verifies a whole snapshot file. Throws SnapshotFileError naming what is wrong (torn,
  * checksum, malformed header or pairs); I/O errors other than a missing file pass through.
  */
-export async function readSnapshotFile(path: string): Promise<SnapshotContents> {
-  const buf = await fsp.readFile(path);
+export async function readSnapshotFile(path: string, files: SnapshotFs = realSnapshotFs): Promise<SnapshotContents> {
+  const buf = await files.readFile(path);
   const fail = (why: string): never => {
     throw new SnapshotFileError(path, why);
   };

@@ -8,9 +8,8 @@
  * kept, so that a damaged newest file can fall back to the one before (the WAL keeps every entry
  * after the older of the two: see Snapshotter's compaction point).
  */
-import fs, { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import { fsyncDir } from './wal-segments.js';
+import { realSnapshotFs, type SnapshotFs } from './snapshot-fs.js';
 import { readSnapshotFile, SnapshotFileError, type SnapshotContents } from './snapshot-file.js';
 
 const NAME = /^snapshot-(\d{16})-(\d+)\.snap$/;
@@ -26,9 +25,9 @@ export function snapshotFileName(index: number, term: number): string {
 }
 
 /** The snapshot files in `dir`, newest (highest index, then term) first. */
-export async function listSnapshots(dir: string): Promise<SnapshotFileInfo[]> {
+export async function listSnapshots(dir: string, files: SnapshotFs = realSnapshotFs): Promise<SnapshotFileInfo[]> {
   const out: SnapshotFileInfo[] = [];
-  for (const name of await fsp.readdir(dir)) {
+  for (const name of await files.readdir(dir)) {
     const m = NAME.exec(name);
     if (m) out.push({ index: Number(m[1]), term: Number(m[2]), path: path.join(dir, name) });
   }
@@ -36,11 +35,11 @@ export async function listSnapshots(dir: string): Promise<SnapshotFileInfo[]> {
 }
 
 /** Removes leftovers of writes and transfers a crash interrupted. */
-export async function removeTempFiles(dir: string): Promise<string[]> {
+export async function removeTempFiles(dir: string, files: SnapshotFs = realSnapshotFs): Promise<string[]> {
   const removed: string[] = [];
-  for (const name of await fsp.readdir(dir)) {
+  for (const name of await files.readdir(dir)) {
     if (name.endsWith('.tmp')) {
-      await fsp.unlink(path.join(dir, name));
+      await files.unlink(path.join(dir, name));
       removed.push(name);
     }
   }
@@ -61,10 +60,11 @@ export async function loadNewestSnapshot(
   onBad: (file: SnapshotFileInfo, err: Error) => void,
   /** Further checks of a file that read back whole (e.g. that its state machine can be built); throw to reject it. */
   check: (contents: SnapshotContents) => void = () => {},
+  files: SnapshotFs = realSnapshotFs,
 ): Promise<LoadedSnapshot | null> {
-  for (const file of await listSnapshots(dir)) {
+  for (const file of await listSnapshots(dir, files)) {
     try {
-      const contents = await readSnapshotFile(file.path);
+      const contents = await readSnapshotFile(file.path, files);
       if (contents.header.index !== file.index || contents.header.term !== file.term) {
         throw new SnapshotFileError(file.path, `its header says ${contents.header.index}/${contents.header.term}, its name ${file.index}/${file.term}`);
       }
@@ -83,10 +83,10 @@ export async function loadNewestSnapshot(
 }
 
 /** Gives a complete, fsynced temp file its final name and makes that durable. */
-export async function publishSnapshot(dir: string, tmpPath: string, index: number, term: number): Promise<SnapshotFileInfo> {
+export async function publishSnapshot(dir: string, tmpPath: string, index: number, term: number, files: SnapshotFs = realSnapshotFs): Promise<SnapshotFileInfo> {
   const final = path.join(dir, snapshotFileName(index, term));
-  await fsp.rename(tmpPath, final);
-  await fsyncDir(dir);
+  await files.rename(tmpPath, final);
+  await files.fsyncDir(dir);
   return { index, term, path: final };
 }
 
@@ -96,22 +96,16 @@ export async function publishSnapshot(dir: string, tmpPath: string, index: numbe
  * with no other Ready's writes slipping in between. A rename and a directory fsync, once per
  * install, are worth blocking for.
  */
-export function publishSnapshotSync(dir: string, tmpPath: string, index: number, term: number): SnapshotFileInfo {
+export function publishSnapshotSync(dir: string, tmpPath: string, index: number, term: number, files: SnapshotFs = realSnapshotFs): SnapshotFileInfo {
   const final = path.join(dir, snapshotFileName(index, term));
-  fs.renameSync(tmpPath, final);
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  files.renameDurableSync(tmpPath, final, dir);
   return { index, term, path: final };
 }
 
 /** Deletes all but the newest `keep` snapshots; returns the deleted files. */
-export async function pruneSnapshots(dir: string, keep = 2): Promise<SnapshotFileInfo[]> {
-  const old = (await listSnapshots(dir)).slice(keep);
-  for (const f of old) await fsp.unlink(f.path);
-  if (old.length > 0) await fsyncDir(dir);
+export async function pruneSnapshots(dir: string, keep = 2, files: SnapshotFs = realSnapshotFs): Promise<SnapshotFileInfo[]> {
+  const old = (await listSnapshots(dir, files)).slice(keep);
+  for (const f of old) await files.unlink(f.path);
+  if (old.length > 0) await files.fsyncDir(dir);
   return old;
 }

@@ -18,6 +18,7 @@ import { Prng } from '../../lib/prng.js';
 import { SimNetwork } from '../network.js';
 import { SimClient, type ClientLink } from './sim-client.js';
 import { SimDisk } from './sim-disk.js';
+import { SimSnapshotFs } from './sim-snapshot-fs.js';
 import { SimNode, type RealSabotage } from './sim-node.js';
 import { settle, SimScheduler } from './sim-scheduler.js';
 
@@ -48,6 +49,8 @@ export interface RealSeedResult {
   /** The linearizability search ran out of steps on some key (neither pass nor fail). */
   inconclusive: boolean;
   crashes: number;
+  snapshotsTaken: number;
+  snapshotsInstalled: number;
   sessionWrites: number;
   /** Client sessions started afresh after SESSION_EXPIRED (a first write that never took effect). */
   sessionsRenewed: number;
@@ -90,6 +93,12 @@ function drawProfile(prng: Prng) {
     clients: prng.pick([2, 3, 5]),
     keys: prng.pick([1, 2, 3]),
     thinkMsMax: prng.pick([2, 10, 30]),
+    // Low, so that most seeds compact their logs and lagging or restarted followers need InstallSnapshot.
+    snapshotEvery: prng.pick([2, 4, 8, 30]),
+    snapshotTrailing: prng.pick([0, 2, 10]),
+    snapshotChunkBytes: prng.pick([64, 512, 1024 * 1024]),
+    /** Each snapshot file operation takes [0, this] ms: crashes land in the middle of writes and installs. */
+    fileLatencyMsMax: prng.pick([0, 1, 3]),
   };
 }
 
@@ -137,10 +146,15 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
           pipelineDepth: p.pipelineDepth,
           requestTimeoutMs: 1000,
           sabotage: o.sabotage ?? null,
+          snapshotEvery: p.snapshotEvery,
+          snapshotTrailing: p.snapshotTrailing,
+          snapshotChunkBytes: p.snapshotChunkBytes,
+          fileLatencyMsMax: p.fileLatencyMsMax,
         },
         sched,
         net,
         new SimDisk(prng.fork(`disk-${id}`), p.diskLatencyMsMax),
+        new SimSnapshotFs(prng.fork(`files-${id}`)),
         prng.fork(`node-${id}`),
         (nodeId, line) => say(`n${nodeId} ${line}`),
         {
@@ -156,6 +170,7 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
         (nodeId, err) => fail({ kind: 'fatal', message: `node ${nodeId}: fatal storage error: ${err.message}` }),
       ),
   );
+  for (const n of simNodes) n.reachable = (to) => net.canSend(n.cfg.id, to) && simNodes[to - 1]!.up;
   const linkPrng = prng.fork('client-link');
   const linkDelay = (): number => linkPrng.int(1, 3);
   const link: ClientLink = (i, req, reply) => {
@@ -170,7 +185,7 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
         unexpected: (message) => fail({ kind: 'unexpected-error', message }),
       }),
   );
-  const profile = `tick=${p.tickMs}ms election=${p.electionTicksMin}-${p.electionTicksMax} hb=${p.heartbeatTicks} depth=${p.pipelineDepth} delay<=${p.network.delayTicksMax} drop=${p.network.dropRate} dup=${p.network.duplicateRate} reorder=${p.network.reorderRate} disk<=${p.diskLatencyMsMax}ms torn=${p.tornWriteRate} crash=${p.crashRate}+${p.midFsyncCrashRate} part=${p.partitionRate} clients=${p.clients} keys=${p.keys}`;
+  const profile = `tick=${p.tickMs}ms election=${p.electionTicksMin}-${p.electionTicksMax} hb=${p.heartbeatTicks} depth=${p.pipelineDepth} delay<=${p.network.delayTicksMax} drop=${p.network.dropRate} dup=${p.network.duplicateRate} reorder=${p.network.reorderRate} disk<=${p.diskLatencyMsMax}ms torn=${p.tornWriteRate} crash=${p.crashRate}+${p.midFsyncCrashRate} part=${p.partitionRate} clients=${p.clients} keys=${p.keys} snap=${p.snapshotEvery}/${p.snapshotTrailing}/${p.snapshotChunkBytes}B files<=${p.fileLatencyMsMax}ms`;
   say(`seed ${o.seed}: ${nodes} nodes, reads by ${readMode}${o.sabotage ? `, sabotage ${o.sabotage}` : ''}; ${profile}`);
 
   let crashes = 0;
@@ -187,8 +202,8 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
     const up = simNodes.filter((n) => n.up);
     if (up.length > 0 && faults.chance(p.crashRate)) {
       // The interesting cases first: a node with writes not yet synced (torn tails), the leader.
-      const syncing = up.filter((n) => n.disk.unsynced > 0);
-      const leader = up.find((n) => n.driver!.soft.role === 'leader');
+      const syncing = up.filter((n) => n.disk.unsynced > 0 || n.snapshotBusy);
+      const leader = up.find((n) => n.driver?.soft.role === 'leader');
       const r = faults.next();
       crash(syncing.length > 0 && r < 0.4 ? faults.pick(syncing) : leader && r < 0.7 ? leader : faults.pick(up));
     }
@@ -224,7 +239,7 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
       // Faults before this step's fsyncs complete: a crash then finds the writes of the step
       // before unsynced (what the WAL's torn-tail recovery exists for).
       if (t < chaosMs && t % FAULT_STEP_MS === 0) chaos();
-      if (t < chaosMs) for (const n of simNodes) if (n.up && n.disk.unsynced > 0 && faults.chance(p.midFsyncCrashRate)) crash(n);
+      if (t < chaosMs) for (const n of simNodes) if (n.up && (n.disk.unsynced > 0 || n.snapshotBusy) && faults.chance(p.midFsyncCrashRate)) crash(n);
       for (const n of simNodes) busy += n.disk.syncDue(t);
       if (t === chaosMs) {
         net.heal();
@@ -267,6 +282,8 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
     ops,
     inconclusive,
     crashes,
+    snapshotsTaken: simNodes.reduce((s, n) => s + n.snapshotsTaken, 0),
+    snapshotsInstalled: simNodes.reduce((s, n) => s + n.snapshotsInstalled, 0),
     sessionWrites: simNodes.reduce((s, n) => s + n.sessionWrites, 0),
     sessionsRenewed: clients.reduce((s, c) => s + c.sessionsRenewed, 0),
     simMs: sched.now,

@@ -23,7 +23,7 @@ t.test('appends complete in call order at their fsync points; only synced data s
   const rec = disk.recovered();
   t.same(rec.entries.map((x) => x.index), [1, 2], 'entry 3 was never synced');
   t.same(rec.hardState, { term: 1, vote: 1, commit: 0 });
-  t.equal(rec.applied, 0, 'the state machine is replayed');
+  t.equal(rec.snapshotIndex, 0, 'no snapshot marker: the log starts at 1');
   disk.syncDue(100);
   await Promise.resolve();
   t.same(done, [1], 'a dead life\'s write never completes');
@@ -50,4 +50,23 @@ t.test('an append from an earlier index replaces the log from there (§5.3)', as
   void s.append(null, [e(2, 2)]);
   disk.syncDue(0);
   t.same(disk.recovered().entries.map((x) => `${x.index}/${x.term}`), ['1/1', '2/2']);
+});
+
+t.test('a snapshot marker compacts the log; one that replaces it (an installed snapshot) drops it; both only once synced', async (t) => {
+  const disk = new SimDisk(new Prng(1), 0);
+  const s = disk.storage(() => 0);
+  void s.append({ term: 1, vote: 1, commit: 3 }, [e(1), e(2), e(3), e(4)]);
+  disk.syncDue(0);
+  const compacted = s.compact(2, 1);
+  t.equal(disk.recovered().snapshotIndex, 0, 'the marker is not durable before its fsync');
+  disk.syncDue(0);
+  await compacted;
+  let rec = disk.recovered();
+  t.same([rec.snapshotIndex, rec.snapshotTerm, rec.entries.map((x) => x.index)], [2, 1, [3, 4]], 'entries up to the marker are gone, the rest kept');
+  t.same(rec.hardState, { term: 1, vote: 1, commit: 3 }, 'compaction keeps the hard state');
+  void s.markSnapshot(9, 3, { replacesLog: true });
+  void s.append(null, [e(10, 3)]);
+  disk.syncDue(0);
+  rec = disk.recovered();
+  t.same([rec.snapshotIndex, rec.snapshotTerm, rec.entries.map((x) => x.index)], [9, 3, [10]], 'the log restarts after an installed snapshot');
 });

@@ -1,29 +1,28 @@
 /**
- * A simulated disk for one node, behind the driver's DriverStorage interface, modelled on the WAL
- * (src/node/storage/wal.ts): each append() writes an entries record (the whole batch, one CRC)
- * then a hard-state record, and resolves at a simulated fsync point; appends become durable in
- * call order (group commit).
+ * A simulated WAL for one node, behind the driver's DriverStorage interface (plus the
+ * snapshotter's compact), modelled on src/node/storage/wal.ts: each append() writes an entries
+ * record (the whole batch, one CRC) then a hard-state record, markSnapshot() a snapshot marker,
+ * and each resolves at a simulated fsync point; appends become durable in call order (group
+ * commit). Recovery replays the durable records with the WAL's own replay (wal-replay.ts), so the
+ * markers mean here exactly what they mean on a real disk.
  *
  * A crash keeps what was synced and, of what was not, a prefix of the records written (the page
  * cache may have flushed some): none, some whole appends, or - a torn write - an append's entries
  * record without its hard state. A torn *record* is what the WAL's CRC cuts off on recovery, so
- * it is the same as losing that record. The node restarts from `recovered()`, as recover-state.ts
- * builds it from a WAL without snapshots.
+ * it is the same as losing that record.
  *
- * Entries are kept as JSON copies (the node never shares objects with its disk), of any kind: an
- * entry kind this file does not know (membership `config` entries) is stored like any other.
+ * Compaction (after a durable snapshot marker) rewrites the durable records as what replay makes
+ * of them, as dropping whole WAL segments does: the same state, fewer records.
  */
-import type { Entry, HardState } from '../../../src/protocol/raft-messages.js';
-import { EMPTY_HARD_STATE } from '../../../src/protocol/raft-messages.js';
 import type { DriverStorage } from '../../../src/node/raft-driver.js';
-import type { RaftInitialState, Ready } from '../../../src/node/raft/types.js';
+import type { Ready } from '../../../src/node/raft/types.js';
+import type { WalRecord } from '../../../src/node/storage/wal-record.js';
+import { WalReplay, type WalState } from '../../../src/node/storage/wal-replay.js';
 import type { Prng } from '../../lib/prng.js';
 import { wireCopy } from '../wire-copy.js';
 
-type DiskRecord = { kind: 'entries'; entries: Entry[] } | { kind: 'hardState'; hardState: HardState };
-
 interface PendingAppend {
-  records: DiskRecord[];
+  records: WalRecord[];
   /** Global ms at which its fsync completes. */
   syncAt: number;
   resolve: () => void;
@@ -35,9 +34,14 @@ export interface CrashOutcome {
   unsynced: number;
 }
 
+/** The storage of one node life: the driver's, plus compaction for the snapshotter. */
+export interface SimLifeStorage extends DriverStorage {
+  compact(index: number, term: number): Promise<string[]>;
+}
+
 export class SimDisk {
-  private hardState: HardState = { ...EMPTY_HARD_STATE };
-  private log: Entry[] = [];
+  /** Durable WAL records, oldest first. */
+  private records: WalRecord[] = [];
   private pending: PendingAppend[] = [];
   /** The storage object of the current node life; a crash replaces it (the old one goes deaf). */
   private life = 0;
@@ -50,20 +54,29 @@ export class SimDisk {
     private readonly latencyMsMax: number,
   ) {}
 
-  /** The DriverStorage of a new node life. */
-  storage(now: () => number): DriverStorage {
+  /** The storage of a new node life. */
+  storage(now: () => number): SimLifeStorage {
     const life = ++this.life;
+    const write = (records: WalRecord[]): Promise<void> => {
+      if (life !== this.life) return new Promise<void>(() => {}); // a dead life's write never completes
+      const prevSync = this.pending.length > 0 ? this.pending[this.pending.length - 1]!.syncAt : now();
+      const syncAt = Math.max(prevSync, now()) + this.prng.int(0, this.latencyMsMax);
+      return new Promise<void>((resolve) => this.pending.push({ records, syncAt, resolve }));
+    };
+    const markSnapshot = (index: number, term: number): Promise<void> => write([{ type: 'snapshot', index, term }]);
     return {
       append: (hardState: Ready['hardState'], entries: Ready['entries']) => {
-        if (life !== this.life) return new Promise<void>(() => {}); // a dead life's write never completes
-        const records: DiskRecord[] = [];
-        if (entries.length > 0) records.push({ kind: 'entries', entries: wireCopy(entries) });
-        if (hardState) records.push({ kind: 'hardState', hardState: { ...hardState } });
-        const prevSync = this.pending.length > 0 ? this.pending[this.pending.length - 1]!.syncAt : now();
-        const syncAt = Math.max(prevSync, now()) + this.prng.int(0, this.latencyMsMax);
-        return new Promise<void>((resolve) => this.pending.push({ records, syncAt, resolve }));
+        const records: WalRecord[] = [];
+        if (entries.length > 0) records.push({ type: 'entries', entries: wireCopy(entries) });
+        if (hardState) records.push({ type: 'hardState', ...hardState });
+        return write(records);
       },
-      markSnapshot: () => Promise.reject(new Error('SimDisk: snapshots are off in the real-node simulator')),
+      markSnapshot,
+      compact: async (index, term) => {
+        await markSnapshot(index, term);
+        if (life === this.life) this.rewrite();
+        return [];
+      },
     };
   }
 
@@ -91,9 +104,15 @@ export class SimDisk {
     return { kept, unsynced: records.length };
   }
 
-  /** What a restarted node is built from: no snapshot, the state machine replayed from index 1. */
-  recovered(): RaftInitialState {
-    return { hardState: { ...this.hardState }, entries: wireCopy(this.log), snapshotIndex: 0, snapshotTerm: 0, applied: 0 };
+  /** What the WAL's recovery reads back from the durable records (recover-state.ts adds the snapshot). */
+  recovered(): WalState {
+    const replay = new WalReplay();
+    for (const r of this.records) {
+      const why = replay.apply(r);
+      if (why) throw new Error(`SimDisk: the durable log is inconsistent: ${why}`);
+    }
+    const state = replay.state();
+    return { ...state, hardState: { ...state.hardState }, entries: wireCopy(state.entries) };
   }
 
   /** Appends written but not yet synced. */
@@ -101,21 +120,20 @@ export class SimDisk {
     return this.pending.length;
   }
 
+  /** The durable log's last index. */
   get lastIndex(): number {
-    return this.log.length;
+    const s = this.recovered();
+    return s.snapshotIndex + s.entries.length;
   }
 
-  /** An entries record replaces the log from its first index on (a follower's log corrected, §5.3). */
-  private write(r: DiskRecord): void {
-    if (r.kind === 'hardState') {
-      this.hardState = r.hardState;
-      return;
-    }
-    const first = r.entries[0]!.index;
-    if (first < 1 || first > this.log.length + 1) {
-      throw new Error(`SimDisk: an append at ${first} would leave a gap (the log ends at ${this.log.length})`);
-    }
-    this.log.length = first - 1;
-    this.log.push(...r.entries);
+  private write(r: WalRecord): void {
+    this.records.push(r);
+  }
+
+  /** The durable records replaced by what they replay to (dropped segments): same state, fewer records. */
+  private rewrite(): void {
+    const s = this.recovered();
+    this.records = [{ type: 'segmentStart', prevIndex: s.snapshotIndex, prevTerm: s.snapshotTerm }, { type: 'hardState', ...s.hardState }];
+    if (s.entries.length > 0) this.records.push({ type: 'entries', entries: s.entries });
   }
 }
