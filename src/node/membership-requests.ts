@@ -8,9 +8,9 @@
  * moved while it was on its way) answers NOT_LEADER rather than relaying it again, so it cannot go
  * round in circles. The client library retries NOT_LEADER on its own.
  */
-import type { MemberInfo, MembershipRequest } from '../protocol/client-requests.js';
+import type { JsonReply, MemberInfo, MembershipRequest } from '../protocol/client-requests.js';
 import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
-import type { ConfChange, Membership, NodeId } from '../protocol/raft-messages.js';
+import type { ConfChange, MemberAddress, Membership, NodeId } from '../protocol/raft-messages.js';
 import type { Completion } from './client-waiters.js';
 import { requestClientPort, type ClientPortCredentials } from './client-port-request.js';
 import type { Logger } from './logger.js';
@@ -24,6 +24,11 @@ export interface MembershipRequestsOptions {
   credentials: ClientPortCredentials;
   /** How long a relayed request may take. */
   timeoutMs: number;
+  /**
+   * Sends a request to another node's client port (default requestClientPort over TCP/TLS; the
+   * real-node simulator passes its simulated link). Rejects as requestClientPort does.
+   */
+  relay?: (to: MemberAddress, body: MembershipRequest, credentials: ClientPortCredentials, timeoutMs: number) => Promise<JsonReply>;
 }
 
 /** The `members` reply: every member with its address and role, in id order. */
@@ -69,7 +74,8 @@ export class MembershipRequests {
     if (req.forwarded) return done(new RaftKvError('NOT_LEADER', `node ${this.opts.self} is not the leader; node ${leader} is`, { leader }));
     const address = this.opts.driver.membership().addresses[String(leader)];
     if (!address) return done(new RaftKvError('UNAVAILABLE', `the address of the leader, node ${leader}, is not known here`, { leader }));
-    requestClientPort(address, { ...req, forwarded: true }, this.opts.credentials, this.opts.timeoutMs).then(
+    const relay = this.opts.relay ?? ((to, body, creds, ms) => requestClientPort(to, { ...body }, creds, ms));
+    relay(address, { ...req, forwarded: true }, this.opts.credentials, this.opts.timeoutMs).then(
       (reply) => (reply.ok ? done(null, reply.value) : done(reply.error)),
       (err: unknown) => {
         const e = toRaftKvError(err);

@@ -103,6 +103,14 @@ export class RaftDriver {
   /** Counters for status and benchmarks. */
   readonly counters = { proposals: 0, proposeBatches: 0, readRounds: 0, readies: 0, applied: 0 };
 
+  /**
+   * This node is a voter or learner of the membership in force. One that is not (removed, or a
+   * joining node not added yet) gets no entries from the leader, so it could never apply what it
+   * forwards or confirm a read: it refuses client work at once (NOT_LEADER / NO_LEADER, safe to
+   * retry at another node) instead of holding it until the deadline.
+   */
+  private member: boolean;
+
   /** A verified snapshot handed to the core and not yet installed (Ready.snapshot). */
   private received: ReceivedSnapshot | null = null;
 
@@ -116,6 +124,7 @@ export class RaftDriver {
     const st = this.raw.status();
     this.soft = { role: st.role, leader: st.leader, term: st.term };
     this.lastVote = { term: st.term, vote: st.vote };
+    this.member = isMember(this.raw.membership(), opts.nodeId);
   }
 
   start(): void {
@@ -167,6 +176,7 @@ export class RaftDriver {
    */
   propose(cmd: KvCommand, done: Completion<KvResult>): void {
     if (this.stopped) return done(new RaftKvError('SHUTTING_DOWN', 'the node is shutting down'));
+    if (!this.member) return done(this.notMember());
     this.waiters.addWrite(cmd, done);
     this.schedule();
   }
@@ -174,6 +184,7 @@ export class RaftDriver {
   /** `done` is called when a linearizable read may be served from the local state machine. */
   readBarrier(done: Completion<void>): void {
     if (this.stopped) return done(new RaftKvError('SHUTTING_DOWN', 'the node is shutting down'));
+    if (!this.member) return done(this.notMember());
     this.waiters.addRead(done);
     this.schedule();
   }
@@ -454,7 +465,19 @@ export class RaftDriver {
   private onMembership(m: Membership): void {
     const role = (id: number) => (m.voters.includes(id) ? 'voter' : m.learners.includes(id) ? 'learner' : 'not a member');
     this.opts.log.info(`membership: voters [${m.voters.join(', ')}], learners [${m.learners.join(', ')}]; this node is ${role(this.opts.nodeId)}`);
+    const wasMember = this.member;
+    this.member = isMember(m, this.opts.nodeId);
+    if (wasMember && !this.member) {
+      // Writes forwarded (or appended while leading) may still commit without us: unknown outcome.
+      this.waiters.failAll(new RaftKvError('TIMEOUT', `node ${this.opts.nodeId} was removed from the cluster before the write was confirmed; it may or may not have been applied`), this.notMember());
+    }
     this.opts.onMembership(m);
+  }
+
+  private notMember(): RaftKvError {
+    const leader = this.soft.leader;
+    const why = `node ${this.opts.nodeId} is not a member of the cluster`;
+    return leader === 0 || leader === this.opts.nodeId ? new RaftKvError('NO_LEADER', `${why}; no leader is known here, try another node`) : new RaftKvError('NOT_LEADER', `${why}; node ${leader} leads`, { leader });
   }
 
   private sweepTimeouts(): void {
@@ -463,6 +486,10 @@ export class RaftDriver {
     this.memberWaiters.sweep(now);
     if (this.memberWaiters.waitingTransfers > 0) this.schedule();
   }
+}
+
+function isMember(m: Membership, id: NodeId): boolean {
+  return m.voters.includes(id) || m.learners.includes(id);
 }
 
 /** NOT_LEADER naming the leader this node knows (none: NO_LEADER). */

@@ -275,3 +275,31 @@ t.test('Ready.snapshot: the state machine is swapped before later entries apply,
   t.ok(rig.transport.ofType('appendResp').some((m) => m.success && m.index >= 10), 'acknowledged once both are durable');
   t.same(rig.fatal, []);
 });
+
+t.test('a node removed from the membership answers client work at once instead of waiting for entries it will never get', async (t) => {
+  const rig = driverRig({ peers: [1, 2, 3], requestTimeoutMs: 60_000 });
+  rig.driver.start();
+  rig.driver.step(append(1, 0, 0, [{ term: 1, index: 1, kind: 'noop', data: null }], 1));
+  await settleDurable(rig);
+  t.equal(rig.driver.soft.leader, 2);
+  const forwarded = outcome();
+  rig.driver.propose({ op: 'set', key: 'k', value: 'v' }, forwarded.done);
+  await rig.settle();
+  t.equal(rig.transport.ofType('propose').length, 1, 'forwarded to the leader');
+  const addresses = { '1': { host: 'h', port: 1, peerPort: 2 }, '2': { host: 'h', port: 3, peerPort: 4 }, '3': { host: 'h', port: 5, peerPort: 6 } };
+  const removal: Entry = { term: 1, index: 2, kind: 'config', data: { change: { type: 'remove', id: 1 }, membership: { voters: [2, 3], learners: [], addresses: { '2': addresses['2'], '3': addresses['3'] } } } };
+  rig.driver.step(append(1, 1, 1, [removal], 2));
+  await settleDurable(rig);
+  t.same(rig.driver.membership().voters, [2, 3], 'the removal is in force here');
+  t.equal(forwarded.o.called, 1, 'the forwarded write is answered long before its 60 s deadline');
+  t.equal(forwarded.o.err?.code, 'TIMEOUT', 'as an unknown outcome: the leader may have committed it');
+  const write = outcome();
+  rig.driver.propose({ op: 'set', key: 'k', value: 'w' }, write.done);
+  let readErr: RaftKvError | null | undefined;
+  rig.driver.readBarrier((err) => (readErr = err));
+  await rig.settle();
+  t.equal(write.o.err?.code, 'NOT_LEADER', 'a new write is refused at once, safe to retry elsewhere');
+  t.equal(write.o.err?.details?.leader, 2, 'naming the leader it knows');
+  t.equal(readErr?.code, 'NOT_LEADER', 'so is a read');
+  t.equal(rig.transport.ofType('propose').length, 1, 'nothing more was forwarded');
+});

@@ -13,7 +13,7 @@ import { runRealSeed, type RealSeedResult } from './real-seed.js';
 const SEEDS = Number(process.env.REAL_SIM_SEEDS ?? 100);
 
 t.test(`${SEEDS} seeds of the real node code: 0 violations, and the runs did see faults and clients`, async (t) => {
-  const totals = { ops: 0, ok: 0, unknown: 0, crashes: 0, fiveNodes: 0, lease: 0, snapshotsTaken: 0, installingRuns: 0 };
+  const totals = { ops: 0, ok: 0, unknown: 0, crashes: 0, fiveNodes: 0, lease: 0, snapshotsTaken: 0, installingRuns: 0, memberChanges: 0, transfers: 0, churnRuns: 0 };
   const failures: string[] = [];
   for (let seed = 1; seed <= SEEDS; seed++) {
     const r = await runRealSeed({ seed });
@@ -23,6 +23,9 @@ t.test(`${SEEDS} seeds of the real node code: 0 violations, and the runs did see
     totals.crashes += r.crashes;
     totals.snapshotsTaken += r.snapshotsTaken;
     if (r.snapshotsInstalled > 0) totals.installingRuns++;
+    totals.memberChanges += r.membership.changes;
+    totals.transfers += r.membership.transfers;
+    if (r.spares > 0) totals.churnRuns++;
     if (r.nodes === 5) totals.fiveNodes++;
     if (r.readMode === 'lease') totals.lease++;
     if (r.violation) failures.push(`seed ${seed} nodes=${r.nodes} read=${r.readMode}: ${r.violation.kind}: ${r.violation.message}`);
@@ -37,6 +40,8 @@ t.test(`${SEEDS} seeds of the real node code: 0 violations, and the runs did see
   t.ok(totals.lease > 0 && totals.lease < SEEDS, 'both read modes ran');
   t.ok(totals.snapshotsTaken > SEEDS * 10, `the snapshot code ran: ${totals.snapshotsTaken} snapshots taken`);
   t.ok(totals.installingRuns > SEEDS / 10, `followers installed snapshots from leaders in ${totals.installingRuns} runs`);
+  t.ok(totals.churnRuns > SEEDS / 4 && totals.churnRuns < SEEDS, `membership churn with spare nodes in ${totals.churnRuns} runs`);
+  t.ok(totals.memberChanges > SEEDS / 2 && totals.transfers > SEEDS / 4, `membership changes (${totals.memberChanges}) and leadership transfers (${totals.transfers}) went through`);
 });
 
 async function firstCaught(sabotage: 'stale-read' | 'double-apply'): Promise<RealSeedResult | null> {

@@ -16,6 +16,7 @@
 import { checkLinearizability, type HistoryOp } from '../../lib/linearizability.js';
 import { Prng } from '../../lib/prng.js';
 import { SimNetwork } from '../network.js';
+import { drawMembershipProfile, MembershipChurn, type MembershipCounts } from './real-membership.js';
 import { SimClient, type ClientLink } from './sim-client.js';
 import { SimDisk } from './sim-disk.js';
 import { SimSnapshotFs } from './sim-snapshot-fs.js';
@@ -31,6 +32,8 @@ export interface RealSeedOptions {
   /** Length of the chaos phase in simulated ms. */
   chaosMs?: number;
   sabotage?: RealSabotage | null;
+  /** false: the bootstrap membership throughout (no spares, no changes). Default: churn on half the seeds. */
+  membership?: boolean;
   trace?: ((line: string) => void) | null;
 }
 
@@ -49,6 +52,9 @@ export interface RealSeedResult {
   /** The linearizability search ran out of steps on some key (neither pass nor fail). */
   inconclusive: boolean;
   crashes: number;
+  /** Spare nodes, and membership requests sent / changes and transfers answered OK. */
+  spares: number;
+  membership: MembershipCounts;
   snapshotsTaken: number;
   snapshotsInstalled: number;
   sessionWrites: number;
@@ -114,7 +120,11 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
   const sched = new SimScheduler();
   const trace = o.trace ?? null;
   const say = (line: string): void => trace?.(`${String(sched.now).padStart(6)} ${line}`);
-  const ids = Array.from({ length: nodes }, (_, i) => i + 1);
+  const churnProfile = o.membership === false ? null : drawMembershipProfile(root.fork('membership'));
+  const spares = churnProfile?.spares ?? 0;
+  /** The bootstrap members, then the spares. */
+  const members = Array.from({ length: nodes }, (_, i) => i + 1);
+  const ids = Array.from({ length: nodes + spares }, (_, i) => i + 1);
   const net = new SimNetwork(ids, prng.fork('net'), p.network);
   if (trace) {
     net.listener = {
@@ -134,7 +144,7 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
       new SimNode(
         {
           id,
-          peers: ids,
+          peers: id <= nodes ? members : [],
           tickMs: p.tickMs,
           electionTicksMin: p.electionTicksMin,
           electionTicksMax: p.electionTicksMax,
@@ -180,13 +190,14 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
   const clients = Array.from(
     { length: p.clients },
     (_, i) =>
-      new SimClient(i + 1, nodes, Array.from({ length: p.keys }, (_, k) => `k${k}`), prng.fork(`client-${i + 1}`), { timeoutMs: 2000, attemptTimeoutMs: 600, thinkMsMax: p.thinkMsMax }, sched, link, history, {
+      new SimClient(i + 1, ids.length, Array.from({ length: p.keys }, (_, k) => `k${k}`), prng.fork(`client-${i + 1}`), { timeoutMs: 2000, attemptTimeoutMs: 600, thinkMsMax: p.thinkMsMax }, sched, link, history, {
         trace: say,
         unexpected: (message) => fail({ kind: 'unexpected-error', message }),
       }),
   );
   const profile = `tick=${p.tickMs}ms election=${p.electionTicksMin}-${p.electionTicksMax} hb=${p.heartbeatTicks} depth=${p.pipelineDepth} delay<=${p.network.delayTicksMax} drop=${p.network.dropRate} dup=${p.network.duplicateRate} reorder=${p.network.reorderRate} disk<=${p.diskLatencyMsMax}ms torn=${p.tornWriteRate} crash=${p.crashRate}+${p.midFsyncCrashRate} part=${p.partitionRate} clients=${p.clients} keys=${p.keys} snap=${p.snapshotEvery}/${p.snapshotTrailing}/${p.snapshotChunkBytes}B files<=${p.fileLatencyMsMax}ms`;
-  say(`seed ${o.seed}: ${nodes} nodes, reads by ${readMode}${o.sabotage ? `, sabotage ${o.sabotage}` : ''}; ${profile}`);
+  const churn = churnProfile ? new MembershipChurn(simNodes, root.fork('operator'), sched, linkDelay, say) : null;
+  say(`seed ${o.seed}: ${nodes} nodes${spares ? ` + ${spares} spares` : ''}, reads by ${readMode}${o.sabotage ? `, sabotage ${o.sabotage}` : ''}; ${profile}`);
 
   let crashes = 0;
   const crash = (n: SimNode): void => {
@@ -215,6 +226,7 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
         say(`PARTITION ${side.join(',')} | ${ids.filter((id) => !side.includes(id)).join(',')}`);
       }
     }
+    if (churn && faults.chance(churnProfile!.changeRate)) churn.step();
     if (net.cuts().length > 0 && faults.chance(p.healRate)) {
       net.heal();
       say('HEAL network');
@@ -282,6 +294,8 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
     ops,
     inconclusive,
     crashes,
+    spares,
+    membership: churn?.counts ?? { requests: 0, changes: 0, transfers: 0 },
     snapshotsTaken: simNodes.reduce((s, n) => s + n.snapshotsTaken, 0),
     snapshotsInstalled: simNodes.reduce((s, n) => s + n.snapshotsInstalled, 0),
     sessionWrites: simNodes.reduce((s, n) => s + n.sessionWrites, 0),

@@ -38,13 +38,13 @@ async function lastEvents(seed: number, args: SimArgs, keep = 20): Promise<strin
 
 function describe(r: RealSeedResult): string {
   const o = r.ops;
-  return `seed ${r.seed} nodes=${r.nodes} read=${r.readMode}: ${o.total} ops (${o.ok} ok, ${o.failed} failed, ${o.unknown} unknown), crashes=${r.crashes}, snapshots taken=${r.snapshotsTaken} installed=${r.snapshotsInstalled}, session writes=${r.sessionWrites}, sessions renewed=${r.sessionsRenewed}${r.inconclusive ? ', INCONCLUSIVE' : ''}; ${r.profile}`;
+  return `seed ${r.seed} nodes=${r.nodes} read=${r.readMode}: ${o.total} ops (${o.ok} ok, ${o.failed} failed, ${o.unknown} unknown), crashes=${r.crashes}, snapshots taken=${r.snapshotsTaken} installed=${r.snapshotsInstalled}, spares=${r.spares} membership requests=${r.membership.requests} changes=${r.membership.changes} transfers=${r.membership.transfers}, session writes=${r.sessionWrites}, sessions renewed=${r.sessionsRenewed}${r.inconclusive ? ', INCONCLUSIVE' : ''}; ${r.profile}`;
 }
 
 /** Runs the seeds of `args`; returns the exit code (0: no violation). */
 export async function runRealSeeds(args: SimArgs, write: Write): Promise<number> {
   const trace = args.trace ? write : null;
-  const totals = { runs: 0, violations: 0, ops: 0, ok: 0, failed: 0, unknown: 0, inconclusive: 0, sessionsRenewed: 0, crashes: 0, snapshotsTaken: 0, snapshotsInstalled: 0, seedsInstalling: 0 };
+  const totals = { runs: 0, violations: 0, ops: 0, ok: 0, failed: 0, unknown: 0, inconclusive: 0, sessionsRenewed: 0, crashes: 0, snapshotsTaken: 0, snapshotsInstalled: 0, seedsInstalling: 0, memberRequests: 0, memberChanges: 0, transfers: 0 };
   const started = process.hrtime.bigint();
   for (let s = args.start; s < args.start + args.count; s++) {
     const r = await runRealSeed({ ...optionsFor(s, args), trace });
@@ -58,6 +58,9 @@ export async function runRealSeeds(args: SimArgs, write: Write): Promise<number>
     totals.snapshotsTaken += r.snapshotsTaken;
     totals.snapshotsInstalled += r.snapshotsInstalled;
     if (r.snapshotsInstalled > 0) totals.seedsInstalling++;
+    totals.memberRequests += r.membership.requests;
+    totals.memberChanges += r.membership.changes;
+    totals.transfers += r.membership.transfers;
     if (r.inconclusive) totals.inconclusive++;
     if (args.verbose || args.trace) write(describe(r));
     if (!r.violation) continue;
@@ -73,7 +76,8 @@ export async function runRealSeeds(args: SimArgs, write: Write): Promise<number>
   write(
     `real node code, seeds ${args.start}..${args.start + args.count - 1}: ${totals.runs} runs in ${seconds.toFixed(1)} s, ` +
       `${totals.ops} client operations checked (${totals.ok} ok, ${totals.failed} failed, ${totals.unknown} unknown outcome), ` +
-      `${totals.crashes} crashes, ${totals.snapshotsTaken} snapshots taken, ${totals.snapshotsInstalled} installed (in ${totals.seedsInstalling} runs), ${totals.sessionsRenewed} sessions renewed after SESSION_EXPIRED, ${totals.inconclusive} runs inconclusive (checker step budget)`,
+      `${totals.crashes} crashes, ${totals.snapshotsTaken} snapshots taken, ${totals.snapshotsInstalled} installed (in ${totals.seedsInstalling} runs), ` +
+      `${totals.memberRequests} membership requests (${totals.memberChanges} changes and ${totals.transfers} leadership transfers done), ${totals.sessionsRenewed} sessions renewed after SESSION_EXPIRED, ${totals.inconclusive} runs inconclusive (checker step budget)`,
   );
   write(`${args.count} seeds, ${totals.violations} violations`);
   return totals.violations === 0 ? 0 : 1;

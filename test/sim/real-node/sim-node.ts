@@ -22,7 +22,10 @@ import { combineSnapshotAndLog } from '../../../src/node/recover-state.js';
 import { SnapshotReceiver } from '../../../src/node/snapshot-receiver.js';
 import { SnapshotSender } from '../../../src/node/snapshot-sender.js';
 import { Snapshotter } from '../../../src/node/snapshotter.js';
-import type { MemberAddress, Membership } from '../../../src/protocol/raft-messages.js';
+import type { Membership } from '../../../src/protocol/raft-messages.js';
+import type { JsonReply, MembershipRequest } from '../../../src/protocol/client-requests.js';
+import { MembershipRequests, type MembershipRequestsOptions } from '../../../src/node/membership-requests.js';
+import { simBootstrap } from '../sim-membership.js';
 import type { Clock } from '../../../src/node/clock.js';
 import type { RaftInitialState } from '../../../src/node/raft/types.js';
 import type { SimSnapshotFs } from './sim-snapshot-fs.js';
@@ -70,11 +73,6 @@ export interface SimNodeConfig {
   fileLatencyMsMax: number;
 }
 
-/** The address a simulated member has (it is carried in config entries and snapshot headers only). */
-export function simAddress(id: number): MemberAddress {
-  return { host: 'sim', port: 7000 + id, peerPort: 7100 + id };
-}
-
 export class SimNode {
   /** The process runs (it may still be recovering: then `driver` is null). */
   up = false;
@@ -88,6 +86,9 @@ export class SimNode {
   private executedBefore = 0;
   /** Whether a connection to `to` would be up now (set by the run: links and peers it owns). */
   reachable: (to: number) => boolean = () => true;
+  /** How this node reaches another node's client port to relay a membership request (set by the run). */
+  relay: NonNullable<MembershipRequestsOptions['relay']> = () => Promise.reject(new RaftKvError('UNAVAILABLE', 'no relay'));
+  private membershipRequests: MembershipRequests | null = null;
   private snapshotter: Snapshotter | null = null;
   private receiver: SnapshotReceiver | null = null;
   /** Snapshots taken and installed over every life. */
@@ -144,10 +145,9 @@ export class SimNode {
     return `/sim/node-${this.cfg.id}`;
   }
 
+  /** cluster.json's members; none for a spare, which starts empty as `raftkv node --join` does. */
   private bootstrap(): Membership {
-    const addresses: Record<string, MemberAddress> = {};
-    for (const id of this.cfg.peers) addresses[String(id)] = simAddress(id);
-    return { voters: this.cfg.peers.slice(), learners: [], addresses };
+    return simBootstrap(this.cfg.peers);
   }
 
   private build(
@@ -257,6 +257,14 @@ export class SimNode {
     this.sm = sm;
     this.snapshotter = snapshotter;
     this.receiver = receiver;
+    this.membershipRequests = new MembershipRequests({
+      self: cfg.id,
+      driver,
+      log: logger,
+      credentials: { tls: null, password: null },
+      timeoutMs: cfg.requestTimeoutMs,
+      relay: (to, body, creds, ms) => this.relay(to, body, creds, ms),
+    });
     driver.start();
   }
 
@@ -280,6 +288,7 @@ export class SimNode {
     this.sm = null;
     this.snapshotter = null;
     this.receiver = null;
+    this.membershipRequests = null;
     const lost = this.disk.crash(tornWrites);
     this.files.crash(tornWrites);
     const open = [...this.open];
@@ -298,12 +307,17 @@ export class SimNode {
     return this.executedBefore + (this.sm?.sessionWrites ?? 0);
   }
 
-  /** A client request arriving on the client port; `done` is called once (as ClientServer.run). */
-  request(req: SimRequest, done: Completion<unknown>): void {
-    const driver = this.driver;
-    const sm = this.sm;
-    // Down, or still recovering (the client port opens after recovery).
-    if (!driver || !sm) return done(new RaftKvError('UNAVAILABLE', `node ${this.cfg.id} refused the connection (down)`));
+  /** A membership request on the client port (ClientServer hands these to MembershipRequests). */
+  membershipRequest(req: MembershipRequest, done: (reply: JsonReply) => void): void {
+    const requests = this.membershipRequests;
+    const answer: Completion<unknown> = (err, value) => done(err ? { id: 1, ok: false, error: err } : { id: 1, ok: true, value });
+    if (!requests) return answer(new RaftKvError('UNAVAILABLE', `node ${this.cfg.id} refused the connection (down)`));
+    const once = this.track(answer);
+    requests.run(req, once);
+  }
+
+  /** `done` wrapped to be called once, and with CONNECTION_LOST if this life ends first. */
+  private track(done: Completion<unknown>): Completion<unknown> {
     let answered = false;
     const once: Completion<unknown> = (err, value) => {
       if (answered) return;
@@ -312,6 +326,16 @@ export class SimNode {
       done(err, value);
     };
     this.open.add(once);
+    return once;
+  }
+
+  /** A client request arriving on the client port; `done` is called once (as ClientServer.run). */
+  request(req: SimRequest, done: Completion<unknown>): void {
+    const driver = this.driver;
+    const sm = this.sm;
+    // Down, or still recovering (the client port opens after recovery).
+    if (!driver || !sm) return done(new RaftKvError('UNAVAILABLE', `node ${this.cfg.id} refused the connection (down)`));
+    const once = this.track(done);
     switch (req.op) {
       case 'get':
         return driver.readBarrier((err) => (err ? once(err) : once(null, sm.get(req.key))));
