@@ -474,10 +474,13 @@ export class RaftDriver {
     this.opts.onMembership(m);
   }
 
+  /**
+   * NO_LEADER, never NOT_LEADER with a hint: what a non-member believes about the leader is stale
+   * (two removed nodes could each name the other, and a client following hints would go round
+   * between them). Clients try another node.
+   */
   private notMember(): RaftKvError {
-    const leader = this.soft.leader;
-    const why = `node ${this.opts.nodeId} is not a member of the cluster`;
-    return leader === 0 || leader === this.opts.nodeId ? new RaftKvError('NO_LEADER', `${why}; no leader is known here, try another node`) : new RaftKvError('NOT_LEADER', `${why}; node ${leader} leads`, { leader });
+    return new RaftKvError('NO_LEADER', `node ${this.opts.nodeId} is not a member of the cluster (removed, or not added yet); ask another node`);
   }
 
   private sweepTimeouts(): void {

@@ -298,8 +298,9 @@ t.test('a node removed from the membership answers client work at once instead o
   let readErr: RaftKvError | null | undefined;
   rig.driver.readBarrier((err) => (readErr = err));
   await rig.settle();
-  t.equal(write.o.err?.code, 'NOT_LEADER', 'a new write is refused at once, safe to retry elsewhere');
-  t.equal(write.o.err?.details?.leader, 2, 'naming the leader it knows');
-  t.equal(readErr?.code, 'NOT_LEADER', 'so is a read');
+  t.equal(write.o.err?.code, 'NO_LEADER', 'a new write is refused at once, safe to retry elsewhere');
+  t.match(write.o.err?.message, /not a member of the cluster/);
+  t.equal(write.o.err?.details?.leader, undefined, 'without a leader hint (a non-member\'s view of the leader is stale)');
+  t.equal(readErr?.code, 'NO_LEADER', 'so is a read');
   t.equal(rig.transport.ofType('propose').length, 1, 'nothing more was forwarded');
 });
