@@ -12,6 +12,7 @@ import { Prng } from '../lib/prng.js';
 import { DriftClocks } from './clock-drift.js';
 import { SimCluster, type ClusterOptions, type ClusterStats, type ReadMode } from './cluster.js';
 import { InvariantViolation, entryKey } from './invariants.js';
+import { injectPartition } from './partitions.js';
 import { simAddress } from './sim-membership.js';
 
 export interface SeedOptions {
@@ -182,45 +183,6 @@ function leaseEpisode(c: SimCluster, prng: Prng): NodeId {
   return leader;
 }
 
-/** A random network fault: symmetric split, isolation, or one-way cuts around the leader. */
-function injectPartition(c: SimCluster, prng: Prng): void {
-  const leader = c.leader();
-  const ids = c.ids;
-  const kind = prng.pick(['split', 'isolate', 'isolate-leader', 'one-way', 'leader-deaf', 'leader-mute'] as const);
-  switch (kind) {
-    case 'split': {
-      const shuffled = prng.shuffle(ids);
-      const size = prng.int(1, ids.length - 1);
-      c.network.partition(shuffled.slice(0, size), shuffled.slice(size));
-      break;
-    }
-    case 'isolate':
-      c.network.isolate(prng.pick(ids));
-      break;
-    case 'isolate-leader':
-      c.network.isolate(leader || prng.pick(ids));
-      break;
-    case 'one-way': {
-      const a = prng.pick(ids);
-      const b = prng.pick(ids.filter((x) => x !== a));
-      c.network.cut(a, b);
-      break;
-    }
-    case 'leader-deaf': {
-      // The leader can still send but hears nobody: check-quorum must make it step down.
-      const l = leader || prng.pick(ids);
-      for (const x of ids) if (x !== l) c.network.cut(x, l);
-      break;
-    }
-    case 'leader-mute': {
-      const l = leader || prng.pick(ids);
-      for (const x of ids) if (x !== l) c.network.cut(l, x);
-      break;
-    }
-  }
-  traceLine(c, `partition ${kind}: cut ${c.network.cuts().join(' ') || '(none)'}`);
-}
-
 /**
  * Membership churn: how many spare nodes wait to be added and how often the leader is asked for a
  * change. Drawn from a stream of its own, so seeds without churn run as they did before it.
@@ -288,7 +250,7 @@ function chaosStep(c: SimCluster, f: FaultProfile, prng: Prng, holdCuts: boolean
     c.crash(victim, 'chaos');
   }
   for (const id of c.downIds()) if (prng.chance(f.restartRate)) c.restart(id);
-  if (prng.chance(f.partitionRate)) injectPartition(c, prng);
+  if (prng.chance(f.partitionRate)) traceLine(c, injectPartition(c.network, c.ids, c.leader() ?? 0, prng));
   if (c.network.cuts().length > 0 && !holdCuts && prng.chance(f.healRate)) {
     c.network.heal();
     traceLine(c, 'heal network');

@@ -5,7 +5,8 @@
  * nothing); the same seed gives the same trace.
  */
 import t from 'tap';
-import type { Entry } from '../../../src/protocol/raft-messages.js';
+import type { Entry, Message } from '../../../src/protocol/raft-messages.js';
+import { InvariantChecker } from '../invariants.js';
 import { CountedStateMachine } from './counted-state-machine.js';
 import { runRealSeed, type RealSeedResult } from './real-seed.js';
 
@@ -98,4 +99,20 @@ t.test('the same seed replays the same trace', async (t) => {
   t.ok(a.some((l) => / n\d leader is now node \d/.test(l)), 'the driver\'s own log lines');
   t.ok(a.some((l) => / client c\d+ retries /.test(l)), 'client retries');
   t.not((await traceOf(11)).join('\n'), a.join('\n'), 'another seed, another run');
+});
+
+t.test('the core mode\'s invariant checker watches the real nodes: a second leader in a term is a violation', async (t) => {
+  // Checker self-test: node 1's heartbeats are shown to the checker as node 2's too, as if both led the term.
+  const original = InvariantChecker.prototype.observeSent;
+  InvariantChecker.prototype.observeSent = function (this: InvariantChecker, id: number, m: Message) {
+    original.call(this, id, m);
+    if (id === 1 && m.type === 'heartbeat') original.call(this, 2, { ...m, from: 2, to: m.to === 2 ? 1 : m.to });
+  };
+  t.teardown(() => {
+    InvariantChecker.prototype.observeSent = original;
+  });
+  let r: RealSeedResult | null = null;
+  for (let seed = 1; seed <= 10 && !r?.violation; seed++) r = await runRealSeed({ seed });
+  t.equal(r?.violation?.kind, 'invariant');
+  t.match(r?.violation?.message, /^ELECTION_SAFETY at tick \d+: term \d+ has two leaders/);
 });

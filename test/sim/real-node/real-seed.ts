@@ -16,6 +16,9 @@
 import { checkLinearizability, type HistoryOp } from '../../lib/linearizability.js';
 import { Prng } from '../../lib/prng.js';
 import { SimNetwork } from '../network.js';
+import { injectPartition } from '../partitions.js';
+import { InvariantChecker, InvariantViolation } from '../invariants.js';
+import { simBootstrap } from '../sim-membership.js';
 import { drawMembershipProfile, MembershipChurn, type MembershipCounts } from './real-membership.js';
 import { SimClient, type ClientLink } from './sim-client.js';
 import { SimDisk } from './sim-disk.js';
@@ -38,7 +41,7 @@ export interface RealSeedOptions {
 }
 
 export interface RealViolation {
-  kind: 'linearizability' | 'exactly-once' | 'state-machine-safety' | 'liveness' | 'unexpected-error' | 'fatal' | 'crash';
+  kind: 'invariant' | 'linearizability' | 'exactly-once' | 'state-machine-safety' | 'liveness' | 'unexpected-error' | 'fatal' | 'crash';
   message: string;
 }
 
@@ -66,6 +69,12 @@ export interface RealSeedResult {
 
 export const DEFAULT_CHAOS_MS = 2000;
 const HEAL_MS = 1500;
+/**
+ * With membership churn clients may spend the first heal second on removed and not-yet-added
+ * nodes (NO_LEADER, then backoff of up to most of a second each), as a real client configured
+ * with every address would: they get longer to reach a member.
+ */
+const CHURN_HEAL_MS = 3000;
 /** Faults are drawn every this many ms. */
 const FAULT_STEP_MS = 10;
 const LINEARIZABILITY_STEPS_PER_KEY = 300_000;
@@ -115,12 +124,13 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
   const nodes = o.nodes ?? prng.fork('nodes').pick([3, 5]);
   const readMode = o.readMode ?? prng.fork('read-mode').pick(['readindex', 'lease'] as const);
   const chaosMs = o.chaosMs ?? DEFAULT_CHAOS_MS;
-  const endMs = chaosMs + HEAL_MS;
+  const churnProfile = o.membership === false ? null : drawMembershipProfile(root.fork('membership'));
+  const healMs = churnProfile ? CHURN_HEAL_MS : HEAL_MS;
+  const endMs = chaosMs + healMs;
   const faults = prng.fork('faults');
   const sched = new SimScheduler();
   const trace = o.trace ?? null;
   const say = (line: string): void => trace?.(`${String(sched.now).padStart(6)} ${line}`);
-  const churnProfile = o.membership === false ? null : drawMembershipProfile(root.fork('membership'));
   const spares = churnProfile?.spares ?? 0;
   /** The bootstrap members, then the spares. */
   const members = Array.from({ length: nodes }, (_, i) => i + 1);
@@ -180,6 +190,22 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
         (nodeId, err) => fail({ kind: 'fatal', message: `node ${nodeId}: fatal storage error: ${err.message}` }),
       ),
   );
+  // The core mode's checker, on what it can see of real nodes: every message sent (one leader per
+  // term, well-formed messages), durable hard states (term and commit never back, one vote per
+  // term), and each node's status (commit <= last log index, applied <= commit, one leader per term).
+  const checker = new InvariantChecker(ids, new Map(), simBootstrap(members));
+  const check = (observe: () => void): void => {
+    try {
+      observe();
+    } catch (err) {
+      if (!(err instanceof InvariantViolation)) throw err;
+      fail({ kind: 'invariant', message: err.message });
+    }
+  };
+  for (const n of simNodes) {
+    n.onSent = (m) => check(() => checker.observeSent(n.cfg.id, m));
+    n.disk.onDurableHardState = (prev, next) => check(() => checker.observeHardState(n.cfg.id, prev, next));
+  }
   for (const n of simNodes) n.reachable = (to) => net.canSend(n.cfg.id, to) && simNodes[to - 1]!.up;
   const linkPrng = prng.fork('client-link');
   const linkDelay = (): number => linkPrng.int(1, 3);
@@ -206,6 +232,7 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
     say(`CRASH node ${n.cfg.id} (${lost.unsynced} unsynced records, ${lost.kept} kept)`);
   };
   const restart = (n: SimNode): void => {
+    checker.observeRestart(n.cfg.id);
     n.start();
     say(`RESTART node ${n.cfg.id} (log of ${n.disk.lastIndex} entries)`);
   };
@@ -220,11 +247,8 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
     }
     for (const n of simNodes) if (!n.up && faults.chance(p.restartRate)) restart(n);
     if (faults.chance(p.partitionRate)) {
-      const side = ids.filter(() => faults.chance(0.4));
-      if (side.length > 0 && side.length < ids.length) {
-        net.partition(side);
-        say(`PARTITION ${side.join(',')} | ${ids.filter((id) => !side.includes(id)).join(',')}`);
-      }
+      const leader = up.find((n) => n.driver?.soft.role === 'leader')?.cfg.id ?? 0;
+      say(injectPartition(net, ids, leader, faults));
     }
     if (churn && faults.chance(churnProfile!.changeRate)) churn.step();
     if (net.cuts().length > 0 && faults.chance(p.healRate)) {
@@ -240,6 +264,7 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
     for (const c of clients) c.start();
     for (let t = 1; t <= endMs && !violation; t++) {
       sched.now = t;
+      checker.now = t;
       let busy = sched.fireDue();
       for (const m of net.due(t)) {
         const to = simNodes[m.to - 1];
@@ -250,6 +275,7 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
       }
       // Faults before this step's fsyncs complete: a crash then finds the writes of the step
       // before unsynced (what the WAL's torn-tail recovery exists for).
+      if (t % FAULT_STEP_MS === 0) for (const n of simNodes) if (n.driver) check(() => checker.observeStatus(n.cfg.id, n.driver!.status()));
       if (t < chaosMs && t % FAULT_STEP_MS === 0) chaos();
       if (t < chaosMs) for (const n of simNodes) if (n.up && (n.disk.unsynced > 0 || n.snapshotBusy) && faults.chance(p.midFsyncCrashRate)) crash(n);
       for (const n of simNodes) busy += n.disk.syncDue(t);
@@ -278,7 +304,7 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
   }
   if (!violation) {
     const stuck = clients.filter((c) => c.lastOkCallAt < chaosMs);
-    if (stuck.length > 0) fail({ kind: 'liveness', message: `no operation of client ${stuck.map((c) => c.clientId).join(', ')} succeeded in the ${HEAL_MS} ms after healing` });
+    if (stuck.length > 0) fail({ kind: 'liveness', message: `no operation of client ${stuck.map((c) => c.clientId).join(', ')} succeeded in the ${healMs} ms after healing` });
   }
   let inconclusive = false;
   if (!violation) {

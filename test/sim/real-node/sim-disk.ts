@@ -14,6 +14,7 @@
  * Compaction (after a durable snapshot marker) rewrites the durable records as what replay makes
  * of them, as dropping whole WAL segments does: the same state, fewer records.
  */
+import { EMPTY_HARD_STATE, type HardState } from '../../../src/protocol/raft-messages.js';
 import type { DriverStorage } from '../../../src/node/raft-driver.js';
 import type { Ready } from '../../../src/node/raft/types.js';
 import type { WalRecord } from '../../../src/node/storage/wal-record.js';
@@ -47,6 +48,9 @@ export class SimDisk {
   private life = 0;
   /** Appends and fsyncs made, for the run's summary. */
   fsyncs = 0;
+  /** The hard state on disk, and who hears of each durable change to it (the invariant checker). */
+  private durableHardState: HardState = { ...EMPTY_HARD_STATE };
+  onDurableHardState: ((prev: HardState, next: HardState) => void) | null = null;
 
   constructor(
     private readonly prng: Prng,
@@ -127,6 +131,11 @@ export class SimDisk {
   }
 
   private write(r: WalRecord): void {
+    if (r.type === 'hardState') {
+      const next = { term: r.term, vote: r.vote, commit: r.commit };
+      this.onDurableHardState?.(this.durableHardState, next);
+      this.durableHardState = next;
+    }
     this.records.push(r);
   }
 

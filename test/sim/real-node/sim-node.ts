@@ -84,6 +84,8 @@ export class SimNode {
   private readonly open = new Set<Completion<unknown>>();
   /** Session writes executed over every life (exactly-once bookkeeping is per life). */
   private executedBefore = 0;
+  /** Told of every message this node sends (the invariant checker; set by the run). */
+  onSent: (m: Message) => void = () => {};
   /** Whether a connection to `to` would be up now (set by the run: links and peers it owns). */
   reachable: (to: number) => boolean = () => true;
   /** How this node reaches another node's client port to relay a membership request (set by the run). */
@@ -182,7 +184,10 @@ export class SimNode {
     sm.replaceWith(recoveredSm);
     const send = (messages: Message[]): void => {
       if (life !== this.life || !this.up) return;
-      for (const m of messages) this.net.send(m, this.sched.now);
+      for (const m of messages) {
+        this.onSent(m);
+        this.net.send(m, this.sched.now);
+      }
     };
     const tmpTag = `life${life}`;
     const snapshotter = new Snapshotter({
@@ -208,7 +213,10 @@ export class SimNode {
       // connection is gone (a cut link, a peer down), which the sender sees and reports.
       send: (messages) => {
         if (life !== this.life || !this.up) return;
-        for (const m of messages) this.net.sendReliable(m, this.sched.now);
+        for (const m of messages) {
+          this.onSent(m);
+          this.net.sendReliable(m, this.sched.now);
+        }
       },
       backlog: (to) => (this.reachable(to) ? 0 : null),
       onDone: (to, ok) => driver.snapshotSent(to, ok),
