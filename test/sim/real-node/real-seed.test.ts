@@ -14,7 +14,7 @@ import { runRealSeed, type RealSeedResult } from './real-seed.js';
 const SEEDS = Number(process.env.REAL_SIM_SEEDS ?? 100);
 
 t.test(`${SEEDS} seeds of the real node code: 0 violations, and the runs did see faults and clients`, async (t) => {
-  const totals = { ops: 0, ok: 0, unknown: 0, crashes: 0, fiveNodes: 0, lease: 0, snapshotsTaken: 0, installingRuns: 0, memberChanges: 0, transfers: 0, churnRuns: 0 };
+  const totals = { ops: 0, ok: 0, unknown: 0, crashes: 0, fiveNodes: 0, lease: 0, snapshotsTaken: 0, installingRuns: 0, memberChanges: 0, transfers: 0, churnRuns: 0, pauses: 0 };
   const failures: string[] = [];
   for (let seed = 1; seed <= SEEDS; seed++) {
     const r = await runRealSeed({ seed });
@@ -22,6 +22,7 @@ t.test(`${SEEDS} seeds of the real node code: 0 violations, and the runs did see
     totals.ok += r.ops.ok;
     totals.unknown += r.ops.unknown;
     totals.crashes += r.crashes;
+    totals.pauses += r.pauses;
     totals.snapshotsTaken += r.snapshotsTaken;
     if (r.snapshotsInstalled > 0) totals.installingRuns++;
     totals.memberChanges += r.membership.changes;
@@ -37,6 +38,7 @@ t.test(`${SEEDS} seeds of the real node code: 0 violations, and the runs did see
   t.ok(totals.ok > totals.ops * 0.9, `most succeeded (${totals.ok})`);
   t.ok(totals.unknown > 0, `some ended with an unknown outcome (${totals.unknown}): faults hit requests in flight`);
   t.ok(totals.crashes > SEEDS / 2, `nodes crashed (${totals.crashes})`);
+  t.ok(totals.pauses > SEEDS / 4, `nodes were paused (${totals.pauses})`);
   t.ok(totals.fiveNodes > 0 && totals.fiveNodes < SEEDS, 'both cluster sizes ran');
   t.ok(totals.lease > 0 && totals.lease < SEEDS, 'both read modes ran');
   t.ok(totals.snapshotsTaken > SEEDS * 10, `the snapshot code ran: ${totals.snapshotsTaken} snapshots taken`);

@@ -55,6 +55,7 @@ export interface RealSeedResult {
   /** The linearizability search ran out of steps on some key (neither pass nor fail). */
   inconclusive: boolean;
   crashes: number;
+  pauses: number;
   /** Spare nodes, and membership requests sent / changes and transfers answered OK. */
   spares: number;
   membership: MembershipCounts;
@@ -105,6 +106,9 @@ function drawProfile(prng: Prng) {
     restartRate: prng.pick([0.01, 0.05]),
     partitionRate: prng.pick([0, 0.002, 0.01]),
     healRate: prng.pick([0.01, 0.05]),
+    /** Per fault step: stop a running node (the leader half the time); per step per paused node: resume it. */
+    pauseRate: prng.pick([0, 0, 0.005, 0.02]),
+    resumeRate: prng.pick([0.05, 0.2]),
     clients: prng.pick([2, 3, 5]),
     keys: prng.pick([1, 2, 3]),
     thinkMsMax: prng.pick([2, 10, 30]),
@@ -221,11 +225,12 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
         unexpected: (message) => fail({ kind: 'unexpected-error', message }),
       }),
   );
-  const profile = `tick=${p.tickMs}ms election=${p.electionTicksMin}-${p.electionTicksMax} hb=${p.heartbeatTicks} depth=${p.pipelineDepth} delay<=${p.network.delayTicksMax} drop=${p.network.dropRate} dup=${p.network.duplicateRate} reorder=${p.network.reorderRate} disk<=${p.diskLatencyMsMax}ms torn=${p.tornWriteRate} crash=${p.crashRate}+${p.midFsyncCrashRate} part=${p.partitionRate} clients=${p.clients} keys=${p.keys} snap=${p.snapshotEvery}/${p.snapshotTrailing}/${p.snapshotChunkBytes}B files<=${p.fileLatencyMsMax}ms`;
+  const profile = `tick=${p.tickMs}ms election=${p.electionTicksMin}-${p.electionTicksMax} hb=${p.heartbeatTicks} depth=${p.pipelineDepth} delay<=${p.network.delayTicksMax} drop=${p.network.dropRate} dup=${p.network.duplicateRate} reorder=${p.network.reorderRate} disk<=${p.diskLatencyMsMax}ms torn=${p.tornWriteRate} crash=${p.crashRate}+${p.midFsyncCrashRate} part=${p.partitionRate} pause=${p.pauseRate} clients=${p.clients} keys=${p.keys} snap=${p.snapshotEvery}/${p.snapshotTrailing}/${p.snapshotChunkBytes}B files<=${p.fileLatencyMsMax}ms`;
   const churn = churnProfile ? new MembershipChurn(simNodes, root.fork('operator'), sched, linkDelay, say) : null;
   say(`seed ${o.seed}: ${nodes} nodes${spares ? ` + ${spares} spares` : ''}, reads by ${readMode}${o.sabotage ? `, sabotage ${o.sabotage}` : ''}; ${profile}`);
 
   let crashes = 0;
+  let pauses = 0;
   const crash = (n: SimNode): void => {
     crashes++;
     const lost = n.crash(faults.chance(p.tornWriteRate));
@@ -249,6 +254,22 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
     if (faults.chance(p.partitionRate)) {
       const leader = up.find((n) => n.driver?.soft.role === 'leader')?.cfg.id ?? 0;
       say(injectPartition(net, ids, leader, faults));
+    }
+    if (faults.chance(p.pauseRate)) {
+      const running = simNodes.filter((n) => n.driver && !n.paused);
+      const leader = running.find((n) => n.driver!.soft.role === 'leader');
+      if (running.length > 0) {
+        const victim = leader && faults.chance(0.5) ? leader : faults.pick(running);
+        victim.pause();
+        pauses++;
+        say(`PAUSE node ${victim.cfg.id}`);
+      }
+    }
+    for (const n of simNodes) {
+      if (n.paused && faults.chance(p.resumeRate)) {
+        n.resume();
+        say(`RESUME node ${n.cfg.id}`);
+      }
     }
     if (churn && faults.chance(churnProfile!.changeRate)) churn.step();
     if (net.cuts().length > 0 && faults.chance(p.healRate)) {
@@ -278,12 +299,14 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
       if (t % FAULT_STEP_MS === 0) for (const n of simNodes) if (n.driver) check(() => checker.observeStatus(n.cfg.id, n.driver!.status()));
       if (t < chaosMs && t % FAULT_STEP_MS === 0) chaos();
       if (t < chaosMs) for (const n of simNodes) if (n.up && (n.disk.unsynced > 0 || n.snapshotBusy) && faults.chance(p.midFsyncCrashRate)) crash(n);
-      for (const n of simNodes) busy += n.disk.syncDue(t);
+      // A paused process learns of its completed fsyncs when it runs again.
+      for (const n of simNodes) if (!n.paused) busy += n.disk.syncDue(t);
       if (t === chaosMs) {
         net.heal();
         net.setOptions({ dropRate: 0, duplicateRate: 0, reorderRate: 0 });
         say('HEAL PHASE: network whole, every node up');
         for (const n of simNodes) if (!n.up) restart(n);
+        for (const n of simNodes) if (n.paused) n.resume();
       }
       if (busy > 0 || sched.pendingDeferred > 0) await settle(sched);
     }
@@ -320,6 +343,7 @@ export async function runRealSeed(o: RealSeedOptions): Promise<RealSeedResult> {
     ops,
     inconclusive,
     crashes,
+    pauses,
     spares,
     membership: churn?.counts ?? { requests: 0, changes: 0, transfers: 0 },
     snapshotsTaken: simNodes.reduce((s, n) => s + n.snapshotsTaken, 0),

@@ -38,7 +38,7 @@ async function lastEvents(seed: number, args: SimArgs, keep = 20): Promise<strin
 
 function describe(r: RealSeedResult): string {
   const o = r.ops;
-  return `seed ${r.seed} nodes=${r.nodes} read=${r.readMode}: ${o.total} ops (${o.ok} ok, ${o.failed} failed, ${o.unknown} unknown), crashes=${r.crashes}, snapshots taken=${r.snapshotsTaken} installed=${r.snapshotsInstalled}, spares=${r.spares} membership requests=${r.membership.requests} changes=${r.membership.changes} transfers=${r.membership.transfers}, session writes=${r.sessionWrites}, sessions renewed=${r.sessionsRenewed}${r.inconclusive ? ', INCONCLUSIVE' : ''}; ${r.profile}`;
+  return `seed ${r.seed} nodes=${r.nodes} read=${r.readMode}: ${o.total} ops (${o.ok} ok, ${o.failed} failed, ${o.unknown} unknown), crashes=${r.crashes}, pauses=${r.pauses}, snapshots taken=${r.snapshotsTaken} installed=${r.snapshotsInstalled}, spares=${r.spares} membership requests=${r.membership.requests} changes=${r.membership.changes} transfers=${r.membership.transfers}, session writes=${r.sessionWrites}, sessions renewed=${r.sessionsRenewed}${r.inconclusive ? ', INCONCLUSIVE' : ''}; ${r.profile}`;
 }
 
 /** Runs the seeds of `args`; returns the exit code (0: no violation). */

@@ -76,6 +76,9 @@ export interface SimNodeConfig {
 export class SimNode {
   /** The process runs (it may still be recovering: then `driver` is null). */
   up = false;
+  /** Stopped (SIGSTOP, a long GC pause): what arrives meanwhile waits in `inbox`. */
+  paused = false;
+  private inbox: (() => void)[] = [];
   private life = 0;
   private owner = 0;
   driver: RaftDriver | null = null;
@@ -286,9 +289,25 @@ export class SimNode {
     return this.takenBefore + (this.snapshotter?.taken ?? 0);
   }
 
+  /** The process stops running; peer messages and client requests wait for it in the socket buffers. */
+  pause(): void {
+    this.paused = true;
+    this.sched.pause(this.owner);
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.sched.resume(this.owner);
+    const inbox = this.inbox;
+    this.inbox = [];
+    for (const arrive of inbox) arrive();
+  }
+
   /** kill -9: timers and unsynced writes gone, open client connections closed. */
   crash(tornWrites: boolean): { kept: number; unsynced: number } {
     this.up = false;
+    this.paused = false;
+    this.inbox = [];
     this.sched.dropOwner(this.owner);
     this.executedBefore += this.sm?.sessionWrites ?? 0;
     this.takenBefore += this.snapshotter?.taken ?? 0;
@@ -307,7 +326,8 @@ export class SimNode {
 
   /** A peer message off the simulated wire. */
   deliver(m: Message): void {
-    this.driver?.step(m);
+    if (this.paused) this.inbox.push(() => this.deliver(m));
+    else this.driver?.step(m);
   }
 
   /** Session writes executed by this node's state machines, every life together. */
@@ -317,6 +337,7 @@ export class SimNode {
 
   /** A membership request on the client port (ClientServer hands these to MembershipRequests). */
   membershipRequest(req: MembershipRequest, done: (reply: JsonReply) => void): void {
+    if (this.paused) return void this.inbox.push(() => this.membershipRequest(req, done));
     const requests = this.membershipRequests;
     const answer: Completion<unknown> = (err, value) => done(err ? { id: 1, ok: false, error: err } : { id: 1, ok: true, value });
     if (!requests) return answer(new RaftKvError('UNAVAILABLE', `node ${this.cfg.id} refused the connection (down)`));
@@ -339,6 +360,7 @@ export class SimNode {
 
   /** A client request arriving on the client port; `done` is called once (as ClientServer.run). */
   request(req: SimRequest, done: Completion<unknown>): void {
+    if (this.paused) return void this.inbox.push(() => this.request(req, done));
     const driver = this.driver;
     const sm = this.sm;
     // Down, or still recovering (the client port opens after recovery).

@@ -8,6 +8,9 @@
  *   Nothing here reads real time.
  * - A node life's timers and deferred callbacks belong to its owner id: `dropOwner` (a crash)
  *   removes them all, so a dead node's code never runs again.
+ * - A paused owner (a stopped process: SIGSTOP, a long GC pause) runs nothing: its due timers wait
+ *   and fire once when it resumes (an interval does not fire once per missed period: the node's
+ *   own catch-up logic sees how much time passed), its deferred callbacks are held.
  * - A node's clock may run at its own rate (drift, lease mode): its monotonic time is
  *   `rate * global`, and its intervals are stretched to match, so the node's own ticks stay in
  *   step with its own clock as the real driver's catch-up ticks assume.
@@ -31,6 +34,9 @@ export class SimScheduler {
   private nextId = 1;
   private readonly timers = new Map<number, Timer>();
   private deferred: { owner: number; fn: () => void }[] = [];
+  private readonly paused = new Set<number>();
+  /** Deferred callbacks of paused owners, in order. */
+  private held: { owner: number; fn: () => void }[] = [];
 
   /** A Clock for one node life; `rate` 1 = true time, 1.05 = runs 5% fast. */
   clockFor(owner: number, rate = 1): Clock {
@@ -58,6 +64,19 @@ export class SimScheduler {
   dropOwner(owner: number): void {
     for (const [id, t] of this.timers) if (t.owner === owner) this.timers.delete(id);
     this.deferred = this.deferred.filter((d) => d.owner !== owner);
+    this.held = this.held.filter((d) => d.owner !== owner);
+    this.paused.delete(owner);
+  }
+
+  /** The owner's process stops running (timers and deferred callbacks wait). */
+  pause(owner: number): void {
+    this.paused.add(owner);
+  }
+
+  resume(owner: number): void {
+    if (!this.paused.delete(owner)) return;
+    this.deferred.push(...this.held.filter((d) => d.owner === owner));
+    this.held = this.held.filter((d) => d.owner !== owner);
   }
 
   get pendingDeferred(): number {
@@ -69,10 +88,16 @@ export class SimScheduler {
     let fired = 0;
     for (;;) {
       let best: [number, Timer] | null = null;
-      for (const entry of this.timers) if (entry[1].dueAt <= this.now && (!best || entry[1].dueAt < best[1].dueAt)) best = entry;
+      for (const entry of this.timers) {
+        if (entry[1].dueAt <= this.now && !this.paused.has(entry[1].owner) && (!best || entry[1].dueAt < best[1].dueAt)) best = entry;
+      }
       if (!best) return fired;
       if (best[1].everyMs === 0) this.timers.delete(best[0]);
-      else best[1].dueAt += best[1].everyMs;
+      else {
+        best[1].dueAt += best[1].everyMs;
+        // Back from a pause: once, not once per missed period.
+        if (best[1].dueAt <= this.now) best[1].dueAt = this.now + best[1].everyMs;
+      }
       best[1].fn();
       fired++;
     }
@@ -88,6 +113,10 @@ export class SimScheduler {
       const batch = this.deferred;
       this.deferred = [];
       for (const d of batch) {
+        if (this.paused.has(d.owner)) {
+          this.held.push(d);
+          continue;
+        }
         if (++ran > limit) throw new Error(`SimScheduler: more than ${limit} deferred callbacks at once (a livelock?)`);
         d.fn();
       }
