@@ -1,11 +1,15 @@
 /**
  * One run of the real-node simulator per seed (`npm run sim -- --mode real`): N nodes built from
- * the shipped RawNode + RaftDriver + ClientWaiters + KvStateMachine (sim-node.ts) on simulated
- * time, disks and network, with clients that behave like the client library (sim-client.ts).
+ * the shipped RawNode + RaftDriver + ClientWaiters + KvStateMachine + snapshot code (sim-node.ts)
+ * on simulated time, disks, snapshot files and network, with clients that behave like the client
+ * library (sim-client.ts) and, on half the seeds, spare nodes and an operator changing the
+ * membership (real-membership.ts).
  *
- * A run is a chaos phase (crashes with torn unsynced writes, restarts, partitions, loss,
- * duplication, reordering, slow disks, drifting clocks) and then a heal phase (every node up, the
- * network whole) in which every client must get an operation through (liveness). Then:
+ * A run is a chaos phase (crashes with torn unsynced writes, also mid-snapshot, restarts, pauses,
+ * partitions of every kind partitions.ts makes, loss, duplication, reordering, slow disks and
+ * files, drifting clocks) and then a heal phase (every node up and running, the network whole) in
+ * which every client must get an operation through (liveness). Throughout, the core mode's
+ * InvariantChecker sees every message sent, durable hard state and node status. Then:
  *  - exactly-once: no state machine executed a session write (client, seq) twice;
  *  - state machine safety: every machine applied the same entry at each index;
  *  - linearizability of everything the clients saw, value level (test/lib/linearizability.ts);
