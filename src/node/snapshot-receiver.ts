@@ -40,7 +40,9 @@ export interface SnapshotReceiverOptions {
   knownAddresses: () => Record<string, MemberAddress>;
   /** Largest snapshot accepted (a member cannot fill the disk). Default 8 GiB. */
   maxBytes?: number;
+  /** Where the incoming file is written (default: the real file system). */
   files?: SnapshotFs;
+  /** For the transfer's duration in the log (default: the real clock). */
   clock?: Clock;
   /** Makes temp file names unique per process (default: the pid). */
   tmpTag?: string;

@@ -31,7 +31,9 @@ export interface SnapshotSenderOptions {
   onDone: (to: NodeId, ok: boolean) => void;
   /** Bytes of file per chunk (default SNAPSHOT_CHUNK_BYTES; the simulator uses small ones). */
   chunkBytes?: number;
+  /** Where the snapshot files are read (default: the real file system). */
   files?: SnapshotFs;
+  /** For the backlog polls and the transfer's duration (default: the real clock). */
   clock?: Clock;
 }
 
