@@ -24,10 +24,15 @@ function life(fs: SimSnapshotFs, crashAfter: number, torn: boolean) {
   let completed = 0;
   let crashed = false;
   const files = fs.forLife((fn) => queue.push(fn));
+  /** Completes operations until the code under test is idle (a few turns with nothing queued). */
   const run = async (): Promise<void> => {
-    for (let turns = 0; turns < 10_000; turns++) {
+    for (let idle = 0; idle < 5; ) {
       await new Promise<void>((r) => setImmediate(r));
-      if (queue.length === 0) continue;
+      if (queue.length === 0) {
+        idle++;
+        continue;
+      }
+      idle = 0;
       if (completed === crashAfter) {
         fs.crash(torn);
         crashed = true;
