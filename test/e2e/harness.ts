@@ -103,6 +103,20 @@ export function jsonRequest(port: number, req: Record<string, unknown>, timeoutM
 }
 
 /**
+ * The value of a read (get, exists, entries, …), asked again while the node answers with an error
+ * or not at all: on a loaded box a linearizable read can time out or meet an election, and a read
+ * changes nothing, so asking again is safe. Not for writes.
+ */
+export async function readValue(port: number, req: Record<string, unknown>, timeoutMs = 20_000): Promise<any> {
+  const reply = await waitFor(`an ok reply to ${JSON.stringify(req)}`, async () => {
+    const r = await jsonRequest(port, req);
+    if (!r.ok) throw new Error(`${r.error?.code}: ${r.error?.message}`);
+    return r;
+  }, timeoutMs);
+  return reply.value;
+}
+
+/**
  * `INFO [section]` as a RESP command on a fresh connection; the bulk reply parsed the way
  * redis-cli reads it (parseInfo throws on a line that breaks the layout).
  */
