@@ -95,8 +95,6 @@ function describeNode(n: SupervisedNode): string {
 }
 
 export const ctlCommand: Command = {
-  name: 'ctl',
-  summary: 'control a running `raftkv up`: status, kill, restart, stop, snapshot, shutdown, add, remove, transfer, isolate, cut, slow, heal',
   usage:
     'raftkv ctl status\n' +
     '       raftkv ctl kill <id>|leader     (SIGKILL, as a crash)\n' +

@@ -18,8 +18,6 @@ export function nodeIdArgument(word: string | undefined, what: string): number {
 }
 
 export const memberCommand: Command = {
-  name: 'member',
-  summary: 'list, add, promote or remove cluster members',
   usage: 'raftkv member list | add <id> <host:port:peerPort> [--learner] | promote <id> | remove <id>',
   flags: [...CLIENT_FLAGS, { name: 'learner', type: 'boolean', help: 'add: as a learner (gets the log, no vote) to promote once it caught up' }],
   notes: 'Any node takes the request; a change is done once committed. One change at a time: IN_PROGRESS means another is not yet committed.',
@@ -61,8 +59,6 @@ export const memberCommand: Command = {
 };
 
 export const transferLeaderCommand: Command = {
-  name: 'transfer-leader',
-  summary: 'hand leadership to a named voter',
   usage: 'raftkv transfer-leader <id>',
   flags: CLIENT_FLAGS,
   notes: 'Returns once the node asked sees the new leader; writes get a retryable error while the transfer runs.',
