@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import type { NodeAddress } from '../protocol/cluster-config.js';
+import { membersOf } from '../protocol/membership-addresses.js';
 import type { Membership } from '../protocol/raft-messages.js';
 import type { ClientPortCredentials } from './client-port-request.js';
 import { joinCluster } from './join-cluster.js';
@@ -102,9 +103,9 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   // a joining node also talks to the members its seed named until a config entry includes it.
   let seedPeers: PeerAddress[] = [];
   const peersOf = (m: Membership): PeerAddress[] => {
-    const peers = Object.entries(m.addresses).map(([id, a]) => ({ id: Number(id), host: a.host, peerPort: a.peerPort }));
-    const inside = m.voters.includes(me.id) || m.learners.includes(me.id);
-    return inside ? peers : [...peers, ...seedPeers.filter((p) => !(String(p.id) in m.addresses))];
+    const peers: PeerAddress[] = membersOf(m);
+    const inside = peers.some((p) => p.id === me.id);
+    return inside ? peers : [...peers, ...seedPeers.filter((s) => !peers.some((p) => p.id === s.id))];
   };
   const onMembership = (m: Membership) => {
     const peers = peersOf(m);
@@ -173,7 +174,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   const credentials: ClientPortCredentials = { tls: clientTls !== 'off' ? tls : null, password };
   const membershipRequests = new MembershipRequests({ self: me.id, driver, log, credentials, timeoutMs: 5000 });
   /** The members in force, as cluster.json-style addresses (INFO, status, RAFT.INFO). */
-  const memberNodes = (): NodeAddress[] => nodesOfMembership(raw.membership(), me);
+  const memberNodes = (): NodeAddress[] => membersOf(raw.membership()).map(({ role: _, ...n }) => (n.id === me.id ? me : n));
   const startedAt = Date.now();
   const server = new ClientServer({
     host: me.listenHost ?? me.host,
@@ -288,10 +289,3 @@ export function pipelineDepthFromEnv(raw: string | undefined): number {
 }
 
 const DEFAULT_PIPELINE_DEPTH = 1;
-
-/** Members as cluster-file addresses; this node keeps its own entry (listenHost, metricsPort). */
-function nodesOfMembership(m: Membership, me: NodeAddress): NodeAddress[] {
-  return Object.entries(m.addresses)
-    .map(([id, a]) => (Number(id) === me.id ? me : { id: Number(id), host: a.host, port: a.port, peerPort: a.peerPort }))
-    .sort((a, b) => a.id - b.id);
-}

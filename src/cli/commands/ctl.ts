@@ -13,6 +13,7 @@ import { describePlan } from '../../cluster/fault-plan.js';
 import type { FaultEvent, NodeStatusRow, SupervisedNode } from '../../cluster/supervisor.js';
 import type { FaultSettingsWire } from '../../protocol/fault-messages.js';
 import { loadClusterConfig } from '../../protocol/cluster-config.js';
+import { nodeIdOfWord } from '../../protocol/membership-validate.js';
 import { boolFlag, expectPositionals, stringFlag, UsageError, type ParsedArgs } from '../args.js';
 import { DEFAULT_CONFIG_FILE } from '../client-target.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command.js';
@@ -33,8 +34,9 @@ function socketPathFrom(args: ParsedArgs, io: CliIo): string {
 }
 
 function parseNodeId(word: string, action: string): number {
-  if (!/^[1-9]\d{0,8}$/.test(word)) throw new UsageError(`ctl ${action}: node id must be a positive integer, got ${JSON.stringify(word)}`);
-  return Number(word);
+  const id = nodeIdOfWord(word);
+  if (id === null) throw new UsageError(`ctl ${action}: node id must be a positive integer, got ${JSON.stringify(word)}`);
+  return id;
 }
 
 /** A node's share of the faults for the status table: "drops to 2,3; from 2,3; +200ms", or null. */

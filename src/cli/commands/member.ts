@@ -4,6 +4,7 @@
  * returns once it is committed; an error (BAD_REQUEST, IN_PROGRESS, NOT_CAUGHT_UP, ...) is printed
  * with its code and exits 1, and changed nothing.
  */
+import { nodeIdOfWord } from '../../protocol/membership-validate.js';
 import { memberAddressArg } from '../../protocol/redis-commands.js';
 import { boolFlag, expectPositionals, UsageError } from '../args.js';
 import { CLIENT_FLAGS, withClient } from '../client-target.js';
@@ -12,9 +13,9 @@ import { formatTable } from '../format-table.js';
 
 /** A node id argument, or a usage error naming `what`. */
 export function nodeIdArgument(word: string | undefined, what: string): number {
-  const n = Number(word);
-  if (word === undefined || !/^\d+$/.test(word) || !Number.isSafeInteger(n) || n < 1 || n > 2 ** 31) throw new UsageError(`${what}: a node id (a positive integer), got ${JSON.stringify(word ?? '')}`);
-  return n;
+  const id = word === undefined ? null : nodeIdOfWord(word);
+  if (id === null) throw new UsageError(`${what}: a node id (a positive integer), got ${JSON.stringify(word ?? '')}`);
+  return id;
 }
 
 export const memberCommand: Command = {
