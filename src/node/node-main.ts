@@ -33,7 +33,7 @@ import { recoverNodeState } from './recover-state.js';
 import { SnapshotReceiver } from './snapshot-receiver.js';
 import { SnapshotSender } from './snapshot-sender.js';
 import { Snapshotter } from './snapshotter.js';
-import { timingFromConfig } from './timing.js';
+import { removedMemberGraceMs, timingFromConfig } from './timing.js';
 
 export interface RunNodeOptions {
   id: number;
@@ -118,6 +118,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     log,
     onMessage: (m) => faults.receive(m),
     tls,
+    removedGraceMs: removedMemberGraceMs(cfg),
   });
   // Between driver and transport: the partitions and delays the supervisor orders (ctl isolate...).
   const faults = new PeerFaults({

@@ -24,9 +24,14 @@ const HOST = /^[A-Za-z0-9._:\-[\]%]{1,255}$/;
 export const MAX_MEMBERS = 64;
 
 /** Why `v` is not a {host, port, peerPort}, naming the field as `${prefix}port`; null if it is. */
+/** Why `v` is not a host name or IP address; null if it is. */
+export function hostError(v: unknown): string | null {
+  return typeof v === 'string' && HOST.test(v) ? null : 'host must be a host name or IP address';
+}
+
 export function addressError(v: unknown, prefix = 'address.'): string | null {
   if (!isObj(v)) return `${prefix.replace(/\.$/, '') || 'address'} must be an object {host, port, peerPort}`;
-  if (typeof v.host !== 'string' || !HOST.test(v.host)) return `${prefix}host must be a host name or IP address`;
+  if (hostError(v.host)) return `${prefix}${hostError(v.host)}`;
   for (const field of ['port', 'peerPort'] as const) if (!isPort(v[field])) return `${prefix}${field} must be an integer from 1 to 65535`;
   return null;
 }

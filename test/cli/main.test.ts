@@ -123,6 +123,8 @@ const USAGE: Array<[string[], RegExp]> = [
   [['ctl', 'remove'], /ctl remove: missing node id/],
   [['ctl', 'transfer', 'leader'], /ctl transfer: node id must be a positive integer/],
   [['ctl', 'status', '--learner'], /ctl status: --learner only goes with add/],
+  [['ctl', 'status', '--host', 'h'], /ctl status: --host only goes with add/],
+  [['ctl', 'add', '--host', 'a b'], /ctl add: --host: host must be a host name or IP address/],
   [['ctl', 'isolate'], /ctl isolate: missing node id \(or "leader"\)/],
   [['ctl', 'cut', '1'], /ctl cut: missing node ids <a> <b>/],
   [['ctl', 'cut', '1', '2', '3'], /ctl cut: too many arguments/],
