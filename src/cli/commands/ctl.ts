@@ -1,6 +1,6 @@
 /**
  * `raftkv ctl status | kill <id> | kill leader | restart <id> | stop <id> | shutdown`, the
- * membership changes `add [--learner] | remove <id> | transfer <id>`, and the network faults `isolate <id|leader> | cut <a> <b> [--one-way] | slow <id> <ms> | heal [<id>]`:
+ * membership changes `add [--learner] [--host H] | remove <id> | transfer <id>`, and the network faults `isolate <id|leader> | cut <a> <b> [--one-way] | slow <id> <ms> | heal [<id>]`:
  * talks to a running `raftkv up` through its control socket. The socket is `<dataDir>/supervisor.sock`, the
  * data directory coming from --socket, --data-dir, the cluster file (--config or ./cluster.json),
  * or ./data, in that order.
