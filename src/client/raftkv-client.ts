@@ -29,6 +29,7 @@ import { performance } from 'node:perf_hooks';
 import type { MemberInfo, NodeStatusValue } from '../protocol/client-requests.js';
 import type { MemberAddress } from '../protocol/raft-messages.js';
 import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
+import { membersReplyError } from '../protocol/membership-validate.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import type { ClientLogger } from './client-log.js';
 import type { ClientSecurity } from './client-security.js';
@@ -220,7 +221,8 @@ export class RaftKvClient {
   /** The cluster's members (voters and learners, with addresses), as the leader knows them. */
   async members(options?: CallOptions): Promise<MemberInfo[]> {
     const value = await this.#call('members', { op: 'members' }, false, options);
-    if (!Array.isArray(value)) throw new RaftKvError('PROTOCOL_ERROR', `members: unexpected reply ${JSON.stringify(value)?.slice(0, 200)}`);
+    const bad = membersReplyError(value);
+    if (bad) throw new RaftKvError('PROTOCOL_ERROR', `members: unexpected reply (${bad}): ${JSON.stringify(value)?.slice(0, 200)}`);
     return value as MemberInfo[];
   }
 
