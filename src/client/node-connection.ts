@@ -20,17 +20,12 @@ import type { Socket } from 'node:net';
 import split2 from 'split2';
 import { parseJsonReply, type JsonReply } from '../protocol/client-requests.js';
 import { RaftKvError } from '../protocol/errors.js';
+import { realClientClock, type ClientClock, type ClientTimer } from './client-clock.js';
 import type { ClientLogger } from './client-log.js';
 import { connectClientPort, type ClientSecurity } from './client-security.js';
+import type { ClientNodeAddress, Connection } from './connection.js';
 
-export type { JsonReply };
-
-/** What the client needs to reach a node (a cluster.json NodeAddress fits). */
-export interface ClientNodeAddress {
-  id: number;
-  host: string;
-  port: number;
-}
+export type { JsonReply, ClientNodeAddress };
 
 export interface NodeConnectionOptions {
   logger?: ClientLogger;
@@ -40,6 +35,8 @@ export interface NodeConnectionOptions {
   maxReplyBytes?: number;
   /** TLS and the password of a secure cluster (client-security.ts). */
   security?: ClientSecurity;
+  /** The clock of the request and connect timeouts. Default: Node's timers. */
+  clock?: ClientClock;
 }
 
 /** The id of the AUTH request sent first on a connection to a cluster with a password. */
@@ -48,13 +45,13 @@ const AUTH_ID = 0;
 interface Pending {
   resolve: (reply: JsonReply) => void;
   reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: ClientTimer;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
 const DEFAULT_MAX_REPLY_BYTES = 64 * 1024 * 1024;
 
-export class NodeConnection {
+export class NodeConnection implements Connection {
   readonly node: ClientNodeAddress;
   readonly #logger: ClientLogger;
   readonly #connectTimeoutMs: number;
@@ -66,6 +63,7 @@ export class NodeConnection {
   #connecting: Promise<Socket> | null = null;
   #nextId = 1;
   readonly #security: ClientSecurity | undefined;
+  readonly #clock: ClientClock;
   #closed = false;
 
   constructor(node: ClientNodeAddress, options: NodeConnectionOptions = {}) {
@@ -74,6 +72,7 @@ export class NodeConnection {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.#maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
     this.#security = options.security;
+    this.#clock = options.clock ?? realClientClock;
   }
 
   get address(): string {
@@ -101,7 +100,7 @@ export class NodeConnection {
     const id = this.#nextId++;
     const line = `${JSON.stringify({ ...body, id })}\n`;
     return new Promise<JsonReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.#clock.setTimeout(() => {
         if (this.#pending.delete(id)) {
           reject(new RaftKvError('TIMEOUT', `node ${this.node.id} (${this.address}) did not answer within ${Math.round(timeoutMs)} ms`));
         }
@@ -129,7 +128,7 @@ export class NodeConnection {
     const p = this.#pending.get(id);
     if (!p) return;
     this.#pending.delete(id);
-    clearTimeout(p.timer);
+    this.#clock.clearTimeout(p.timer);
     if (outcome instanceof Error) p.reject(outcome);
     else p.resolve(outcome);
   }
@@ -151,14 +150,14 @@ export class NodeConnection {
     /** The socket's last error code (ECONNREFUSED, ...), for the message. */
     let lastError: string | null = null;
 
-    const connectTimer = setTimeout(() => {
+    const connectTimer = this.#clock.setTimeout(() => {
       reason = `connecting took over ${this.#connectTimeoutMs} ms`;
       socket.destroy();
     }, this.#connectTimeoutMs);
 
     this.#connecting = new Promise<Socket>((resolve, reject) => {
       socket.once(readyEvent, () => {
-        clearTimeout(connectTimer);
+        this.#clock.clearTimeout(connectTimer);
         established = true;
         // AUTH goes first; the node runs a connection's requests in order, so what follows is authenticated.
         const password = this.#security?.password;
@@ -169,7 +168,7 @@ export class NodeConnection {
       });
       // The single cleanup path: whatever ends the socket ends up here exactly once.
       socket.once('close', () => {
-        clearTimeout(connectTimer);
+        this.#clock.clearTimeout(connectTimer);
         lines.removeAllListeners('data');
         if (this.#socket === socket) this.#socket = null;
         this.#connecting = null;

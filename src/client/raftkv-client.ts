@@ -2,7 +2,7 @@
  * The raftkv client library: used by the CLI, the supervisor's status, the TUI and the bench.
  *
  * It talks the JSON dialect of the client port over one persistent connection per node
- * (NodeConnection) and turns the cluster's transient failures into retries:
+ * (a Connection: NodeConnection over TCP/TLS in production; the simulator plugs in its own) and turns the cluster's transient failures into retries:
  *   - requests go to the node that last answered (ideally the leader). Any node can serve any
  *     request because followers forward, so finding the leader only saves a hop;
  *   - NOT_LEADER with a leader hint (`error.details.leader`) moves straight to that node; without a
@@ -11,7 +11,8 @@
  *     `never` (NO_LEADER, TIMEOUT, UNAVAILABLE, ...; see ERROR_CODE_INFO) are retried on the next
  *     node with exponential backoff and jitter, until the call's deadline;
  *   - at the deadline the call rejects with TIMEOUT (or UNAVAILABLE when no node could even be
- *     reached) and a message listing what was tried. Any other error (BAD_REQUEST, ...) is the
+ *     reached) and a message listing what was tried; a write that may have been applied says so,
+ *     in the message and as `details.maybeApplied: true`. Any other error (BAD_REQUEST, ...) is the
  *     answer and is thrown at once.
  *
  * Exactly-once writes (Raft thesis §6.3): set/del/cas carry `clientId` + `seq`, and every retry of
@@ -25,13 +26,14 @@
  * a new id `clientId~N`.
  */
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type { MemberInfo, NodeStatusValue } from '../protocol/client-requests.js';
 import type { MemberAddress } from '../protocol/raft-messages.js';
 import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { realClientClock, type ClientClock } from './client-clock.js';
 import type { ClientLogger } from './client-log.js';
 import type { ClientSecurity } from './client-security.js';
+import type { Connect, Connection } from './connection.js';
 import { NodeConnection, type ClientNodeAddress, type JsonReply } from './node-connection.js';
 
 export interface RaftKvClientOptions {
@@ -55,6 +57,10 @@ export interface RaftKvClientOptions {
   connectTimeoutMs?: number;
   /** TLS and password of a secure cluster: clientSecurityFrom(cfg.security). */
   security?: ClientSecurity;
+  /** The clock of deadlines, try timeouts and backoff. Default: Node's timers (tests pass a fake one). */
+  clock?: ClientClock;
+  /** How to reach a node. Default: a NodeConnection (TCP, or TLS with `security`). */
+  connect?: Connect;
 }
 
 /** Per-call options. */
@@ -79,9 +85,8 @@ interface SessionSlot {
   seq: number;
 }
 
-function now(): number {
-  return performance.now();
-}
+/** The production way to reach a node: one persistent TCP (or TLS) connection. */
+const connectNode: Connect = (node, options) => new NodeConnection(node, options);
 
 function isNodeStatus(x: unknown): x is NodeStatus {
   if (typeof x !== 'object' || x === null) return false;
@@ -100,7 +105,8 @@ export class RaftKvClient {
   readonly timeoutMs: number;
   readonly attemptTimeoutMs: number;
   readonly #nodes: readonly ClientNodeAddress[];
-  readonly #conns: NodeConnection[];
+  readonly #conns: Connection[];
+  readonly #clock: ClientClock;
   readonly #logger: ClientLogger;
   readonly #backoff: BackoffOptions;
   readonly #random: () => number;
@@ -129,7 +135,9 @@ export class RaftKvClient {
     this.#random = options.random ?? Math.random;
     const connectTimeoutMs = options.connectTimeoutMs ?? Math.min(2000, this.attemptTimeoutMs);
     const security = options.security;
-    this.#conns = this.#nodes.map((n) => new NodeConnection(n, { logger: this.#logger, connectTimeoutMs, ...(security ? { security } : {}) }));
+    this.#clock = options.clock ?? realClientClock;
+    const connect = options.connect ?? connectNode;
+    this.#conns = this.#nodes.map((n) => connect(n, { logger: this.#logger, connectTimeoutMs, clock: this.#clock, ...(security ? { security } : {}) }));
   }
 
   /** The leader as last learned (hint or status), or null. A guess: it may have changed since. */
@@ -306,11 +314,11 @@ export class RaftKvClient {
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const wake = (): void => {
-        clearTimeout(timer);
+        this.#clock.clearTimeout(timer);
         this.#sleepers.delete(wake);
         resolve();
       };
-      const timer = setTimeout(wake, ms);
+      const timer = this.#clock.setTimeout(wake, ms);
       this.#sleepers.add(wake);
     });
   }
@@ -322,7 +330,7 @@ export class RaftKvClient {
   async #call(what: string, body: Record<string, unknown>, write: boolean, options?: CallOptions, answers: readonly string[] = []): Promise<unknown> {
     if (this.#closed) throw new RaftKvError('SHUTTING_DOWN', 'the client was closed');
     const timeoutMs = options?.timeoutMs ?? this.timeoutMs;
-    const deadline = now() + timeoutMs;
+    const deadline = this.#clock.monotonic() + timeoutMs;
     const slot = write ? this.#acquireSlot() : null;
     if (slot) {
       slot.seq += 1;
@@ -342,7 +350,7 @@ export class RaftKvClient {
     let target = this.#preferred;
     try {
       for (;;) {
-        const remaining = deadline - now();
+        const remaining = deadline - this.#clock.monotonic();
         if (remaining <= 0) break;
         const node = this.#nodes[target];
         attempts++;
@@ -381,7 +389,7 @@ export class RaftKvClient {
               continue;
             }
             // An earlier try may still be applied: the outcome is unknown, not "refused".
-            throw new RaftKvError('TIMEOUT', `${what}: the session expired after a try whose outcome is unknown. The write may or may not have been applied.`);
+            throw new RaftKvError('TIMEOUT', `${what}: the session expired after a try whose outcome is unknown. The write may or may not have been applied.`, { maybeApplied: true });
           }
           if (e.retry === 'never' || answers.includes(e.code)) throw e;
           if (e.retry === 'ambiguous') maybeSent = true;
@@ -401,7 +409,7 @@ export class RaftKvClient {
         }
         failures.set(node.id, failure!);
         const next = (target + 1) % this.#nodes.length;
-        const delay = Math.min(backoffDelayMs(backoffs++, this.#backoff, this.#random), Math.max(0, deadline - now()));
+        const delay = Math.min(backoffDelayMs(backoffs++, this.#backoff, this.#random), Math.max(0, deadline - this.#clock.monotonic()));
         this.#logger({
           kind: 'retry',
           nodeId: node.id,
@@ -417,7 +425,7 @@ export class RaftKvClient {
       const outcome = write && maybeSent ? ' The write may or may not have been applied.' : '';
       const message = `${what}: gave up after ${timeoutMs} ms and ${attempts} attempt${attempts === 1 ? '' : 's'} (${tried || 'no attempt'}).${outcome}`;
       this.#logger({ kind: 'give-up', message });
-      throw new RaftKvError(code, message);
+      throw new RaftKvError(code, message, write && maybeSent ? { maybeApplied: true } : undefined);
     } finally {
       if (slot) this.#freeSlots.push(slot);
     }
