@@ -149,6 +149,11 @@ export class RaftKvClient {
     return this.#nodes;
   }
 
+  /** Sessions this client started afresh after SESSION_EXPIRED (see the file comment). */
+  get sessionsRenewed(): number {
+    return this.#sessionRenewals;
+  }
+
   /** The node the next call tries first: the last that answered, or the hinted leader. */
   get preferredNode(): ClientNodeAddress {
     return this.#nodes[this.#preferred];
@@ -410,6 +415,8 @@ export class RaftKvClient {
         failures.set(node.id, failure!);
         const next = (target + 1) % this.#nodes.length;
         const delay = Math.min(backoffDelayMs(backoffs++, this.#backoff, this.#random), Math.max(0, deadline - this.#clock.monotonic()));
+        // No time left: give up now rather than after a timer of 0 ms.
+        if (delay <= 0) break;
         this.#logger({
           kind: 'retry',
           nodeId: node.id,
