@@ -79,6 +79,11 @@ export class NodeConnection implements Connection {
     return `${this.node.host}:${this.node.port}`;
   }
 
+  /** The node as messages name it; id 0 means "whichever member listens there" (a joining node's seed). */
+  get #name(): string {
+    return this.node.id > 0 ? `node ${this.node.id} (${this.address})` : this.address;
+  }
+
   /** True while a socket is connected (not merely being opened). */
   get connected(): boolean {
     return this.#socket !== null && this.#connecting === null;
@@ -102,7 +107,7 @@ export class NodeConnection implements Connection {
     return new Promise<JsonReply>((resolve, reject) => {
       const timer = this.#clock.setTimeout(() => {
         if (this.#pending.delete(id)) {
-          reject(new RaftKvError('TIMEOUT', `node ${this.node.id} (${this.address}) did not answer within ${Math.round(timeoutMs)} ms`));
+          reject(new RaftKvError('TIMEOUT', `${this.#name} did not answer within ${Math.round(timeoutMs)} ms`));
         }
       }, Math.max(1, timeoutMs));
       this.#pending.set(id, { resolve, reject, timer });
@@ -149,6 +154,8 @@ export class NodeConnection implements Connection {
     let reason: string | null = null;
     /** The socket's last error code (ECONNREFUSED, ...), for the message. */
     let lastError: string | null = null;
+    /** The node refused our AUTH: what everything in flight fails with (the password is wrong, retrying will not help). */
+    let authRefusal: RaftKvError | null = null;
 
     const connectTimer = this.#clock.setTimeout(() => {
       reason = `connecting took over ${this.#connectTimeoutMs} ms`;
@@ -173,12 +180,12 @@ export class NodeConnection implements Connection {
         if (this.#socket === socket) this.#socket = null;
         this.#connecting = null;
         const why = reason ?? lastError ?? 'closed by the node';
-        const err = new RaftKvError(
-          established ? 'CONNECTION_LOST' : 'UNAVAILABLE',
-          established
-            ? `connection to node ${this.node.id} (${this.address}) lost: ${why}`
-            : `cannot connect to node ${this.node.id} (${this.address}): ${why}`,
-        );
+        const err =
+          authRefusal ??
+          new RaftKvError(
+            established ? 'CONNECTION_LOST' : 'UNAVAILABLE',
+            established ? `connection to ${this.#name} lost: ${why}` : `cannot connect to ${this.#name}: ${why}`,
+          );
         if (established && !this.#closed) {
           this.#logger({ kind: 'disconnect', nodeId: this.node.id, message: `${this.address}: ${why}` });
         }
@@ -196,11 +203,19 @@ export class NodeConnection implements Connection {
       reason = `bad reply: ${err.message}`;
       socket.destroy();
     });
-    lines.on('data', (line: string) => this.#onLine(socket, line, (r) => (reason = r)));
+    lines.on('data', (line: string) =>
+      this.#onLine(socket, line, (r, refusal) => {
+        reason = r;
+        if (refusal) authRefusal = refusal;
+      }),
+    );
     return this.#connecting;
   }
 
-  #onLine(socket: Socket, line: string, setReason: (r: string) => void): void {
+  #onLine(socket: Socket, line: string, setReason: (r: string, authRefusal?: RaftKvError) => void): void {
+    // Lines that came in the same chunk as the one that made us drop the connection (the answer
+    // to a request after a refused AUTH) belong to a connection we gave up on.
+    if (socket.destroyed) return;
     if (line.endsWith('\r')) line = line.slice(0, -1);
     if (line === '') return;
     let reply: JsonReply;
@@ -217,7 +232,7 @@ export class NodeConnection implements Connection {
       if (!reply.ok) {
         const why = `AUTH refused: ${reply.error.message}`;
         this.#logger({ kind: 'protocol-error', nodeId: this.node.id, message: why });
-        setReason(why);
+        setReason(why, new RaftKvError(reply.error.code, `${this.#name}: ${why}`));
         socket.destroy();
       }
       return;
