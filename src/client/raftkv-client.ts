@@ -21,9 +21,10 @@
  * only safe if one client id never has two writes in flight. So writes run in "session slots":
  * slot 0 uses `clientId` itself, further slots `clientId.1`, `clientId.2`, ...; a slot carries one
  * write at a time and its seq only grows. A client issuing writes one after another uses slot 0
- * only; concurrent writes each get their own slot, and slots are reused, never dropped. A slot
- * told SESSION_EXPIRED (its first write never took effect, or the session was evicted) moves to
- * a new id `clientId~N`.
+ * only; concurrent writes each get their own slot, and slots are reused, never dropped. A write
+ * that gives up with every try refused (applied nowhere) gives its seq back, so the slot's seqs
+ * have no gaps. A slot told SESSION_EXPIRED (the session expired or was evicted, or a write whose
+ * outcome was unknown spent seq 1) moves to a new id `clientId~N`.
  */
 import { randomBytes } from 'node:crypto';
 import type { MemberInfo, NodeStatusValue } from '../protocol/client-requests.js';
@@ -384,8 +385,9 @@ export class RaftKvClient {
           if (e.code === 'SESSION_EXPIRED' && slot && !renewed) {
             renewed = true;
             // The state machine has no session for this id, so this try was not applied. It
-            // happens to a slot whose first write never took effect (its seq was spent anyway):
-            // every later write would be refused the same way. The slot starts a new session;
+            // happens to a slot whose session expired or was evicted, or whose first write had an
+            // unknown outcome and never took effect (its seq stays spent): every later write would
+            // be refused the same way. The slot starts a new session;
             // the write is sent again under it only if no earlier try of it may still be applied.
             this.#renewSession(slot);
             if (!maybeSent) {
@@ -427,6 +429,12 @@ export class RaftKvClient {
         await this.#sleep(delay);
         if (this.#closed) throw new RaftKvError('SHUTTING_DOWN', 'the client was closed');
       }
+      // Every try was refused outright (NO_LEADER, NOT_LEADER, UNAVAILABLE, ...: retry class
+      // `safe`), so this seq was applied nowhere: give it back. Spent, it would leave a gap the
+      // state machine cannot tell from an expired session - a slot whose first write failed this
+      // way would get SESSION_EXPIRED on its next write. (Not on a `never` error: the state
+      // machine may have applied the write with that error as its remembered result.)
+      if (slot && !maybeSent) slot.seq -= 1;
       const tried = [...failures].map(([id, f]) => `node ${id}: ${f}`).join('; ');
       const code = reachedAny ? 'TIMEOUT' : 'UNAVAILABLE';
       const outcome = write && maybeSent ? ' The write may or may not have been applied.' : '';

@@ -163,29 +163,51 @@ t.test('a connection dropped mid-write is retried with the same seq', async (tt)
   tt.ok(events.some((e) => e.kind === 'disconnect'), 'disconnect logged');
 });
 
-t.test('SESSION_EXPIRED (the first write never took effect): the slot starts a new session, and the write goes again under it', async (tt) => {
-  // As the state machine does: no session for this id and seq > 1 -> SESSION_EXPIRED, not applied.
-  const sessions = new Map<string, number>();
-  const [n1] = await fakes(tt, 1, (req, node) => {
+/** A node with the state machine's session rule: no session for the id and seq > 1 -> SESSION_EXPIRED, not applied. */
+function sessionRule(sessions: Map<string, number>): FakeHandler {
+  return (req, node) => {
     if (req.op !== 'set') return node.kv(req);
     if (req.seq > 1 && !sessions.has(req.clientId)) return { error: { code: 'SESSION_EXPIRED', message: 'no session' } };
     sessions.set(req.clientId, req.seq);
     return node.kv(req);
-  });
-  const { c, events } = client(tt, [n1.address]);
-  // The client's first write timed out somewhere and never arrived: its seq 1 is spent.
+  };
+}
+
+t.test('a write that certainly failed gives its seq back: the next write is not refused as SESSION_EXPIRED', async (tt) => {
+  const sessions = new Map<string, number>();
+  const [n1] = await fakes(tt, 1, sessionRule(sessions));
+  const clock = new FakeClock();
+  const { c, events } = client(tt, [n1.address], { clock });
+  // The client's first write meets no leader until its deadline: refused every time, never applied.
   const handler = n1.handler;
   n1.handler = () => ({ error: { code: 'NO_LEADER' } });
-  await tt.rejects(c.set('lost', '1', { timeoutMs: 100 }), { code: 'TIMEOUT' });
+  tt.match((await onFakeTime(clock, c.set('lost', '1', { timeoutMs: 100 }))).error, { code: 'TIMEOUT' });
   n1.handler = handler;
   await c.set('k', 'v');
-  tt.equal(n1.store.get('k'), 'v', 'applied under the new session');
-  const sets = n1.ops('set').filter((r) => r.key === 'k');
-  tt.match(sets, [{ clientId: c.clientId, seq: 2 }, { clientId: `${c.clientId}~1`, seq: 1 }]);
-  tt.ok(events.some((e) => e.kind === 'retry' && /SESSION_EXPIRED; retrying under a new session/.test(e.message)));
+  tt.ok(n1.ops('set').every((r) => r.key !== 'lost' || r.seq === 1), 'the failed write was seq 1 on every try');
+  tt.match(n1.ops('set').filter((r) => r.key === 'k'), [{ clientId: c.clientId, seq: 1 }], 'the next write is seq 1 again, in the same session');
+  tt.equal(n1.store.get('k'), 'v', 'and applied');
+  tt.equal(c.sessionsRenewed, 0, 'no session was renewed');
+  tt.notOk(events.some((e) => /SESSION_EXPIRED/.test(e.message)), 'no SESSION_EXPIRED');
   await c.set('k', 'w');
+  tt.match(n1.ops('set').at(-1), { clientId: c.clientId, seq: 2 });
+});
+
+t.test('SESSION_EXPIRED (the session was evicted): the slot starts a new session, and the write goes again under it', async (tt) => {
+  const sessions = new Map<string, number>();
+  const [n1] = await fakes(tt, 1, sessionRule(sessions));
+  const { c, events } = client(tt, [n1.address]);
+  await c.set('k', 'v');
+  sessions.clear();
+  await c.set('k', 'w');
+  tt.equal(n1.store.get('k'), 'w', 'applied under the new session');
+  const sets = n1.ops('set');
+  tt.match(sets, [{ clientId: c.clientId, seq: 1 }, { clientId: c.clientId, seq: 2 }, { clientId: `${c.clientId}~1`, seq: 1 }]);
+  tt.ok(events.some((e) => e.kind === 'retry' && /SESSION_EXPIRED; retrying under a new session/.test(e.message)));
+  tt.equal(c.sessionsRenewed, 1);
+  await c.set('k', 'x');
   tt.match(n1.ops('set').at(-1), { clientId: `${c.clientId}~1`, seq: 2 }, 'later writes stay in the new session');
-  tt.equal(n1.store.get('k'), 'w');
+  tt.equal(n1.store.get('k'), 'x');
 });
 
 t.test('SESSION_EXPIRED after an earlier try may have arrived: the write is not sent again, and its outcome is unknown (TIMEOUT), not refused', async (tt) => {
