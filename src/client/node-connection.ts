@@ -5,8 +5,8 @@
  *
  * Invariants:
  *   - every request settles exactly once: with the reply carrying its id, or with TIMEOUT when its
- *     own deadline passes, or with UNAVAILABLE (never sent: no connection) or CONNECTION_LOST
- *     (sent, then the connection dropped) first;
+ *     own deadline passes, or with UNAVAILABLE (never sent: no connection), CONNECTION_LOST
+ *     (sent, then the connection dropped) or the node's refusal of our AUTH (WRONGPASS, ...) first;
  *   - a reply that arrives after its request settled (late, after a timeout) is dropped;
  *   - at most one socket exists at a time; it is opened lazily by the first request after a loss,
  *     so a dead node costs nothing until someone asks it something;
