@@ -1,5 +1,6 @@
 /**
- * What every `raftkv` subcommand is: a name, its flags, help text and a run function. Output goes
+ * What every `raftkv` subcommand is: its flags, help text and a run function (its name and summary
+ * are in command-list.ts, so that listing the commands loads none of them). Output goes
  * through CliIo so tests can run commands in-process and read what they printed.
  */
 import type { FlagSpec, ParsedArgs } from './args.js';
@@ -22,9 +23,6 @@ export const processIo: CliIo = {
 };
 
 export interface Command {
-  name: string;
-  /** One line for the command list. */
-  summary: string;
   /** The usage line(s), without the flag list: `raftkv get KEY`. */
   usage: string;
   flags: readonly FlagSpec[];

@@ -6,32 +6,7 @@
 import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
 import { formatFlagsHelp, parseArgs, UsageError } from './args.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo, type Command } from './command.js';
-import { benchCommand } from './commands/bench.js';
-import { casCommand } from './commands/cas.js';
-import { certsCommand } from './commands/certs.js';
-import { ctlCommand } from './commands/ctl.js';
-import { delCommand } from './commands/del.js';
-import { getCommand } from './commands/get.js';
-import { memberCommand, transferLeaderCommand } from './commands/member.js';
-import { nodeCommand } from './commands/node.js';
-import { setCommand } from './commands/set.js';
-import { statusCommand } from './commands/status.js';
-import { upCommand } from './commands/up.js';
-
-export const COMMANDS: readonly Command[] = [
-  upCommand,
-  nodeCommand,
-  ctlCommand,
-  getCommand,
-  setCommand,
-  delCommand,
-  casCommand,
-  statusCommand,
-  memberCommand,
-  transferLeaderCommand,
-  benchCommand,
-  certsCommand,
-];
+import { COMMANDS, type CommandEntry } from './command-list.js';
 
 export function generalHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -44,9 +19,9 @@ export function generalHelp(): string {
   );
 }
 
-export function commandHelp(cmd: Command): string {
+export function commandHelp(entry: CommandEntry, cmd: Command): string {
   const notes = cmd.notes ? `\n${cmd.notes}\n` : '';
-  return `${cmd.summary}\n\nusage: ${cmd.usage}\n\nflags:\n${formatFlagsHelp(cmd.flags)}\n${notes}`;
+  return `${entry.summary}\n\nusage: ${cmd.usage}\n\nflags:\n${formatFlagsHelp(cmd.flags)}\n${notes}`;
 }
 
 /** Runs the command line `argv` (without `node raftkv`) and resolves with the exit code. */
@@ -60,25 +35,26 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.out(generalHelp());
     return EXIT_OK;
   }
-  const cmd = COMMANDS.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.err(`raftkv: unknown command ${JSON.stringify(name)} (commands: ${COMMANDS.map((c) => c.name).join(', ')}; see raftkv --help)\n`);
     return EXIT_USAGE;
   }
+  const cmd = await entry.load();
   try {
     const args = cmd.parseArgv ? cmd.parseArgv(rest) : parseArgs(rest, cmd.flags);
     if (args.help) {
-      io.out(commandHelp(cmd));
+      io.out(commandHelp(entry, cmd));
       return EXIT_OK;
     }
     return await cmd.run(args, io);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.err(`raftkv ${cmd.name}: ${err.message}\nusage: ${cmd.usage}\n(see raftkv ${cmd.name} --help)\n`);
+      io.err(`raftkv ${entry.name}: ${err.message}\nusage: ${cmd.usage}\n(see raftkv ${entry.name} --help)\n`);
       return EXIT_USAGE;
     }
     const e = err instanceof RaftKvError ? err : toRaftKvError(err);
-    io.err(`raftkv ${cmd.name}: ${e.code}: ${e.message}\n`);
+    io.err(`raftkv ${entry.name}: ${e.code}: ${e.message}\n`);
     if (e.code === 'INTERNAL' && err instanceof Error && err.stack) io.err(`${err.stack}\n`);
     return EXIT_FAILED;
   }

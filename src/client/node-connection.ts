@@ -5,8 +5,8 @@
  *
  * Invariants:
  *   - every request settles exactly once: with the reply carrying its id, or with TIMEOUT when its
- *     own deadline passes, or with UNAVAILABLE (never sent: no connection) or CONNECTION_LOST
- *     (sent, then the connection dropped) first;
+ *     own deadline passes, or with UNAVAILABLE (never sent: no connection), CONNECTION_LOST
+ *     (sent, then the connection dropped) or the node's refusal of our AUTH (WRONGPASS, ...) first;
  *   - a reply that arrives after its request settled (late, after a timeout) is dropped;
  *   - at most one socket exists at a time; it is opened lazily by the first request after a loss,
  *     so a dead node costs nothing until someone asks it something;
@@ -20,17 +20,12 @@ import type { Socket } from 'node:net';
 import split2 from 'split2';
 import { parseJsonReply, type JsonReply } from '../protocol/client-requests.js';
 import { RaftKvError } from '../protocol/errors.js';
+import { realClientClock, type ClientClock, type ClientTimer } from './client-clock.js';
 import type { ClientLogger } from './client-log.js';
 import { connectClientPort, type ClientSecurity } from './client-security.js';
+import type { ClientNodeAddress, Connection } from './connection.js';
 
-export type { JsonReply };
-
-/** What the client needs to reach a node (a cluster.json NodeAddress fits). */
-export interface ClientNodeAddress {
-  id: number;
-  host: string;
-  port: number;
-}
+export type { JsonReply, ClientNodeAddress };
 
 export interface NodeConnectionOptions {
   logger?: ClientLogger;
@@ -40,6 +35,8 @@ export interface NodeConnectionOptions {
   maxReplyBytes?: number;
   /** TLS and the password of a secure cluster (client-security.ts). */
   security?: ClientSecurity;
+  /** The clock of the request and connect timeouts. Default: Node's timers. */
+  clock?: ClientClock;
 }
 
 /** The id of the AUTH request sent first on a connection to a cluster with a password. */
@@ -48,13 +45,13 @@ const AUTH_ID = 0;
 interface Pending {
   resolve: (reply: JsonReply) => void;
   reject: (err: Error) => void;
-  timer: NodeJS.Timeout;
+  timer: ClientTimer;
 }
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 2000;
 const DEFAULT_MAX_REPLY_BYTES = 64 * 1024 * 1024;
 
-export class NodeConnection {
+export class NodeConnection implements Connection {
   readonly node: ClientNodeAddress;
   readonly #logger: ClientLogger;
   readonly #connectTimeoutMs: number;
@@ -66,6 +63,7 @@ export class NodeConnection {
   #connecting: Promise<Socket> | null = null;
   #nextId = 1;
   readonly #security: ClientSecurity | undefined;
+  readonly #clock: ClientClock;
   #closed = false;
 
   constructor(node: ClientNodeAddress, options: NodeConnectionOptions = {}) {
@@ -74,10 +72,16 @@ export class NodeConnection {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     this.#maxReplyBytes = options.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
     this.#security = options.security;
+    this.#clock = options.clock ?? realClientClock;
   }
 
   get address(): string {
     return `${this.node.host}:${this.node.port}`;
+  }
+
+  /** The node as messages name it; id 0 means "whichever member listens there" (a joining node's seed). */
+  get #name(): string {
+    return this.node.id > 0 ? `node ${this.node.id} (${this.address})` : this.address;
   }
 
   /** True while a socket is connected (not merely being opened). */
@@ -101,9 +105,9 @@ export class NodeConnection {
     const id = this.#nextId++;
     const line = `${JSON.stringify({ ...body, id })}\n`;
     return new Promise<JsonReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.#clock.setTimeout(() => {
         if (this.#pending.delete(id)) {
-          reject(new RaftKvError('TIMEOUT', `node ${this.node.id} (${this.address}) did not answer within ${Math.round(timeoutMs)} ms`));
+          reject(new RaftKvError('TIMEOUT', `${this.#name} did not answer within ${Math.round(timeoutMs)} ms`));
         }
       }, Math.max(1, timeoutMs));
       this.#pending.set(id, { resolve, reject, timer });
@@ -129,7 +133,7 @@ export class NodeConnection {
     const p = this.#pending.get(id);
     if (!p) return;
     this.#pending.delete(id);
-    clearTimeout(p.timer);
+    this.#clock.clearTimeout(p.timer);
     if (outcome instanceof Error) p.reject(outcome);
     else p.resolve(outcome);
   }
@@ -150,15 +154,17 @@ export class NodeConnection {
     let reason: string | null = null;
     /** The socket's last error code (ECONNREFUSED, ...), for the message. */
     let lastError: string | null = null;
+    /** The node refused our AUTH: what everything in flight fails with (the password is wrong, retrying will not help). */
+    let authRefusal: RaftKvError | null = null;
 
-    const connectTimer = setTimeout(() => {
+    const connectTimer = this.#clock.setTimeout(() => {
       reason = `connecting took over ${this.#connectTimeoutMs} ms`;
       socket.destroy();
     }, this.#connectTimeoutMs);
 
     this.#connecting = new Promise<Socket>((resolve, reject) => {
       socket.once(readyEvent, () => {
-        clearTimeout(connectTimer);
+        this.#clock.clearTimeout(connectTimer);
         established = true;
         // AUTH goes first; the node runs a connection's requests in order, so what follows is authenticated.
         const password = this.#security?.password;
@@ -169,17 +175,17 @@ export class NodeConnection {
       });
       // The single cleanup path: whatever ends the socket ends up here exactly once.
       socket.once('close', () => {
-        clearTimeout(connectTimer);
+        this.#clock.clearTimeout(connectTimer);
         lines.removeAllListeners('data');
         if (this.#socket === socket) this.#socket = null;
         this.#connecting = null;
         const why = reason ?? lastError ?? 'closed by the node';
-        const err = new RaftKvError(
-          established ? 'CONNECTION_LOST' : 'UNAVAILABLE',
-          established
-            ? `connection to node ${this.node.id} (${this.address}) lost: ${why}`
-            : `cannot connect to node ${this.node.id} (${this.address}): ${why}`,
-        );
+        const err =
+          authRefusal ??
+          new RaftKvError(
+            established ? 'CONNECTION_LOST' : 'UNAVAILABLE',
+            established ? `connection to ${this.#name} lost: ${why}` : `cannot connect to ${this.#name}: ${why}`,
+          );
         if (established && !this.#closed) {
           this.#logger({ kind: 'disconnect', nodeId: this.node.id, message: `${this.address}: ${why}` });
         }
@@ -197,11 +203,19 @@ export class NodeConnection {
       reason = `bad reply: ${err.message}`;
       socket.destroy();
     });
-    lines.on('data', (line: string) => this.#onLine(socket, line, (r) => (reason = r)));
+    lines.on('data', (line: string) =>
+      this.#onLine(socket, line, (r, refusal) => {
+        reason = r;
+        if (refusal) authRefusal = refusal;
+      }),
+    );
     return this.#connecting;
   }
 
-  #onLine(socket: Socket, line: string, setReason: (r: string) => void): void {
+  #onLine(socket: Socket, line: string, setReason: (r: string, authRefusal?: RaftKvError) => void): void {
+    // Lines that came in the same chunk as the one that made us drop the connection (the answer
+    // to a request after a refused AUTH) belong to a connection we gave up on.
+    if (socket.destroyed) return;
     if (line.endsWith('\r')) line = line.slice(0, -1);
     if (line === '') return;
     let reply: JsonReply;
@@ -218,7 +232,7 @@ export class NodeConnection {
       if (!reply.ok) {
         const why = `AUTH refused: ${reply.error.message}`;
         this.#logger({ kind: 'protocol-error', nodeId: this.node.id, message: why });
-        setReason(why);
+        setReason(why, new RaftKvError(reply.error.code, `${this.#name}: ${why}`));
         socket.destroy();
       }
       return;

@@ -2,7 +2,7 @@
  * The raftkv client library: used by the CLI, the supervisor's status, the TUI and the bench.
  *
  * It talks the JSON dialect of the client port over one persistent connection per node
- * (NodeConnection) and turns the cluster's transient failures into retries:
+ * (a Connection: NodeConnection over TCP/TLS in production; the simulator plugs in its own) and turns the cluster's transient failures into retries:
  *   - requests go to the node that last answered (ideally the leader). Any node can serve any
  *     request because followers forward, so finding the leader only saves a hop;
  *   - NOT_LEADER with a leader hint (`error.details.leader`) moves straight to that node; without a
@@ -11,7 +11,8 @@
  *     `never` (NO_LEADER, TIMEOUT, UNAVAILABLE, ...; see ERROR_CODE_INFO) are retried on the next
  *     node with exponential backoff and jitter, until the call's deadline;
  *   - at the deadline the call rejects with TIMEOUT (or UNAVAILABLE when no node could even be
- *     reached) and a message listing what was tried. Any other error (BAD_REQUEST, ...) is the
+ *     reached) and a message listing what was tried; a write that may have been applied says so,
+ *     in the message and as `details.maybeApplied: true`. Any other error (BAD_REQUEST, ...) is the
  *     answer and is thrown at once.
  *
  * Exactly-once writes (Raft thesis §6.3): set/del/cas carry `clientId` + `seq`, and every retry of
@@ -20,18 +21,21 @@
  * only safe if one client id never has two writes in flight. So writes run in "session slots":
  * slot 0 uses `clientId` itself, further slots `clientId.1`, `clientId.2`, ...; a slot carries one
  * write at a time and its seq only grows. A client issuing writes one after another uses slot 0
- * only; concurrent writes each get their own slot, and slots are reused, never dropped. A slot
- * told SESSION_EXPIRED (its first write never took effect, or the session was evicted) moves to
- * a new id `clientId~N`.
+ * only; concurrent writes each get their own slot, and slots are reused, never dropped. A write
+ * that gives up with every try refused (applied nowhere) gives its seq back, so the slot's seqs
+ * have no gaps. A slot told SESSION_EXPIRED (the session expired or was evicted, or a write whose
+ * outcome was unknown spent seq 1) moves to a new id `clientId~N`.
  */
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type { MemberInfo, NodeStatusValue } from '../protocol/client-requests.js';
 import type { MemberAddress } from '../protocol/raft-messages.js';
 import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
+import { membersReplyError } from '../protocol/membership-validate.js';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { realClientClock, type ClientClock } from './client-clock.js';
 import type { ClientLogger } from './client-log.js';
 import type { ClientSecurity } from './client-security.js';
+import type { Connect, Connection } from './connection.js';
 import { NodeConnection, type ClientNodeAddress, type JsonReply } from './node-connection.js';
 
 export interface RaftKvClientOptions {
@@ -55,6 +59,10 @@ export interface RaftKvClientOptions {
   connectTimeoutMs?: number;
   /** TLS and password of a secure cluster: clientSecurityFrom(cfg.security). */
   security?: ClientSecurity;
+  /** The clock of deadlines, try timeouts and backoff. Default: Node's timers (tests pass a fake one). */
+  clock?: ClientClock;
+  /** How to reach a node. Default: a NodeConnection (TCP, or TLS with `security`). */
+  connect?: Connect;
 }
 
 /** Per-call options. */
@@ -79,9 +87,8 @@ interface SessionSlot {
   seq: number;
 }
 
-function now(): number {
-  return performance.now();
-}
+/** The production way to reach a node: one persistent TCP (or TLS) connection. */
+const connectNode: Connect = (node, options) => new NodeConnection(node, options);
 
 function isNodeStatus(x: unknown): x is NodeStatus {
   if (typeof x !== 'object' || x === null) return false;
@@ -100,7 +107,8 @@ export class RaftKvClient {
   readonly timeoutMs: number;
   readonly attemptTimeoutMs: number;
   readonly #nodes: readonly ClientNodeAddress[];
-  readonly #conns: NodeConnection[];
+  readonly #conns: Connection[];
+  readonly #clock: ClientClock;
   readonly #logger: ClientLogger;
   readonly #backoff: BackoffOptions;
   readonly #random: () => number;
@@ -129,7 +137,9 @@ export class RaftKvClient {
     this.#random = options.random ?? Math.random;
     const connectTimeoutMs = options.connectTimeoutMs ?? Math.min(2000, this.attemptTimeoutMs);
     const security = options.security;
-    this.#conns = this.#nodes.map((n) => new NodeConnection(n, { logger: this.#logger, connectTimeoutMs, ...(security ? { security } : {}) }));
+    this.#clock = options.clock ?? realClientClock;
+    const connect = options.connect ?? connectNode;
+    this.#conns = this.#nodes.map((n) => connect(n, { logger: this.#logger, connectTimeoutMs, clock: this.#clock, ...(security ? { security } : {}) }));
   }
 
   /** The leader as last learned (hint or status), or null. A guess: it may have changed since. */
@@ -139,6 +149,11 @@ export class RaftKvClient {
 
   get nodes(): readonly ClientNodeAddress[] {
     return this.#nodes;
+  }
+
+  /** Sessions this client started afresh after SESSION_EXPIRED (see the file comment). */
+  get sessionsRenewed(): number {
+    return this.#sessionRenewals;
   }
 
   /** The node the next call tries first: the last that answered, or the hinted leader. */
@@ -220,7 +235,8 @@ export class RaftKvClient {
   /** The cluster's members (voters and learners, with addresses), as the leader knows them. */
   async members(options?: CallOptions): Promise<MemberInfo[]> {
     const value = await this.#call('members', { op: 'members' }, false, options);
-    if (!Array.isArray(value)) throw new RaftKvError('PROTOCOL_ERROR', `members: unexpected reply ${JSON.stringify(value)?.slice(0, 200)}`);
+    const bad = membersReplyError(value);
+    if (bad) throw new RaftKvError('PROTOCOL_ERROR', `members: unexpected reply (${bad}): ${JSON.stringify(value)?.slice(0, 200)}`);
     return value as MemberInfo[];
   }
 
@@ -306,11 +322,11 @@ export class RaftKvClient {
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const wake = (): void => {
-        clearTimeout(timer);
+        this.#clock.clearTimeout(timer);
         this.#sleepers.delete(wake);
         resolve();
       };
-      const timer = setTimeout(wake, ms);
+      const timer = this.#clock.setTimeout(wake, ms);
       this.#sleepers.add(wake);
     });
   }
@@ -322,7 +338,7 @@ export class RaftKvClient {
   async #call(what: string, body: Record<string, unknown>, write: boolean, options?: CallOptions, answers: readonly string[] = []): Promise<unknown> {
     if (this.#closed) throw new RaftKvError('SHUTTING_DOWN', 'the client was closed');
     const timeoutMs = options?.timeoutMs ?? this.timeoutMs;
-    const deadline = now() + timeoutMs;
+    const deadline = this.#clock.monotonic() + timeoutMs;
     const slot = write ? this.#acquireSlot() : null;
     if (slot) {
       slot.seq += 1;
@@ -342,7 +358,7 @@ export class RaftKvClient {
     let target = this.#preferred;
     try {
       for (;;) {
-        const remaining = deadline - now();
+        const remaining = deadline - this.#clock.monotonic();
         if (remaining <= 0) break;
         const node = this.#nodes[target];
         attempts++;
@@ -371,8 +387,9 @@ export class RaftKvClient {
           if (e.code === 'SESSION_EXPIRED' && slot && !renewed) {
             renewed = true;
             // The state machine has no session for this id, so this try was not applied. It
-            // happens to a slot whose first write never took effect (its seq was spent anyway):
-            // every later write would be refused the same way. The slot starts a new session;
+            // happens to a slot whose session expired or was evicted, or whose first write had an
+            // unknown outcome and never took effect (its seq stays spent): every later write would
+            // be refused the same way. The slot starts a new session;
             // the write is sent again under it only if no earlier try of it may still be applied.
             this.#renewSession(slot);
             if (!maybeSent) {
@@ -381,7 +398,7 @@ export class RaftKvClient {
               continue;
             }
             // An earlier try may still be applied: the outcome is unknown, not "refused".
-            throw new RaftKvError('TIMEOUT', `${what}: the session expired after a try whose outcome is unknown. The write may or may not have been applied.`);
+            throw new RaftKvError('TIMEOUT', `${what}: the session expired after a try whose outcome is unknown. The write may or may not have been applied.`, { maybeApplied: true });
           }
           if (e.retry === 'never' || answers.includes(e.code)) throw e;
           if (e.retry === 'ambiguous') maybeSent = true;
@@ -401,7 +418,9 @@ export class RaftKvClient {
         }
         failures.set(node.id, failure!);
         const next = (target + 1) % this.#nodes.length;
-        const delay = Math.min(backoffDelayMs(backoffs++, this.#backoff, this.#random), Math.max(0, deadline - now()));
+        const delay = Math.min(backoffDelayMs(backoffs++, this.#backoff, this.#random), Math.max(0, deadline - this.#clock.monotonic()));
+        // No time left: give up now rather than after a timer of 0 ms.
+        if (delay <= 0) break;
         this.#logger({
           kind: 'retry',
           nodeId: node.id,
@@ -412,12 +431,18 @@ export class RaftKvClient {
         await this.#sleep(delay);
         if (this.#closed) throw new RaftKvError('SHUTTING_DOWN', 'the client was closed');
       }
+      // Every try was refused outright (NO_LEADER, NOT_LEADER, UNAVAILABLE, ...: retry class
+      // `safe`), so this seq was applied nowhere: give it back. Spent, it would leave a gap the
+      // state machine cannot tell from an expired session - a slot whose first write failed this
+      // way would get SESSION_EXPIRED on its next write. (Not on a `never` error: the state
+      // machine may have applied the write with that error as its remembered result.)
+      if (slot && !maybeSent) slot.seq -= 1;
       const tried = [...failures].map(([id, f]) => `node ${id}: ${f}`).join('; ');
       const code = reachedAny ? 'TIMEOUT' : 'UNAVAILABLE';
       const outcome = write && maybeSent ? ' The write may or may not have been applied.' : '';
       const message = `${what}: gave up after ${timeoutMs} ms and ${attempts} attempt${attempts === 1 ? '' : 's'} (${tried || 'no attempt'}).${outcome}`;
       this.#logger({ kind: 'give-up', message });
-      throw new RaftKvError(code, message);
+      throw new RaftKvError(code, message, write && maybeSent ? { maybeApplied: true } : undefined);
     } finally {
       if (slot) this.#freeSlots.push(slot);
     }

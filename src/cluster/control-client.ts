@@ -24,8 +24,11 @@ export interface ControlClient {
   cut(a: number, b: number, oneWay?: boolean): Promise<FaultEvent>;
   slow(id: number, ms: number): Promise<FaultEvent>;
   heal(id?: number): Promise<FaultEvent>;
-  /** Starts a new node, adds it as a learner and promotes it once caught up (unless `learner`). */
-  add(learner?: boolean): Promise<AddResult>;
+  /**
+   * Starts a new node (on `host`, default the cluster file's first node's), adds it as a learner
+   * and promotes it once caught up (unless `learner`).
+   */
+  add(options?: { learner?: boolean; host?: string }): Promise<AddResult>;
   /** Removes a member from the cluster, then stops its process for good. */
   remove(id: number): Promise<void>;
   /** Moves leadership to node `id`; resolves once it leads. */
@@ -138,8 +141,8 @@ export async function connectControl(socketPath: string, options: ControlClientO
     async heal(id) {
       return (await call(id === undefined ? { op: 'heal' } : { op: 'heal', id })) as FaultEvent;
     },
-    async add(learner = false) {
-      return (await call({ op: 'add', learner })) as AddResult;
+    async add({ learner = false, host }: { learner?: boolean; host?: string } = {}) {
+      return (await call({ op: 'add', learner, ...(host === undefined ? {} : { host }) })) as AddResult;
     },
     async remove(id) {
       await call({ op: 'remove', id });

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { RaftKvError, type ErrorJson } from '../protocol/errors.js';
+import { hostError } from '../protocol/membership-validate.js';
 
 export type ControlRequest =
   | { op: 'status' }
@@ -17,7 +18,7 @@ export type ControlRequest =
   | { op: 'cut'; a: number; b: number; oneWay: boolean }
   | { op: 'slow'; id: number; ms: number }
   | { op: 'heal'; id?: number }
-  | { op: 'add'; learner: boolean }
+  | { op: 'add'; learner: boolean; host?: string }
   | { op: 'remove'; id: number }
   | { op: 'transfer'; id: number };
 
@@ -94,7 +95,8 @@ export function parseControlRequest(raw: unknown): ControlRequest {
       return { op: 'slow', id: r.id, ms: r.ms };
     case 'add':
       if (r.learner !== undefined && typeof r.learner !== 'boolean') throw new RaftKvError('BAD_REQUEST', 'add: learner must be a boolean');
-      return { op: 'add', learner: r.learner === true };
+      if (r.host !== undefined && hostError(r.host)) throw new RaftKvError('BAD_REQUEST', `add: ${hostError(r.host)}, got ${JSON.stringify(r.host)}`);
+      return { op: 'add', learner: r.learner === true, ...(r.host === undefined ? {} : { host: r.host as string }) };
     case 'heal':
       if (r.id !== undefined && !isId(r.id)) throw new RaftKvError('BAD_REQUEST', `heal: id must be a node id, got ${JSON.stringify(r.id)}`);
       return r.id === undefined ? { op: 'heal' } : { op: 'heal', id: r.id };

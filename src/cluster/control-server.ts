@@ -83,7 +83,7 @@ async function handle(supervisor: Supervisor, raw: unknown, onShutdown: () => vo
       case 'heal':
         return { ok: true, value: await supervisor.heal(req.id) };
       case 'add':
-        return { ok: true, value: await addMember(supervisor, { learner: req.learner }) };
+        return { ok: true, value: await addMember(supervisor, { learner: req.learner, ...(req.host === undefined ? {} : { host: req.host }) }) };
       case 'remove':
         await removeMember(supervisor, req.id);
         return { ok: true, value: null };

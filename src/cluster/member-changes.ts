@@ -39,6 +39,11 @@ export interface AddResult {
 export interface AddOptions {
   /** Keep the new member a learner (no promotion). */
   learner?: boolean;
+  /**
+   * Where the new node listens and the others reach it: an address of this machine. Default the
+   * host of the cluster file's first node (all of a supervised cluster usually shares one).
+   */
+  host?: string;
   /** Deadline of the whole add. Default 60 s (a large state machine takes a while to copy). */
   timeoutMs?: number;
 }
@@ -85,8 +90,11 @@ async function addMemberNow(sup: Supervisor, options: AddOptions): Promise<AddRe
     const dataDir = sup.config.dataDir;
     const used = [...members.map((m) => m.id), ...sup.list().map((n) => n.id), ...sup.registry.record.removed, ...sup.config.nodes.map((n) => n.id)];
     const id = nextMemberId(used, existsSync(dataDir) ? readdirSync(dataDir) : []);
-    const host = sup.config.nodes[0]?.host ?? '127.0.0.1';
-    const [port, peerPort] = await findFreePorts(2, host);
+    const host = options.host ?? sup.config.nodes[0]?.host ?? '127.0.0.1';
+    const [port, peerPort] = await findFreePorts(2, host).catch((err: Error) => {
+      // EADDRNOTAVAIL: not an address of this machine; ENOTFOUND: a name that does not resolve.
+      throw new RaftKvError('BAD_REQUEST', `add: cannot listen on host ${host} (${(err as NodeJS.ErrnoException).code ?? err.message}): the new node runs on this machine, so its host must be one of its addresses`);
+    });
     const member: AddedMember = { id, host, port, peerPort };
     const isOurs = (ms: MemberInfo[]): boolean => ms.some((m) => m.id === id && m.port === port && m.peerPort === peerPort);
     // A secure cluster's peers accept only members with a certificate of its CA.

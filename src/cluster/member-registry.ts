@@ -15,6 +15,7 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, w
 import { dirname, join } from 'node:path';
 import type { NodeAddress } from '../protocol/cluster-config.js';
 import { RaftKvError } from '../protocol/errors.js';
+import { addressError, isNodeId } from '../protocol/membership-validate.js';
 
 /** A member the supervisor added: where it is reached (its ports came from the OS when added). */
 export interface AddedMember {
@@ -33,14 +34,6 @@ export interface MemberRecord {
 
 export const MEMBER_REGISTRY_FILE = 'members.json';
 
-function isPort(x: unknown): x is number {
-  return typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 65535;
-}
-
-function isId(x: unknown): x is number {
-  return typeof x === 'number' && Number.isSafeInteger(x) && x > 0;
-}
-
 /** Validates the file's content; throws BAD_CONFIG naming the field. */
 export function parseMemberRecord(raw: unknown, source: string): MemberRecord {
   const bad = (why: string): RaftKvError => new RaftKvError('BAD_CONFIG', `${source}: ${why}`);
@@ -50,14 +43,13 @@ export function parseMemberRecord(raw: unknown, source: string): MemberRecord {
   if (!Array.isArray(r.removed)) throw bad('removed: must be an array');
   const added = r.added.map((m: unknown, i): AddedMember => {
     const o = (typeof m === 'object' && m !== null ? m : {}) as Record<string, unknown>;
-    if (!isId(o.id)) throw bad(`added[${i}].id: must be a positive integer`);
-    if (typeof o.host !== 'string' || o.host === '') throw bad(`added[${i}].host: must be a non-empty string`);
-    if (!isPort(o.port)) throw bad(`added[${i}].port: must be a port 1..65535`);
-    if (!isPort(o.peerPort)) throw bad(`added[${i}].peerPort: must be a port 1..65535`);
-    return { id: o.id, host: o.host, port: o.port, peerPort: o.peerPort };
+    if (!isNodeId(o.id)) throw bad(`added[${i}].id: must be a positive integer`);
+    const why = addressError(o, `added[${i}].`);
+    if (why) throw bad(why);
+    return { id: o.id, host: o.host as string, port: o.port as number, peerPort: o.peerPort as number };
   });
   r.removed.forEach((id, i) => {
-    if (!isId(id)) throw bad(`removed[${i}]: must be a positive integer`);
+    if (!isNodeId(id)) throw bad(`removed[${i}]: must be a positive integer`);
   });
   const removed = r.removed as number[];
   const addedIds = new Set(added.map((m) => m.id));

@@ -1,27 +1,22 @@
 /**
  * Membership changes for the supervisor (`ctl add|remove|transfer`) and raft-tui, through the
  * client library's membership calls (members, addMember, promoteMember, removeMember,
- * transferLeader), with what a tool that must get the change done adds on top:
- *
- *   - the library returns IN_PROGRESS (another change or a transfer under way, or a new leader
- *     that has not yet committed an entry of its term) and NOT_CAUGHT_UP (a learner still behind)
- *     at once, as answers for a person; here they mean "later", so the change is retried until
- *     its deadline;
- *   - a change is not a session write (no clientId/seq), so a try whose outcome is unknown
- *     (TIMEOUT, CONNECTION_LOST) may have been applied: a refusal after it, or a BAD_REQUEST (the
- *     change is already in effect: a member that exists, a learner already promoted), is checked
- *     against the membership, and if the change is in effect it was ours.
+ * transferLeader), with what a tool that must get the change done adds on top
+ * (src/protocol/membership-retry.ts): the library returns IN_PROGRESS (another change or a
+ * transfer under way, or a new leader that has not yet committed an entry of its term) and
+ * NOT_CAUGHT_UP (a learner still behind) at once, as answers for a person; here they mean
+ * "later", so the change is retried until its deadline; and a try whose outcome is unknown is
+ * checked against the membership.
  */
 import { backoffDelayMs, DEFAULT_BACKOFF } from '../client/backoff.js';
 import type { ClientSecurity } from '../client/client-security.js';
 import { RaftKvClient } from '../client/raftkv-client.js';
 import type { MemberInfo } from '../protocol/client-requests.js';
-import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
+import { RaftKvError } from '../protocol/errors.js';
+import { retryMembershipCall } from '../protocol/membership-retry.js';
 
-/** Answers that mean "not now": retried until the deadline. */
+/** Answers that mean "not now": retried until the deadline (the library retried the others). */
 const LATER = new Set(['IN_PROGRESS', 'NOT_CAUGHT_UP']);
-/** Failures after which a change may have been applied although no success came back. */
-const AMBIGUOUS = new Set(['TIMEOUT', 'CONNECTION_LOST']);
 
 export interface ChangeOptions {
   /** Overall deadline, retries included. */
@@ -55,40 +50,16 @@ export class MembershipCaller {
    * fails for good, or the deadline passes; see the file comment for what is retried.
    */
   async change(change: (client: RaftKvClient, timeoutMs: number) => Promise<void>, options: ChangeOptions): Promise<void> {
-    const deadline = Date.now() + options.timeoutMs;
-    let uncertain = false;
-    for (let attempt = 0; ; attempt++) {
-      let error: RaftKvError;
-      try {
-        await change(this.#client, Math.max(1, deadline - Date.now()));
-        return;
-      } catch (err) {
-        error = toRaftKvError(err);
-      }
-      const code: string = error.code;
-      if (AMBIGUOUS.has(code)) uncertain = true;
-      if (LATER.has(code) && Date.now() < deadline) {
-        await sleep(Math.min(backoffDelayMs(attempt, DEFAULT_BACKOFF), Math.max(0, deadline - Date.now())));
-        continue;
-      }
-      if ((uncertain || code === 'BAD_REQUEST') && options.done && (await this.#inEffect(options.done))) return;
-      throw error;
-    }
-  }
-
-  async #inEffect(done: (members: MemberInfo[]) => boolean): Promise<boolean> {
-    try {
-      return done(await this.members());
-    } catch {
-      return false;
-    }
+    const { done } = options;
+    await retryMembershipCall((timeLeftMs) => change(this.#client, timeLeftMs), {
+      retryable: (error) => LATER.has(error.code),
+      deadline: Date.now() + options.timeoutMs,
+      delayMs: (attempt) => backoffDelayMs(attempt, DEFAULT_BACKOFF),
+      ...(done ? { inEffect: () => this.members().then(done, () => false) } : {}),
+    });
   }
 
   close(): void {
     this.#client.close();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -30,6 +30,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClusterConfig, NodeAddress } from '../protocol/cluster-config.js';
 import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
+import type { ClientClock } from '../client/client-clock.js';
 import { clientSecurityFrom } from '../client/client-security.js';
 import { RaftKvClient, type NodeStatus } from '../client/raftkv-client.js';
 import { isFaultsReady, type FaultSettingsWire } from '../protocol/fault-messages.js';
@@ -115,6 +116,8 @@ export interface SupervisorOptions {
   stopTimeoutMs?: number;
   /** Budget of each node's status query in status(). Default 500. */
   statusTimeoutMs?: number;
+  /** The clock of that budget (the status client's timeouts); tests pass a fake one. Default: Node's timers. */
+  statusClock?: ClientClock;
   /** Backoff of automatic restarts: first delay, cap, and a run long enough to reset it. */
   restartBackoff?: RestartBackoff;
   /**
@@ -202,6 +205,7 @@ export class Supervisor extends EventEmitter {
   readonly #env: NodeJS.ProcessEnv | undefined;
   readonly #stopTimeoutMs: number;
   readonly #statusTimeoutMs: number;
+  readonly #statusClock: ClientClock | undefined;
   readonly #slots = new Map<number, NodeSlot>();
   /** Asks single nodes for status and snapshots; rebuilt when the set of nodes changes. */
   #client: RaftKvClient;
@@ -223,6 +227,7 @@ export class Supervisor extends EventEmitter {
     this.#env = options.env;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 5000;
     this.#statusTimeoutMs = options.statusTimeoutMs ?? 500;
+    this.#statusClock = options.statusClock;
     this.#backoff = options.restartBackoff ?? DEFAULT_RESTART_BACKOFF;
     this.registry = new MemberRegistry(this.config.dataDir);
     const bootstrapIds = new Set(this.config.nodes.map((n) => n.id));
@@ -265,7 +270,8 @@ export class Supervisor extends EventEmitter {
   #newClient(): RaftKvClient {
     const security = clientSecurityFrom(this.config.security);
     const nodes = [...this.#slots.values()].map((s) => s.info);
-    return new RaftKvClient({ nodes: nodes.length > 0 ? nodes : this.config.nodes, timeoutMs: this.#statusTimeoutMs, ...(security ? { security } : {}) });
+    const clock = this.#statusClock;
+    return new RaftKvClient({ nodes: nodes.length > 0 ? nodes : this.config.nodes, timeoutMs: this.#statusTimeoutMs, ...(security ? { security } : {}), ...(clock ? { clock } : {}) });
   }
 
   /** After the set of nodes changed: a new client; the old one closes once calls in flight are done. */

@@ -6,6 +6,11 @@
  * A secure cluster's client port wants what any client shows: TLS with the cluster CA (the node's
  * own certificate, which is valid for client authentication, when the port is `mutual`) and the
  * password, sent first as an AUTH request.
+ *
+ * This is the node's own small copy of what the client library's NodeConnection does: the layout
+ * lets src/node import only raft and protocol, so that a node never depends on client code (and
+ * the client library can change without touching what runs inside a node). One request per
+ * connection keeps the copy short.
  */
 import net from 'node:net';
 import tls from 'node:tls';

@@ -8,7 +8,8 @@
  * a node whose own log already makes it a voter asks nothing, and one whose log shows it was
  * removed asks nothing either (ids are not reused: a wiped node rejoins under a new id).
  */
-import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
+import { RaftKvError } from '../protocol/errors.js';
+import { retryMembershipCall } from '../protocol/membership-retry.js';
 import type { MemberInfo } from '../protocol/client-requests.js';
 import type { Membership } from '../protocol/raft-messages.js';
 import type { NodeAddress } from '../protocol/cluster-config.js';
@@ -50,43 +51,48 @@ export async function joinCluster(o: JoinClusterOptions): Promise<void> {
   o.onSeedMembers(members);
   if (!isMember() && !members.some((m) => m.id === me.id)) {
     log.info(`joining: asking ${where} to add node ${me.id} (${me.host}:${me.port}:${me.peerPort}) as a learner`);
-    const added = await ask(o, { op: 'addMember', nodeId: me.id, host: me.host, port: me.port, peerPort: me.peerPort, learner: true }, 'add this node');
-    if (added === null) {
-      // Refused: perhaps because an earlier try whose answer was lost already added us.
-      const again = (await ask(o, { op: 'members' }, 'list the members')) as MemberInfo[] | null;
-      if (!again?.some((m) => m.id === me.id)) return;
-    }
+    // Refused (BAD_REQUEST) after a try whose answer was lost: that try may have added us.
+    const listsMe = async () => ((await ask(o, { op: 'members' }, 'list the members')) as MemberInfo[] | null)?.some((m) => m.id === me.id) ?? false;
+    const added = await ask(o, { op: 'addMember', nodeId: me.id, host: me.host, port: me.port, peerPort: me.peerPort, learner: true }, 'add this node', { inEffect: listsMe });
+    if (added === null) return;
     log.info(`joining: added as a learner; catching up`);
   }
-  const promoted = await ask(o, { op: 'promoteMember', nodeId: me.id }, 'promote this node', isVoter);
+  const promoted = await ask(o, { op: 'promoteMember', nodeId: me.id }, 'promote this node', { done: isVoter });
   if (promoted !== null) log.info('joining: promoted to voter');
 }
 
 /**
- * Sends `body` to the seed until it succeeds (its value), it is refused for good (logged; null),
- * `done()` holds (null) or the node stops (null). Retryable failures (NOT_CAUGHT_UP, IN_PROGRESS,
- * no leader, the seed unreachable...) are retried.
+ * Sends `body` to the seed until it succeeds (its value, or true when `inEffect` found it done),
+ * it is refused for good (logged; null), `done()` holds (null) or the node stops (null). Every
+ * failure that is not final (NOT_CAUGHT_UP, IN_PROGRESS, no leader, the seed unreachable...) is
+ * retried, for as long as the node runs.
  */
-async function ask(o: JoinClusterOptions, body: Record<string, unknown>, what: string, done: () => boolean = () => false): Promise<unknown> {
+async function ask(o: JoinClusterOptions, body: Record<string, unknown>, what: string, { done = () => false, inEffect }: { done?: () => boolean; inEffect?: () => Promise<boolean> } = {}): Promise<unknown> {
   let lastLogged = '';
-  for (;;) {
-    if (o.stopping() || done()) return null;
-    let err: RaftKvError;
-    try {
-      const reply = await requestClientPort(o.seed, body, o.credentials, REQUEST_TIMEOUT_MS);
-      if (reply.ok) return reply.value;
-      err = reply.error;
-    } catch (e) {
-      err = toRaftKvError(e);
-    }
-    if (o.stopping() || done()) return null;
-    if (err.retry === 'never') {
-      o.log.error(`joining: cannot ${what}: ${err.code}: ${err.message}`);
-      return null;
-    }
-    // One line per kind of wait, not one per try.
-    if (err.code !== lastLogged) o.log.info(`joining: ${what}: ${err.code} (${err.message}); retrying`);
-    lastLogged = err.code;
-    await new Promise((r) => setTimeout(r, o.retryMs ?? 300));
+  try {
+    const outcome = await retryMembershipCall(
+      async () => {
+        const reply = await requestClientPort(o.seed, body, o.credentials, REQUEST_TIMEOUT_MS);
+        if (!reply.ok) throw reply.error;
+        return reply.value;
+      },
+      {
+        retryable: (err) => err.retry !== 'never',
+        deadline: Infinity,
+        delayMs: () => o.retryMs ?? 300,
+        stopped: () => o.stopping() || done(),
+        ...(inEffect ? { inEffect } : {}),
+        onRetry: (err) => {
+          // One line per kind of wait, not one per try.
+          if (err.code !== lastLogged) o.log.info(`joining: ${what}: ${err.code} (${err.message}); retrying`);
+          lastLogged = err.code;
+        },
+      },
+    );
+    return 'value' in outcome ? outcome.value : outcome.settled === 'in effect' ? true : null;
+  } catch (err) {
+    const e = err as RaftKvError;
+    o.log.error(`joining: cannot ${what}: ${e.code}: ${e.message}`);
+    return null;
   }
 }

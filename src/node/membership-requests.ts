@@ -8,7 +8,8 @@
  * moved while it was on its way) answers NOT_LEADER rather than relaying it again, so it cannot go
  * round in circles. The client library retries NOT_LEADER on its own.
  */
-import type { JsonReply, MemberInfo, MembershipRequest } from '../protocol/client-requests.js';
+import type { JsonReply, MembershipRequest } from '../protocol/client-requests.js';
+import { membersOf } from '../protocol/membership-addresses.js';
 import { RaftKvError, toRaftKvError } from '../protocol/errors.js';
 import type { ConfChange, MemberAddress, Membership, NodeId } from '../protocol/raft-messages.js';
 import type { Completion } from './client-waiters.js';
@@ -29,18 +30,6 @@ export interface MembershipRequestsOptions {
    * real-node simulator passes its simulated link). Rejects as requestClientPort does.
    */
   relay?: (to: MemberAddress, body: MembershipRequest, credentials: ClientPortCredentials, timeoutMs: number) => Promise<JsonReply>;
-}
-
-/** The `members` reply: every member with its address and role, in id order. */
-export function membersOf(m: Membership): MemberInfo[] {
-  const rows: MemberInfo[] = [];
-  for (const [ids, role] of [[m.voters, 'voter'], [m.learners, 'learner']] as const) {
-    for (const id of ids) {
-      const a = m.addresses[String(id)];
-      rows.push({ id, host: a?.host ?? '', port: a?.port ?? 0, peerPort: a?.peerPort ?? 0, role });
-    }
-  }
-  return rows.sort((a, b) => a.id - b.id);
 }
 
 export class MembershipRequests {

@@ -10,6 +10,7 @@
 import { resolve } from 'node:path';
 import { loadClusterConfig, parseClusterConfig, type ClusterConfig, type NodeAddress } from '../protocol/cluster-config.js';
 import { RaftKvError } from '../protocol/errors.js';
+import { membershipOfNodes } from '../protocol/membership-addresses.js';
 import type { Membership } from '../protocol/raft-messages.js';
 
 export interface JoinOptions {
@@ -41,11 +42,4 @@ export function nodeIdentity(id: number, configPath: string | undefined, join: J
   const base = configPath === undefined ? parseClusterConfig({ nodes: [me] }, cwd, '--join flags') : loadClusterConfig(configPath);
   const cfg: ClusterConfig = { ...base, ...(join.dataDir === undefined ? {} : { dataDir: resolve(cwd, join.dataDir) }) };
   return { cfg, me, bootstrap: { voters: [], learners: [], addresses: {} } };
-}
-
-/** The bootstrap membership of a cluster file: every node a voter. */
-export function membershipOfNodes(nodes: readonly NodeAddress[]): Membership {
-  const addresses: Membership['addresses'] = {};
-  for (const n of nodes) addresses[String(n.id)] = { host: n.host, port: n.port, peerPort: n.peerPort };
-  return { voters: nodes.map((n) => n.id).sort((a, b) => a - b), learners: [], addresses };
 }

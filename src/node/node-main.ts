@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import type { NodeAddress } from '../protocol/cluster-config.js';
+import { membersOf } from '../protocol/membership-addresses.js';
 import type { Membership } from '../protocol/raft-messages.js';
 import type { ClientPortCredentials } from './client-port-request.js';
 import { joinCluster } from './join-cluster.js';
@@ -15,7 +16,7 @@ import { nodeIdentity, type JoinOptions } from './node-identity.js';
 import { RaftKvError } from '../protocol/errors.js';
 import { ClientServer } from './client-server.js';
 import { realClock } from './clock.js';
-import { startMetrics, type MetricsServer } from './metrics.js';
+import type { MetricsServer } from './metrics.js';
 import { nodeFacts } from './node-facts.js';
 import type { InfoFacts } from '../protocol/redis-info.js';
 import { NodeStats } from './node-stats.js';
@@ -32,7 +33,7 @@ import { recoverNodeState } from './recover-state.js';
 import { SnapshotReceiver } from './snapshot-receiver.js';
 import { SnapshotSender } from './snapshot-sender.js';
 import { Snapshotter } from './snapshotter.js';
-import { timingFromConfig } from './timing.js';
+import { removedMemberGraceMs, timingFromConfig } from './timing.js';
 
 export interface RunNodeOptions {
   id: number;
@@ -102,9 +103,9 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   // a joining node also talks to the members its seed named until a config entry includes it.
   let seedPeers: PeerAddress[] = [];
   const peersOf = (m: Membership): PeerAddress[] => {
-    const peers = Object.entries(m.addresses).map(([id, a]) => ({ id: Number(id), host: a.host, peerPort: a.peerPort }));
-    const inside = m.voters.includes(me.id) || m.learners.includes(me.id);
-    return inside ? peers : [...peers, ...seedPeers.filter((p) => !(String(p.id) in m.addresses))];
+    const peers: PeerAddress[] = membersOf(m);
+    const inside = peers.some((p) => p.id === me.id);
+    return inside ? peers : [...peers, ...seedPeers.filter((s) => !peers.some((p) => p.id === s.id))];
   };
   const onMembership = (m: Membership) => {
     const peers = peersOf(m);
@@ -117,6 +118,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
     log,
     onMessage: (m) => faults.receive(m),
     tls,
+    removedGraceMs: removedMemberGraceMs(cfg),
   });
   // Between driver and transport: the partitions and delays the supervisor orders (ctl isolate...).
   const faults = new PeerFaults({
@@ -173,7 +175,7 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   const credentials: ClientPortCredentials = { tls: clientTls !== 'off' ? tls : null, password };
   const membershipRequests = new MembershipRequests({ self: me.id, driver, log, credentials, timeoutMs: 5000 });
   /** The members in force, as cluster.json-style addresses (INFO, status, RAFT.INFO). */
-  const memberNodes = (): NodeAddress[] => nodesOfMembership(raw.membership(), me);
+  const memberNodes = (): NodeAddress[] => membersOf(raw.membership()).map(({ role: _, ...n }) => (n.id === me.id ? me : n));
   const startedAt = Date.now();
   const server = new ClientServer({
     host: me.listenHost ?? me.host,
@@ -209,7 +211,12 @@ export async function startNode(opts: RunNodeOptions, { handleSignals = false } 
   try {
     await transport.start();
     await server.start();
-    if (me.metricsPort !== undefined) metrics = await startMetrics({ host: me.host, port: me.metricsPort, facts: server.facts, stats, log });
+    if (me.metricsPort !== undefined) {
+      // Loaded only when asked for: prom-client alone is ~0.15 s of CPU at every node start
+      // (every restart, every `ctl add`), and metrics are off by default.
+      const { startMetrics } = await import('./metrics.js');
+      metrics = await startMetrics({ host: me.host, port: me.metricsPort, facts: server.facts, stats, log });
+    }
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     log.error(`cannot listen: ${e.message}`);
@@ -288,10 +295,3 @@ export function pipelineDepthFromEnv(raw: string | undefined): number {
 }
 
 const DEFAULT_PIPELINE_DEPTH = 1;
-
-/** Members as cluster-file addresses; this node keeps its own entry (listenHost, metricsPort). */
-function nodesOfMembership(m: Membership, me: NodeAddress): NodeAddress[] {
-  return Object.entries(m.addresses)
-    .map(([id, a]) => (Number(id) === me.id ? me : { id: Number(id), host: a.host, port: a.port, peerPort: a.peerPort }))
-    .sort((a, b) => a.id - b.id);
-}

@@ -51,7 +51,7 @@ export interface PeerTransportOptions {
   reconnectMaxMs?: number;
   /** Mutual TLS 1.3 on both sides (cluster.json security.certDir); null or absent: plain TCP. */
   tls?: TlsMaterial | null;
-  /** How long a member dropped by setPeers stays connected. Default 10 s. */
+  /** How long a member dropped by setPeers stays connected. Default 10 s; a node uses removedMemberGraceMs (timing.ts). */
   removedGraceMs?: number;
 }
 

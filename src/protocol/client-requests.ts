@@ -9,7 +9,7 @@
  * field at fault. Unknown extra fields are ignored (so newer clients can talk to older nodes).
  */
 import type { Entry, MemberAddress, NodeId, Role } from './raft-messages.js';
-import { addressError } from './membership-validate.js';
+import { addressError, isNodeId } from './membership-validate.js';
 import { errorFromJson, RaftKvError, toRaftKvError } from './errors.js';
 import { commandSizeError } from './size-limits.js';
 
@@ -328,7 +328,7 @@ function memberId(obj: Fields): NodeId {
   const field = has(obj, 'nodeId') ? 'nodeId' : 'id';
   const v = obj[field];
   if (v === undefined || v === null) throw bad("field 'nodeId' (or 'id') is required: the member's id");
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1 || v > 2 ** 31) throw bad(`field '${field}' must be a node id (an integer from 1 to 2^31), got ${typeof v === 'number' ? v : describe(v)}`);
+  if (!isNodeId(v)) throw bad(`field '${field}' must be a node id (an integer from 1 to 2^31), got ${typeof v === 'number' ? v : describe(v)}`);
   return v;
 }
 
@@ -346,8 +346,8 @@ function membershipRequest(op: MembershipRequest['op'], obj: Fields): Membership
     case 'addMember': {
       const nodeId = memberId(obj);
       const address = { host: obj.host, port: obj.port, peerPort: obj.peerPort };
-      const why = addressError(address);
-      if (why) throw bad(`fields host, port and peerPort: ${why.replace(/address\./g, '')}`);
+      const why = addressError(address, '');
+      if (why) throw bad(`fields host, port and peerPort: ${why}`);
       const learner = obj.learner ?? false;
       if (typeof learner !== 'boolean') throw bad(`field 'learner' must be a boolean, got ${describe(learner)}`);
       return { op, nodeId, ...(address as MemberAddress), learner, ...hop(obj) };

@@ -1,6 +1,7 @@
 /**
  * Shape checks for membership data that arrives from outside the core: config entries in a
- * peer's append, a snapshot header's membership, a client's membership request. The core
+ * peer's append, a snapshot header's membership, a client's membership request, a node id typed
+ * on a command line, the `members` reply a client gets, the supervisor's member record. The core
  * (src/node/raft/membership.ts) decides whether a change is allowed; this only makes sure it is
  * made of the right parts, so that nothing malformed reaches it.
  */
@@ -9,16 +10,51 @@ type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** Node ids: positive integers small enough to stay exact (cluster.json uses small ones). */
 export const isNodeId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0 && v <= 2 ** 31;
-const isPort = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535;
+export const isPort = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 65535;
+/** A node id typed as a word (command line, Redis dialect), or null: decimal digits, no sign, no leading zero. */
+export function nodeIdOfWord(word: string): number | null {
+  if (!/^[1-9]\d{0,9}$/.test(word)) return null;
+  const n = Number(word);
+  return isNodeId(n) ? n : null;
+}
+
 /** Host names and addresses: printable, no spaces, at most 255 characters (DNS's limit). */
 const HOST = /^[A-Za-z0-9._:\-[\]%]{1,255}$/;
 /** A cluster of more members than this is a mistake (and every heartbeat goes to each of them). */
 export const MAX_MEMBERS = 64;
 
-export function addressError(v: unknown): string | null {
-  if (!isObj(v)) return 'address must be an object {host, port, peerPort}';
-  if (typeof v.host !== 'string' || !HOST.test(v.host)) return 'address.host must be a host name or IP address';
-  if (!isPort(v.port) || !isPort(v.peerPort)) return 'address.port and address.peerPort must be integers from 1 to 65535';
+/** Why `v` is not a {host, port, peerPort}, naming the field as `${prefix}port`; null if it is. */
+/** Why `v` is not a host name or IP address; null if it is. */
+export function hostError(v: unknown): string | null {
+  return typeof v === 'string' && HOST.test(v) ? null : 'host must be a host name or IP address';
+}
+
+export function addressError(v: unknown, prefix = 'address.'): string | null {
+  if (!isObj(v)) return `${prefix.replace(/\.$/, '') || 'address'} must be an object {host, port, peerPort}`;
+  if (hostError(v.host)) return `${prefix}${hostError(v.host)}`;
+  for (const field of ['port', 'peerPort'] as const) if (!isPort(v[field])) return `${prefix}${field} must be an integer from 1 to 65535`;
+  return null;
+}
+
+/** One row of the `members` reply: {id, host, port, peerPort, role}. */
+export function memberInfoError(v: unknown): string | null {
+  if (!isObj(v)) return 'a member must be an object {id, host, port, peerPort, role}';
+  if (!isNodeId(v.id)) return 'member id must be a positive integer';
+  const bad = addressError(v, '');
+  if (bad) return `member ${v.id}: ${bad}`;
+  if (v.role !== 'voter' && v.role !== 'learner') return `member ${v.id}: role must be voter or learner`;
+  return null;
+}
+
+/** The `members` reply: an array of distinct members, at most MAX_MEMBERS. */
+export function membersReplyError(v: unknown): string | null {
+  if (!Array.isArray(v)) return 'members must be an array';
+  if (v.length > MAX_MEMBERS) return `members has ${v.length} rows; at most ${MAX_MEMBERS}`;
+  for (const row of v) {
+    const bad = memberInfoError(row);
+    if (bad) return bad;
+  }
+  if (new Set(v.map((row: { id: number }) => row.id)).size !== v.length) return 'members names an id twice';
   return null;
 }
 

@@ -27,7 +27,7 @@ import {
 import { encodeRespError } from './resp-errors.js';
 import { commandSizeError } from './size-limits.js';
 import { REDIS_VERSION } from './server-version.js';
-import { addressError } from './membership-validate.js';
+import { addressError, nodeIdOfWord } from './membership-validate.js';
 import type { MemberAddress } from './raft-messages.js';
 
 export type RedisDispatch =
@@ -100,12 +100,6 @@ function syntaxError(name: string, message = 'syntax error'): Dispatch {
 }
 
 /** A node id argument: a positive decimal integer up to 2^31, else null. */
-function nodeIdArg(word: string): number | null {
-  if (!/^[1-9]\d{0,9}$/.test(word)) return null;
-  const n = Number(word);
-  return n <= 2 ** 31 ? n : null;
-}
-
 /** `host:port:peerPort` (the host may be an IPv6 address in brackets), or why not. */
 export function memberAddressArg(word: string): MemberAddress | string {
   const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5}):(\d{1,5})$/.exec(word);
@@ -208,7 +202,7 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
         const full = `raft.node|${sub}`;
         if (sub === 'add') {
           if (argv.length !== 4) return arityError(full);
-          const id = nodeIdArg(argv[2]!);
+          const id = nodeIdOfWord(argv[2]!);
           if (id === null) return syntaxError(full, `invalid node id '${truncateBytes(argv[2]!, 64)}'`);
           const addr = memberAddressArg(argv[3]!);
           if (typeof addr === 'string') return syntaxError(full, addr);
@@ -216,7 +210,7 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
         }
         if (sub === 'remove') {
           if (argv.length !== 3) return arityError(full);
-          const id = nodeIdArg(argv[2]!);
+          const id = nodeIdOfWord(argv[2]!);
           if (id === null) return syntaxError(full, `invalid node id '${truncateBytes(argv[2]!, 64)}'`);
           return request(full, { op: 'removeMember', nodeId: id });
         }
@@ -229,7 +223,7 @@ const COMMANDS: ReadonlyMap<string, CommandSpec> = new Map<string, CommandSpec>(
     {
       arity: 2,
       run: (argv, name) => {
-        const id = nodeIdArg(argv[1]!);
+        const id = nodeIdOfWord(argv[1]!);
         if (id === null) return syntaxError(name, `invalid node id '${truncateBytes(argv[1]!, 64)}'`);
         return request(name, { op: 'transferLeader', nodeId: id });
       },

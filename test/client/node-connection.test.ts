@@ -7,6 +7,7 @@ import { NodeConnection } from '../../src/client/node-connection.js';
 import type { ClientLogEvent } from '../../src/client/client-log.js';
 import { FakeNode, type FakeRequest } from './fake-node.js';
 import { waitFor } from '../lib/wait-for.js';
+import { FakeClock } from '../lib/fake-clock.js';
 
 t.test('pipelined requests are matched to replies by id, whatever the order', async (tt) => {
   const pending: Array<{ req: FakeRequest; resolve: (v: { value: unknown }) => void }> = [];
@@ -30,12 +31,23 @@ t.test('a request times out on its own; its late reply is dropped', async (tt) =
     req.key === 'slow' ? new Promise((resolve) => (release = () => resolve(n.kv(req)))) : n.kv(req),
   );
   tt.teardown(() => node.close());
-  const conn = new NodeConnection(node.address);
+  // The timeout runs on a fake clock: it fires when the test moves time, not when the box gets to it.
+  const clock = new FakeClock();
+  const conn = new NodeConnection(node.address, { clock });
   tt.teardown(() => conn.close());
-  await tt.rejects(conn.request({ op: 'get', key: 'slow' }, 100), { code: 'TIMEOUT', message: /did not answer within 100 ms/ });
+  let outcome: unknown = null;
+  conn.request({ op: 'get', key: 'slow' }, 100).catch((err: unknown) => (outcome = err));
+  await waitFor('the request at the node', () => release !== null, 10_000, 5);
+  clock.advance(99);
+  await new Promise((r) => setImmediate(r));
+  tt.equal(outcome, null, 'not timed out before its 100 ms');
+  clock.advance(1);
+  await waitFor('the timeout', () => outcome !== null, 10_000, 5);
+  tt.match(outcome, { code: 'TIMEOUT', message: /did not answer within 100 ms/ });
   release!();
   const r = await conn.request({ op: 'get', key: 'fast' }, 1000);
   tt.equal(r.ok && r.value, null, 'the next request gets its own reply, not the late one');
+  tt.equal(clock.monotonic(), 100, 'and no time passed for it');
   tt.ok(conn.connected, 'the connection survived the timeout');
 });
 

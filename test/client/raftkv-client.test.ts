@@ -1,7 +1,9 @@
 /**
  * RaftKvClient against fake nodes (real TCP servers on ports from the OS): request shapes, leader
  * following, retries with the same seq, failover past dead or silent nodes, giving up at the
- * deadline with a clear error, and exactly-once session slots.
+ * deadline with a clear error, and exactly-once session slots. Tests about timeouts, backoff and
+ * deadlines run the client on a FakeClock and assert on its time, not on the wall clock, so a
+ * loaded machine can slow them down but not fail them.
  */
 import t from 'tap';
 import { RaftKvClient } from '../../src/client/raftkv-client.js';
@@ -9,6 +11,7 @@ import type { ClientLogEvent } from '../../src/client/client-log.js';
 import { RaftKvError } from '../../src/protocol/errors.js';
 import { FakeNode, type FakeHandler } from './fake-node.js';
 import { waitFor } from '../lib/wait-for.js';
+import { FakeClock } from '../lib/fake-clock.js';
 
 /** What the helpers need of a test: somewhere to register cleanup. */
 interface Test {
@@ -36,7 +39,25 @@ function client(tt: Test, nodes: { id: number; host: string; port: number }[], e
   return { c, events };
 }
 
-/** A port nothing listens on: connections to it are refused. */
+/**
+ * Moves `clock` forward 1 ms per real turn (so the fake nodes' replies, on real sockets, keep
+ * arriving in between) until `call` settles; resolves with the fake time it settled at and its
+ * outcome. A call that never settles fails the test after `limitMs` of fake time.
+ */
+async function onFakeTime(clock: FakeClock, call: Promise<unknown>, limitMs = 60_000): Promise<{ atMs: number; value?: unknown; error?: unknown }> {
+  let outcome: { atMs: number; value?: unknown; error?: unknown } | null = null;
+  call.then(
+    (value) => (outcome = { atMs: clock.monotonic(), value }),
+    (error: unknown) => (outcome = { atMs: clock.monotonic(), error }),
+  );
+  while (outcome === null) {
+    if (clock.monotonic() > limitMs) throw new Error(`the call did not settle within ${limitMs} ms of fake time`);
+    await new Promise((r) => setTimeout(r, 1));
+    if (outcome === null) clock.advance(1);
+  }
+  return outcome;
+}
+
 /**
  * An address nothing listens on. A port found free and released could be taken by a node of a
  * test running in parallel before we dial it; privileged low ports on loopback (tcpmux, echo and
@@ -142,29 +163,51 @@ t.test('a connection dropped mid-write is retried with the same seq', async (tt)
   tt.ok(events.some((e) => e.kind === 'disconnect'), 'disconnect logged');
 });
 
-t.test('SESSION_EXPIRED (the first write never took effect): the slot starts a new session, and the write goes again under it', async (tt) => {
-  // As the state machine does: no session for this id and seq > 1 -> SESSION_EXPIRED, not applied.
-  const sessions = new Map<string, number>();
-  const [n1] = await fakes(tt, 1, (req, node) => {
+/** A node with the state machine's session rule: no session for the id and seq > 1 -> SESSION_EXPIRED, not applied. */
+function sessionRule(sessions: Map<string, number>): FakeHandler {
+  return (req, node) => {
     if (req.op !== 'set') return node.kv(req);
     if (req.seq > 1 && !sessions.has(req.clientId)) return { error: { code: 'SESSION_EXPIRED', message: 'no session' } };
     sessions.set(req.clientId, req.seq);
     return node.kv(req);
-  });
-  const { c, events } = client(tt, [n1.address]);
-  // The client's first write timed out somewhere and never arrived: its seq 1 is spent.
+  };
+}
+
+t.test('a write that certainly failed gives its seq back: the next write is not refused as SESSION_EXPIRED', async (tt) => {
+  const sessions = new Map<string, number>();
+  const [n1] = await fakes(tt, 1, sessionRule(sessions));
+  const clock = new FakeClock();
+  const { c, events } = client(tt, [n1.address], { clock });
+  // The client's first write meets no leader until its deadline: refused every time, never applied.
   const handler = n1.handler;
   n1.handler = () => ({ error: { code: 'NO_LEADER' } });
-  await tt.rejects(c.set('lost', '1', { timeoutMs: 100 }), { code: 'TIMEOUT' });
+  tt.match((await onFakeTime(clock, c.set('lost', '1', { timeoutMs: 100 }))).error, { code: 'TIMEOUT' });
   n1.handler = handler;
   await c.set('k', 'v');
-  tt.equal(n1.store.get('k'), 'v', 'applied under the new session');
-  const sets = n1.ops('set').filter((r) => r.key === 'k');
-  tt.match(sets, [{ clientId: c.clientId, seq: 2 }, { clientId: `${c.clientId}~1`, seq: 1 }]);
-  tt.ok(events.some((e) => e.kind === 'retry' && /SESSION_EXPIRED; retrying under a new session/.test(e.message)));
+  tt.ok(n1.ops('set').every((r) => r.key !== 'lost' || r.seq === 1), 'the failed write was seq 1 on every try');
+  tt.match(n1.ops('set').filter((r) => r.key === 'k'), [{ clientId: c.clientId, seq: 1 }], 'the next write is seq 1 again, in the same session');
+  tt.equal(n1.store.get('k'), 'v', 'and applied');
+  tt.equal(c.sessionsRenewed, 0, 'no session was renewed');
+  tt.notOk(events.some((e) => /SESSION_EXPIRED/.test(e.message)), 'no SESSION_EXPIRED');
   await c.set('k', 'w');
+  tt.match(n1.ops('set').at(-1), { clientId: c.clientId, seq: 2 });
+});
+
+t.test('SESSION_EXPIRED (the session was evicted): the slot starts a new session, and the write goes again under it', async (tt) => {
+  const sessions = new Map<string, number>();
+  const [n1] = await fakes(tt, 1, sessionRule(sessions));
+  const { c, events } = client(tt, [n1.address]);
+  await c.set('k', 'v');
+  sessions.clear();
+  await c.set('k', 'w');
+  tt.equal(n1.store.get('k'), 'w', 'applied under the new session');
+  const sets = n1.ops('set');
+  tt.match(sets, [{ clientId: c.clientId, seq: 1 }, { clientId: c.clientId, seq: 2 }, { clientId: `${c.clientId}~1`, seq: 1 }]);
+  tt.ok(events.some((e) => e.kind === 'retry' && /SESSION_EXPIRED; retrying under a new session/.test(e.message)));
+  tt.equal(c.sessionsRenewed, 1);
+  await c.set('k', 'x');
   tt.match(n1.ops('set').at(-1), { clientId: `${c.clientId}~1`, seq: 2 }, 'later writes stay in the new session');
-  tt.equal(n1.store.get('k'), 'w');
+  tt.equal(n1.store.get('k'), 'x');
 });
 
 t.test('SESSION_EXPIRED after an earlier try may have arrived: the write is not sent again, and its outcome is unknown (TIMEOUT), not refused', async (tt) => {
@@ -180,45 +223,52 @@ t.test('SESSION_EXPIRED after an earlier try may have arrived: the write is not 
 t.test('a silent node costs one attempt timeout, then the next node answers', async (tt) => {
   const nodes = await fakes(tt, 2);
   nodes[0].handler = () => 'silent';
-  const { c } = client(tt, nodes.map((n) => n.address), { timeoutMs: 3000, attemptTimeoutMs: 200 });
-  const started = Date.now();
-  tt.equal(await c.get('x'), null);
-  const elapsed = Date.now() - started;
-  tt.ok(elapsed >= 150 && elapsed < 2000, `took ${elapsed} ms`);
+  const clock = new FakeClock();
+  const { c } = client(tt, nodes.map((n) => n.address), { timeoutMs: 3000, attemptTimeoutMs: 200, clock });
+  const call = c.get('x');
+  await waitFor('the request at node 1', () => nodes[0].requests.length === 1, 10_000, 5);
+  clock.advance(199);
+  await new Promise((r) => setTimeout(r, 20));
+  tt.equal(nodes[1].requests.length, 0, 'node 2 is not asked before the attempt timeout');
+  const r = await onFakeTime(clock, call);
+  tt.equal(r.value, null);
+  // 200 ms attempt timeout, then a backoff of 5 * (0.5 + 0.5 * 0.5) = 3.75 ms, then node 2's reply.
+  tt.ok(r.atMs >= 200 && r.atMs <= 260, `answered at ${r.atMs} ms of fake time`);
   tt.equal(nodes[1].ops('get').length, 1);
 });
 
 t.test('NO_LEADER everywhere: gives up at the deadline with TIMEOUT and says what was tried', async (tt) => {
   const nodes = await fakes(tt, 2, () => ({ error: { code: 'NO_LEADER', message: 'election under way' } }));
-  const { c, events } = client(tt, nodes.map((n) => n.address), { timeoutMs: 400 });
-  const started = Date.now();
-  const err = await c.set('k', 'v').then(
-    () => null,
-    (e: unknown) => e,
-  );
-  const elapsed = Date.now() - started;
+  const clock = new FakeClock();
+  const { c, events } = client(tt, nodes.map((n) => n.address), { timeoutMs: 400, clock });
+  const { atMs, error: err } = await onFakeTime(clock, c.set('k', 'v'));
   tt.ok(err instanceof RaftKvError, 'a RaftKvError');
   tt.equal((err as RaftKvError).code, 'TIMEOUT');
   tt.match((err as RaftKvError).message, /gave up after 400 ms/);
   tt.match((err as RaftKvError).message, /node 1: NO_LEADER: election under way/);
   tt.match((err as RaftKvError).message, /node 2: NO_LEADER/);
-  tt.ok(elapsed >= 390 && elapsed < 1500, `gave up after ${elapsed} ms`);
+  tt.equal(atMs, 400, 'gave up exactly at the deadline (fake time)');
+  tt.notOk((err as RaftKvError).details?.maybeApplied, 'every try was refused: the write was not applied');
   tt.ok(events.some((e) => e.kind === 'give-up'), 'give-up logged');
   const seqs = new Set([...nodes[0].ops('set'), ...nodes[1].ops('set')].map((r) => r.seq));
   tt.equal(seqs.size, 1, 'every retry used the same seq');
 });
 
 t.test('every node down: UNAVAILABLE within the deadline', async (tt) => {
-  const { c } = client(tt, [await deadAddress(1), await deadAddress(2)], { timeoutMs: 300 });
-  const started = Date.now();
-  await tt.rejects(c.get('k'), { code: 'UNAVAILABLE', message: /node 1: UNAVAILABLE.*node 2: UNAVAILABLE/ });
-  tt.ok(Date.now() - started < 1500);
+  const clock = new FakeClock();
+  const { c } = client(tt, [await deadAddress(1), await deadAddress(2)], { timeoutMs: 300, clock });
+  const { atMs, error } = await onFakeTime(clock, c.get('k'));
+  tt.match(error, { code: 'UNAVAILABLE', message: /node 1: UNAVAILABLE.*node 2: UNAVAILABLE/ });
+  tt.equal(atMs, 300, 'at the deadline (fake time), not before');
 });
 
 t.test('a write that timed out says its outcome is unknown', async (tt) => {
   const [n1] = await fakes(tt, 1, () => 'silent');
-  const { c } = client(tt, [n1.address], { timeoutMs: 300 });
-  await tt.rejects(c.set('k', 'v'), { code: 'TIMEOUT', message: /may or may not have been applied/ });
+  const clock = new FakeClock();
+  const { c } = client(tt, [n1.address], { timeoutMs: 300, clock });
+  const { atMs, error } = await onFakeTime(clock, c.set('k', 'v'));
+  tt.match(error, { code: 'TIMEOUT', message: /may or may not have been applied/, details: { maybeApplied: true } });
+  tt.equal(atMs, 300);
 });
 
 t.test('final errors are thrown at once, without retries', async (tt) => {
@@ -267,18 +317,21 @@ t.test('close() rejects calls in flight and in backoff with SHUTTING_DOWN', asyn
   const nodes = await fakes(tt, 2);
   nodes[0].handler = () => 'silent';
   nodes[1].handler = () => ({ error: { code: 'NO_LEADER' } });
-  const opts = { timeoutMs: 10_000, backoff: { baseMs: 5000, maxMs: 5000 } };
+  // Time never moves: the calls can only settle if close() stops waiting for their timers.
+  const clock = new FakeClock();
+  const opts = { timeoutMs: 10_000, backoff: { baseMs: 5000, maxMs: 5000 }, clock };
   const { c } = client(tt, [nodes[0].address], opts);
-  const { c: c2 } = client(tt, [nodes[1].address], opts);
+  const { c: c2, events: events2 } = client(tt, [nodes[1].address], opts);
   const silent = c.get('a');
   const backingOff = c2.get('b');
   await waitFor('both calls to be under way', () => nodes[0].requests.length + nodes[1].requests.length === 2, 5000, 5);
-  const started = Date.now();
+  await waitFor('the second call to back off', () => events2.some((e) => e.kind === 'retry'), 5000, 5);
   c.close();
   c2.close();
   await tt.rejects(silent, { code: 'SHUTTING_DOWN' });
   await tt.rejects(backingOff, { code: 'SHUTTING_DOWN' });
-  tt.ok(Date.now() - started < 1000, 'no waiting for timers');
+  tt.equal(clock.monotonic(), 0, 'no timer was waited for');
+  tt.equal(clock.pendingTimers, 0, 'and none is left behind');
   await tt.rejects(c.get('c'), { code: 'SHUTTING_DOWN' }, 'closed stays closed');
 });
 

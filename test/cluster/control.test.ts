@@ -86,6 +86,10 @@ t.test('garbage control requests get BAD_REQUEST / UNKNOWN_OP; the supervisor ca
   tt.match(await raw.request({ op: 'remove', id: 0 }, 2000), { ok: false, error: { code: 'BAD_REQUEST', message: /remove: id/ } });
   tt.match(await raw.request({ op: 'transfer' }, 2000), { ok: false, error: { code: 'BAD_REQUEST', message: /transfer: id/ } });
   tt.match(await raw.request({ op: 'add', learner: 'yes' }, 2000), { ok: false, error: { code: 'BAD_REQUEST', message: /learner must be a boolean/ } });
+  tt.match(await raw.request({ op: 'add', host: 'two words' }, 2000), { ok: false, error: { code: 'BAD_REQUEST', message: /add: host must be a host name/ } });
+  // 192.0.2.1 (TEST-NET-1) is no address of this machine: refused before any process starts.
+  tt.match(await raw.request({ op: 'add', host: '192.0.2.1' }, 20_000), { ok: false, error: { code: 'BAD_REQUEST', message: /cannot listen on host 192\.0\.2\.1 .*one of its addresses/ } });
+  tt.same(c.supervisor.list().map((n) => n.id), [1], 'nothing added');
   tt.match(await raw.request({ op: 'status' }, 2000), { ok: true }, 'still serving');
 });
 

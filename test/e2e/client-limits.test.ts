@@ -12,7 +12,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { encodeCommand } from '../../src/protocol/resp.js';
-import { jsonRequest, rawExchange, rssBytes, startCluster, waitFor, type TestCluster } from './harness.js';
+import { jsonRequest, readValue, rawExchange, rssBytes, startCluster, waitFor, type TestCluster } from './harness.js';
 
 const MiB = 1024 * 1024;
 
@@ -139,7 +139,7 @@ t.test('client-port limits on a live cluster', async (t) => {
       }
     }
     t.match(r.data, /propose\.data\[\]: value of more than 1048576 bytes/);
-    t.equal((await jsonRequest(port, { op: 'exists', key: 'smuggled' })).value, 0, 'not applied');
+    t.equal(await readValue(port, { op: 'exists', key: 'smuggled' }), 0, 'not applied');
   });
 
   await alive(c, leader);

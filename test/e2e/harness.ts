@@ -71,9 +71,11 @@ export function connectClient(port: number, ca?: Buffer, host = '127.0.0.1'): ne
 
 /**
  * One JSON request on a fresh connection; rejects on connection errors or after timeoutMs. With
- * a password, an auth request goes first and its reply is skipped.
+ * a password, an auth request goes first and its reply is skipped. The default wait is well past
+ * the node's own request deadline (3 s), so that on a loaded box the node's answer (TIMEOUT,
+ * NOT_LEADER, …) is what a test sees, not the test giving up first.
  */
-export function jsonRequest(port: number, req: Record<string, unknown>, timeoutMs = 3000, { password, ca, host }: ClientCreds = {}): Promise<any> {
+export function jsonRequest(port: number, req: Record<string, unknown>, timeoutMs = 10_000, { password, ca, host }: ClientCreds = {}): Promise<any> {
   return new Promise((resolvePromise, reject) => {
     const socket = connectClient(port, ca, host);
     const timer = setTimeout(() => {
@@ -101,10 +103,24 @@ export function jsonRequest(port: number, req: Record<string, unknown>, timeoutM
 }
 
 /**
+ * The value of a read (get, exists, entries, …), asked again while the node answers with an error
+ * or not at all: on a loaded box a linearizable read can time out or meet an election, and a read
+ * changes nothing, so asking again is safe. Not for writes.
+ */
+export async function readValue(port: number, req: Record<string, unknown>, timeoutMs = 20_000): Promise<any> {
+  const reply = await waitFor(`an ok reply to ${JSON.stringify(req)}`, async () => {
+    const r = await jsonRequest(port, req);
+    if (!r.ok) throw new Error(`${r.error?.code}: ${r.error?.message}`);
+    return r;
+  }, timeoutMs);
+  return reply.value;
+}
+
+/**
  * `INFO [section]` as a RESP command on a fresh connection; the bulk reply parsed the way
  * redis-cli reads it (parseInfo throws on a line that breaks the layout).
  */
-export function redisInfo(port: number, section?: string, timeoutMs = 3000): Promise<Map<string, Map<string, string>>> {
+export function redisInfo(port: number, section?: string, timeoutMs = 10_000): Promise<Map<string, Map<string, string>>> {
   return new Promise((resolvePromise, reject) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     const parser = new RespReplyParser();

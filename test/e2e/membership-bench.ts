@@ -12,26 +12,32 @@
  *      supervisor adds a node, moves leadership to it and back, and removes it, twice: the
  *      writers' errors after the library's retries, writes lost, and bench's error replies.
  *
- * usage: npm run bench:membership -- [--adds N] [--transfers N] [--keys N]
+ * The `raftkv ctl add` process runs with report-cpu.js preloaded, so its CPU time (user + system)
+ * is reported next to its wall time. `--only add` stops after the first measurement.
+ *
+ * usage: npm run bench:membership -- [--adds N] [--transfers N] [--keys N] [--only add]
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { RaftKvClient } from '../../src/client/raftkv-client.js';
 import { generateClusterConfig } from '../../src/cluster/cluster-setup.js';
 import { connectControl, type ControlClient } from '../../src/cluster/control-client.js';
 import { startCluster } from '../../src/cluster/start-cluster.js';
 import { toRaftKvError } from '../../src/protocol/errors.js';
-import { CLI, cli, killProcessesMentioning } from './harness.js';
+import { CLI, killProcessesMentioning } from './harness.js';
 import { waitFor } from '../lib/wait-for.js';
+
+const USAGE = 'usage: npm run bench:membership -- [--adds N] [--transfers N] [--keys N] [--only add]\n';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   const v = i === -1 ? fallback : Number(process.argv[i + 1]);
   if (!Number.isInteger(v) || v < 1) {
-    process.stderr.write('usage: npm run bench:membership -- [--adds N] [--transfers N] [--keys N]\n');
+    process.stderr.write(USAGE);
     process.exit(2);
   }
   return v;
@@ -40,6 +46,24 @@ function flag(name: string, fallback: number): number {
 const ADDS = flag('adds', 3);
 const TRANSFERS = flag('transfers', 5);
 const KEYS = flag('keys', 10_000);
+const onlyAt = process.argv.indexOf('--only');
+if (onlyAt !== -1 && process.argv[onlyAt + 1] !== 'add') {
+  process.stderr.write(USAGE);
+  process.exit(2);
+}
+const ONLY_ADD = onlyAt !== -1;
+const REPORT_CPU = join(dirname(fileURLToPath(import.meta.url)), 'report-cpu.js');
+
+/** `raftkv ctl add` as a whole process, with its CPU time from report-cpu.js. */
+function timedCtlAdd(dataDir: string): Promise<{ code: number; stdout: string; stderr: string; cpuMs: number }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', REPORT_CPU, CLI, 'ctl', 'add', '--data-dir', dataDir], { timeout: 120_000 }, (err, stdout, stderr) => {
+      const cpu = /cpu user (\d+) ms, system (\d+) ms\n$/.exec(stderr);
+      const code = err ? Number((err as unknown as { code: unknown }).code) : 0;
+      resolve({ code, stdout, stderr, cpuMs: cpu ? Number(cpu[1]) + Number(cpu[2]) : NaN });
+    });
+  });
+}
 
 const stats = (xs: number[]): string => {
   const s = [...xs].sort((a, b) => a - b);
@@ -66,18 +90,35 @@ try {
 
   // 1. ctl add on an idle cluster.
   const cliMs: number[] = [];
+  const cliCpuMs: number[] = [];
   const supMs: number[] = [];
   for (let i = 0; i < ADDS; i++) {
     const t0 = performance.now();
-    const r = await cli(['ctl', 'add', '--data-dir', cfg.dataDir], 120_000);
+    const r = await timedCtlAdd(cfg.dataDir);
     cliMs.push(performance.now() - t0);
     if (r.code !== 0) throw new Error(`ctl add failed: ${r.stderr}`);
+    cliCpuMs.push(r.cpuMs);
     supMs.push(Number(/after (\d+) ms/.exec(r.stderr)?.[1] ?? NaN));
-    console.log(`  ${r.stderr.trim()}`);
+    console.log(`  ${r.stderr.trim().replace(/\n/g, '; ')}`);
     await control.remove(Number(r.stdout.trim()));
   }
-  console.log(`ctl add -> promoted voter, ${KEYS} keys, idle: CLI ${stats(cliMs)}; supervisor ${stats(supMs)}`);
+  console.log(`ctl add -> promoted voter, ${KEYS} keys, idle: CLI wall ${stats(cliMs)}; CLI CPU ${stats(cliCpuMs)}; supervisor ${stats(supMs)}`);
+  if (!ONLY_ADD) await transfersAndChurn();
+} catch (err) {
+  failed = true;
+  console.log(`membership bench: ERROR: ${(err as Error).message}`);
+} finally {
+  client.close();
+  await control.close();
+  await cluster.stop();
+  await killProcessesMentioning(dir);
+  if (process.env.KEEP_BENCH_DIR) console.log(`kept ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
+}
+process.exit(failed ? 1 : 0);
 
+/** Measurements 2 and 3. */
+async function transfersAndChurn(): Promise<void> {
   // 2. transfer to a named node, then the first write it acknowledges as leader.
   const totalMs: number[] = [];
   const transferMs: number[] = [];
@@ -145,15 +186,4 @@ try {
   const b = benchOut.trim() ? JSON.parse(benchOut.trim().split('\n').at(-1)!) : null;
   console.log(`under load (${steps.join(', ')}): writers ${acked.length} acknowledged, errors ${errors.size === 0 ? 'none' : JSON.stringify(Object.fromEntries(errors))}, lost ${lost}; raftkv bench -c 16 (exit ${benchCode}): ${b ? `${b.requests} replies, ${b.rps} SET/s, ${b.errors} error replies${b.firstError ? ` (first: ${b.firstError})` : ''}` : 'no result'}`);
   writer.close();
-} catch (err) {
-  failed = true;
-  console.log(`membership bench: ERROR: ${(err as Error).message}`);
-} finally {
-  client.close();
-  await control.close();
-  await cluster.stop();
-  await killProcessesMentioning(dir);
-  if (process.env.KEEP_BENCH_DIR) console.log(`kept ${dir}`);
-  else rmSync(dir, { recursive: true, force: true });
 }
-process.exit(failed ? 1 : 0);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
-import { jsonRequest, startCluster, waitFor } from './harness.js';
+import { jsonRequest, readValue, startCluster, waitFor } from './harness.js';
 
 /** Hello as `from`, then `lines`; resolves once they are written and a moment passed for the node to read them. */
 function forge(port: number, from: number, to: number, lines: unknown[]): Promise<void> {
@@ -52,7 +52,7 @@ t.test('a second leader in the current term and entries that contradict committe
   await forge(c.node(leader).peerPort, b, leader, [{ type: 'heartbeat', from: b, to: leader, term: st.term, commit: 0 }]);
   // The leader "rewrites" the follower's last committed entry with another command: same index,
   // a term the follower has not seen there, following an entry it does hold.
-  const tail = (await jsonRequest(c.node(a).port, { op: 'entries', limit: 2 })).value as Array<{ index: number; term: number }>;
+  const tail = (await readValue(c.node(a).port, { op: 'entries', limit: 2 })) as Array<{ index: number; term: number }>;
   const [prev, last] = tail as [{ index: number; term: number }, { index: number; term: number }];
   t.ok((await c.status(a)).commitIndex >= last.index, 'the entry to rewrite is committed on the follower');
   await forge(c.node(a).peerPort, leader, a, [

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import t from 'tap';
-import { jsonRequest, rssBytes, startCluster, waitFor } from './harness.js';
+import { jsonRequest, readValue, rssBytes, startCluster, waitFor } from './harness.js';
 
 /**
  * Writes `bytes` without a newline on a fresh connection. Resolves true when the server closes it,
@@ -73,6 +73,6 @@ t.test('strangers on the peer port', async (t) => {
   c.start(f1);
   await waitFor('a write to commit with the restarted node', async () => (await jsonRequest(c.node(f1).port, { op: 'set', key: 'during', value: 'pressure' })).ok === true);
   t.ok(strangers.length - strangersBeforeRestart > 8, `${strangers.length - strangersBeforeRestart} strangers came while node ${f1} rejoined`);
-  t.equal((await jsonRequest(c.node(leader).port, { op: 'get', key: 'during' })).value, 'pressure');
+  t.equal(await readValue(c.node(leader).port, { op: 'get', key: 'during' }), 'pressure');
   t.equal(c.procs.get(leader)!.exitCode, null, 'the leader process is alive');
 });

@@ -10,7 +10,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import split2 from 'split2';
 import t from 'tap';
-import { jsonRequest, redisInfo, startCluster, waitFor, type TestCluster } from './harness.js';
+import { jsonRequest, readValue, redisInfo, startCluster, waitFor, type TestCluster } from './harness.js';
 
 /**
  * `count` SETs pipelined on one connection: key i % distinct gets value `${prefix}${i}` padded to
@@ -104,8 +104,8 @@ t.test('compaction bounds the log, a full restart comes back from the snapshot',
   for (const { id } of c.nodes) await c.kill(id, 'SIGKILL');
   for (const { id } of c.nodes) c.start(id);
   const again = await c.waitForLeader();
-  t.equal((await jsonRequest(c.node(again).port, { op: 'get', key: 'key99' })).value, `v1999${'x'.repeat(8)}`, 'the last write survived');
-  t.equal((await jsonRequest(c.node(again).port, { op: 'get', key: 'key0' })).value, `v1900${'x'.repeat(8)}`);
+  t.equal(await readValue(c.node(again).port, { op: 'get', key: 'key99' }), `v1999${'x'.repeat(8)}`, 'the last write survived');
+  t.equal(await readValue(c.node(again).port, { op: 'get', key: 'key0' }), `v1900${'x'.repeat(8)}`);
   for (const { id } of c.nodes) t.match(nodeLog(c, id), /recovered snapshot \d+ \(term \d+, 100 keys\) \+ \d+ WAL entries/, `node ${id} recovered from its snapshot`);
 });
 

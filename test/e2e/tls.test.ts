@@ -54,6 +54,9 @@ t.test('a secure cluster', async (t) => {
   const other = c.nodes.find((n) => n.id !== leader && n.id !== follower.id)!;
   const creds = { ca, password: PASSWORD };
   t.same(await jsonRequest(follower.port, { op: 'set', key: 'k', value: 'v' }, 5000, creds), { id: 1, ok: true, value: 'OK' }, 'a write over TLS through a follower');
+  // A follower relays membership requests to the leader's client port itself: TLS with the cluster CA and AUTH (client-port-request.ts).
+  const members = await jsonRequest(follower.port, { op: 'members' }, 5000, creds);
+  t.match(members, { ok: true, value: [{ id: 1 }, { id: 2 }, { id: 3 }] }, 'a membership request through a follower, relayed over TLS with AUTH');
   const leaderLog = () => readFileSync(join(c.dir, 'logs', `node-${leader}.log`), 'utf8');
   const count = (what: string) => leaderLog().split(what).length - 1;
 

@@ -38,3 +38,18 @@ t.test('a callback that re-defers itself forever is reported, not spun on', asyn
   t.throws(() => c.advance(-1), /ms must be >= 0/);
   t.throws(() => c.setInterval(() => {}, 0), /interval must be > 0/);
 });
+
+t.test('one-shot timers fire once at their due time, among intervals in due order, unless cleared', async (t) => {
+  const c = new FakeClock();
+  const seen: string[] = [];
+  c.setInterval(() => seen.push(`i@${c.monotonic()}`), 10);
+  c.setTimeout(() => seen.push(`once@${c.monotonic()}`), 15);
+  const cleared = c.setTimeout(() => seen.push('cleared'), 5);
+  c.clearTimeout(cleared);
+  c.advance(40);
+  t.same(seen, ['i@10', 'once@15', 'i@20', 'i@30', 'i@40']);
+  t.equal(c.pendingTimers, 1, 'only the interval is left');
+  c.setTimeout(() => seen.push('zero'), 0);
+  c.advance(0);
+  t.equal(seen.at(-1), 'zero', 'a 0 ms timer fires at the next advance');
+});

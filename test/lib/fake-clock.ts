@@ -1,18 +1,21 @@
 /**
- * A clock for unit tests that moves only when the test says so (src/node/clock.ts is the
- * interface). Interval timers fire in due order as `advance()` crosses their due times; deferred
+ * A clock for unit tests that moves only when the test says so: the node's Clock
+ * (src/node/clock.ts) and the client library's ClientClock (src/client/client-clock.ts, one-shot
+ * timers). Interval and one-shot timers fire in due order as `advance()` crosses their due times; deferred
  * callbacks queue until `runDeferred()` (or `advance()`, which runs them after every timer) and
  * run in FIFO order, so one test run is one fixed interleaving.
  */
+import type { ClientClock } from '../../src/client/client-clock.js';
 import type { Clock, TimerId } from '../../src/node/clock.js';
 
 interface Interval {
   fn: () => void;
+  /** 0 for a one-shot timer (setTimeout). */
   everyMs: number;
   dueAt: number;
 }
 
-export class FakeClock implements Clock {
+export class FakeClock implements Clock, ClientClock {
   /** Wall time (ms since the epoch); moves with `advance`. */
   private wallMs: number;
   private monoMs = 0;
@@ -41,6 +44,22 @@ export class FakeClock implements Clock {
 
   clearInterval(id: TimerId): void {
     this.intervals.delete(id as number);
+  }
+
+  /** Fires once, `ms` from now (0 or less: at the next advance, even advance(0)). */
+  setTimeout(fn: () => void, ms: number): TimerId {
+    const id = this.nextId++;
+    this.intervals.set(id, { fn, everyMs: 0, dueAt: this.monoMs + Math.max(0, ms) });
+    return id;
+  }
+
+  clearTimeout(id: TimerId): void {
+    this.intervals.delete(id as number);
+  }
+
+  /** Timers (interval and one-shot) not yet cleared or fired. */
+  get pendingTimers(): number {
+    return this.intervals.size;
   }
 
   defer(fn: () => void): void {
@@ -78,7 +97,8 @@ export class FakeClock implements Clock {
       const next = this.nextDue();
       if (!next || next.timer.dueAt > end) break;
       this.moveTo(next.timer.dueAt);
-      next.timer.dueAt += next.timer.everyMs;
+      if (next.timer.everyMs === 0) this.intervals.delete(next.id);
+      else next.timer.dueAt += next.timer.everyMs;
       next.timer.fn();
       this.runDeferred();
     }

@@ -7,7 +7,7 @@
 import t, { type Test } from 'tap';
 import type { ConfChange, NodeId } from '../../src/protocol/raft-messages.js';
 import type { SimCluster } from './cluster.js';
-import { awaitConverged, awaitLeader, commitAt, electLeader, scriptedCluster, waitFor } from './script.js';
+import { awaitConverged, awaitLeader, commitAt, electLeader, SCRIPT_ELECTION_MAX, scriptedCluster, waitFor } from './script.js';
 import { simAddress } from './sim-membership.js';
 
 function propose(c: SimCluster, leader: NodeId, cc: ConfChange) {
@@ -24,35 +24,67 @@ function changeAndCommit(t: Test, c: SimCluster, leader: NodeId, cc: ConfChange)
 
 const learner = (id: NodeId): ConfChange => ({ type: 'addLearner', id, address: simAddress(id) });
 
-t.test('thesis errata (2015) rule: a new leader refuses a membership change until it has committed an entry of its term; the stale member then cannot win', async (t) => {
-  // The errata's setting: four voters; node 1 appends "add 5" that reaches nobody, then dies. Had
-  // the new leader removed a member at once, that change could commit under {1,2,3} without the
-  // removed node, and node 1, back with {1..5}, could be elected by 1, that node and 5 and
-  // overwrite it. (This script checks the rule and the outcome; it does not force that exact
-  // schedule: the random runs of `npm run sim` are where such schedules turn up.)
+t.test('the single-server-change bug (Ongaro, raft-dev 2015): its losing schedule, forced step by step, loses nothing because a new leader changes the membership only after committing an entry of its term', async (t) => {
+  // The schedule of "bug in single-server membership changes": C0 = {1,2,3,4}, node 1 leads.
+  //   1. node 1 appends C1 = C0 + 5; only node 5 gets it; 1 and 5 go down.
+  //   2. node 2 is elected in term 2 by 2, 3, 4 (a majority of C0), but its no-op reaches only 3:
+  //      it cannot commit under C0 (2 of 4).
+  //   3. node 2 proposes C2 = C0 - 4. Without the fix, C2 commits under C2 = {1,2,3} with 2 and 3
+  //      alone, the no-op with it.
+  //   4. nodes 1 and 5 come back, cut off from 2 and 3. In C1 = {1..5}, votes from 1, 4 and 5 are
+  //      a majority; node 4's log (term 1, nothing of term 2) is no newer than theirs, so 1 or 5
+  //      wins term 3 and commits its own entries at the index where C2 was committed: a
+  //      committed entry lost (STATE_MACHINE_SAFETY).
+  // With the fix, step 3 is refused (IN_PROGRESS), so nothing of term 2 is ever committed and the
+  // rest of the schedule is harmless. Every step is forced (filter, crashes, partitions), so the
+  // same schedule runs whatever the rule says; with the rule disabled this test fails at step 4.
   const c = scriptedCluster(4, { spares: 1 });
   electLeader(c, 1);
   awaitConverged(c);
-  c.network.isolate(1);
-  t.equal(propose(c, 1, { type: 'addVoter', id: 5, address: simAddress(5) }).status, 'appended', 'node 1 appends the change, alone');
+  const before = c.status(1)!.lastLogIndex;
+
+  // 1.
+  c.network.partition([1, 5], [2, 3, 4]);
+  t.equal(propose(c, 1, { type: 'addVoter', id: 5, address: simAddress(5) }).status, 'appended', 'node 1 appends C1 = C0 + 5');
+  waitFor(c, 'node 5 holding C1', () => c.node(5).store.lastIndex === before + 1, 100);
+  t.same(c.status(5)!.voters, [1, 2, 3, 4, 5], 'node 5 is in force under C1');
   c.crash(1);
+  c.crash(5);
   c.network.heal();
-  const l2 = awaitLeader(c, [2, 3, 4]);
-  const victim = l2 === 4 ? 3 : 4;
-  // The victim stops hearing the new leader: its no-op cannot commit (2 of 4 voters hold it).
-  c.network.partition([l2], [victim]);
-  t.match(propose(c, l2, { type: 'remove', id: victim }), { status: 'refused', code: 'IN_PROGRESS', reason: /entry of its term/ }, 'refused until an entry of its term is committed');
-  c.network.heal();
-  waitFor(c, `node ${l2}'s no-op committed`, () => c.status(l2)!.commitIndex === c.status(l2)!.lastLogIndex, 100);
-  changeAndCommit(t, c, l2, { type: 'remove', id: victim });
-  // Node 1 returns among the nodes that would have elected it without the fix.
-  c.network.partition([1, victim, 5], [2, 3, 4].filter((x) => x !== victim));
+
+  // 2. From node 2 only its vote requests reach node 4: not its no-op, nor any heartbeat.
+  c.network.filter = (m) => !(m.from === 2 && m.to === 4 && m.type !== 'vote');
+  // Nodes 3 and 4 first stop counting on node 1 (their election timers run out; neither can win
+  // a pre-vote without node 2, whose timer is stopped), then only node 2's timer runs.
+  c.runUntil(() => false, 2 * SCRIPT_ELECTION_MAX, { only: [3, 4] });
+  const term2 = electLeader(c, 2);
+  t.ok(c.node(4).store.hardState.term === term2 && c.node(4).store.hardState.vote === 2, 'node 4 voted for node 2');
+  waitFor(c, "node 3 holding node 2's no-op", () => c.node(3).store.lastIndex === before + 1, 100);
+  t.equal(c.status(2)!.commitIndex, before, "node 2's no-op is not committed (2 of 4 voters of C0)");
+  t.equal(c.node(4).store.lastIndex, before, 'node 4 has nothing of term 2');
+
+  // 3.
+  const change = propose(c, 2, { type: 'remove', id: 4 });
+  t.match(change, { status: 'refused', code: 'IN_PROGRESS', reason: /entry of its term/ }, 'C2 refused: node 2 has not committed an entry of its term');
+  if (change.status === 'appended') {
+    // Only with the rule disabled: the change commits under C2 with nodes 2 and 3.
+    waitFor(c, 'C2 committed by nodes 2 and 3', () => c.checker.committedAt(change.index) !== undefined, 100);
+  }
+
+  // 4.
+  c.network.filter = null;
+  c.network.partition([1, 4, 5], [2, 3]);
   c.restart(1);
-  c.runUntil(() => false, 10 * 20);
-  t.notOk([1, 5].some((id) => c.status(id)?.role === 'leader'), 'node 1 (or 5) could not win with its stale membership');
+  c.restart(5);
+  const stale = awaitLeader(c, [1, 5]);
+  t.ok(c.status(stale)!.term > term2, `node ${stale} leads a later term with the votes of 1, 4 and 5`);
+  waitFor(c, `node ${stale}'s entries committed`, () => c.status(stale)!.commitIndex === c.status(stale)!.lastLogIndex, 200);
+  t.same(c.status(stale)!.voters, [1, 2, 3, 4, 5], 'C1, never C2, is the membership');
+
   c.network.heal();
   awaitConverged(c);
-  t.pass('no invariant broken (a lost committed entry would have been STATE_MACHINE_SAFETY / LEADER_COMPLETENESS)');
+  t.same(c.members(), [1, 2, 3, 4, 5]);
+  t.pass('no invariant broken: nothing committed was lost (the checker throws STATE_MACHINE_SAFETY otherwise)');
 });
 
 t.test('removing the leader: it commits its removal, hands over, and never leads again', async (t) => {

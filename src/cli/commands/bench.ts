@@ -43,8 +43,6 @@ async function runTests(options: BenchOptions, io: CliIo, progress: ProgressLine
 }
 
 export const benchCommand: Command = {
-  name: 'bench',
-  summary: 'load generator like redis-benchmark (throughput, latency percentiles)',
   usage:
     'raftkv bench [-c clients] [-n requests | --duration S] [-t set,get,cas,mixed] [-d bytes] [-r keyspace] [-P pipeline]\n' +
     '                    [--config F | --nodes H:P,... | [--host H] -p P] [--json | -q]\n' +

@@ -9,8 +9,6 @@ import { CLIENT_FLAGS, withClient } from '../client-target.js';
 import { EXIT_OK, type Command } from '../command.js';
 
 export const casCommand: Command = {
-  name: 'cas',
-  summary: 'compare-and-swap: set NEW only if the value is EXPECTED',
   usage: 'raftkv cas KEY EXPECTED NEW\n       raftkv cas --absent KEY NEW',
   flags: [...CLIENT_FLAGS, { name: 'absent', type: 'boolean', help: 'swap only if the key does not exist (no EXPECTED)' }],
   notes: 'Prints (integer) 1 if swapped, (integer) 0 if not.',

@@ -11,8 +11,6 @@ import { DEFAULT_CONFIG_FILE } from '../client-target.js';
 import { EXIT_OK, type Command } from '../command.js';
 
 export const certsCommand: Command = {
-  name: 'certs',
-  summary: 'make the cluster CA and the member and client certificates (TLS)',
   usage: 'raftkv certs [--config F] [--out DIR] [--node N --host H]',
   flags: [
     { name: 'node', type: 'int', valueName: 'N', min: 1, help: 'also a certificate for node N, not in the cluster file (a member to add with raftkv node --join)' },

@@ -1,6 +1,6 @@
 /**
  * `raftkv ctl status | kill <id> | kill leader | restart <id> | stop <id> | shutdown`, the
- * membership changes `add [--learner] | remove <id> | transfer <id>`, and the network faults `isolate <id|leader> | cut <a> <b> [--one-way] | slow <id> <ms> | heal [<id>]`:
+ * membership changes `add [--learner] [--host H] | remove <id> | transfer <id>`, and the network faults `isolate <id|leader> | cut <a> <b> [--one-way] | slow <id> <ms> | heal [<id>]`:
  * talks to a running `raftkv up` through its control socket. The socket is `<dataDir>/supervisor.sock`, the
  * data directory coming from --socket, --data-dir, the cluster file (--config or ./cluster.json),
  * or ./data, in that order.
@@ -13,6 +13,7 @@ import { describePlan } from '../../cluster/fault-plan.js';
 import type { FaultEvent, NodeStatusRow, SupervisedNode } from '../../cluster/supervisor.js';
 import type { FaultSettingsWire } from '../../protocol/fault-messages.js';
 import { loadClusterConfig } from '../../protocol/cluster-config.js';
+import { hostError, nodeIdOfWord } from '../../protocol/membership-validate.js';
 import { boolFlag, expectPositionals, stringFlag, UsageError, type ParsedArgs } from '../args.js';
 import { DEFAULT_CONFIG_FILE } from '../client-target.js';
 import { EXIT_FAILED, EXIT_OK, type CliIo, type Command } from '../command.js';
@@ -33,8 +34,9 @@ function socketPathFrom(args: ParsedArgs, io: CliIo): string {
 }
 
 function parseNodeId(word: string, action: string): number {
-  if (!/^[1-9]\d{0,8}$/.test(word)) throw new UsageError(`ctl ${action}: node id must be a positive integer, got ${JSON.stringify(word)}`);
-  return Number(word);
+  const id = nodeIdOfWord(word);
+  if (id === null) throw new UsageError(`ctl ${action}: node id must be a positive integer, got ${JSON.stringify(word)}`);
+  return id;
 }
 
 /** A node's share of the faults for the status table: "drops to 2,3; from 2,3; +200ms", or null. */
@@ -95,8 +97,6 @@ function describeNode(n: SupervisedNode): string {
 }
 
 export const ctlCommand: Command = {
-  name: 'ctl',
-  summary: 'control a running `raftkv up`: status, kill, restart, stop, snapshot, shutdown, add, remove, transfer, isolate, cut, slow, heal',
   usage:
     'raftkv ctl status\n' +
     '       raftkv ctl kill <id>|leader     (SIGKILL, as a crash)\n' +
@@ -104,7 +104,7 @@ export const ctlCommand: Command = {
     '       raftkv ctl stop <id>            (SIGTERM, clean stop)\n' +
     '       raftkv ctl snapshot <id>|all    (take a snapshot now and compact the log)\n' +
     '       raftkv ctl shutdown             (stop every node and the supervisor)\n' +
-    '       raftkv ctl add [--learner]      (start a new node on free ports, add it as a learner, promote it once caught up; prints its id)\n' +
+    '       raftkv ctl add [--learner] [--host H]  (start a new node on free ports of H, add it as a learner, promote it once caught up; prints its id)\n' +
     '       raftkv ctl remove <id>          (remove a member from the cluster, then stop its process for good)\n' +
     '       raftkv ctl transfer <id>        (move leadership to a member)\n' +
     '       raftkv ctl isolate <id>|leader  (cut a node off from every other member, both ways)\n' +
@@ -117,6 +117,7 @@ export const ctlCommand: Command = {
     { name: 'socket', type: 'string', valueName: 'PATH', help: 'the control socket itself' },
     { name: 'one-way', type: 'boolean', help: 'cut: only messages from a to b are lost' },
     { name: 'learner', type: 'boolean', help: 'add: keep the new member a learner (no vote) instead of promoting it' },
+    { name: 'host', type: 'string', valueName: 'H', help: "add: the new node's host, an address of this machine the others reach it by (default the first node's host)" },
     { name: 'json', type: 'boolean', help: 'print the reply as JSON' },
   ],
   async run(args, io) {
@@ -131,6 +132,9 @@ export const ctlCommand: Command = {
     if (rest.length > max) throw new UsageError(max === 0 ? `ctl ${act}: takes no argument, got ${JSON.stringify(rest[0])}` : `ctl ${act}: too many arguments, got ${JSON.stringify(rest.slice(max))} extra`);
     if (boolFlag(args, 'one-way') && act !== 'cut') throw new UsageError(`ctl ${act}: --one-way only goes with cut`);
     if (boolFlag(args, 'learner') && act !== 'add') throw new UsageError(`ctl ${act}: --learner only goes with add`);
+    const host = stringFlag(args, 'host');
+    if (host !== undefined && act !== 'add') throw new UsageError(`ctl ${act}: --host only goes with add`);
+    if (host !== undefined && hostError(host)) throw new UsageError(`ctl add: --host: ${hostError(host)}, got ${JSON.stringify(host)}`);
     const needsId = act === 'kill' || act === 'restart' || act === 'stop';
     const target =
       (act === 'kill' || act === 'isolate') && rest[0] === 'leader' ? 'leader' : act === 'snapshot' && rest[0] === 'all' ? 'all' : rest.length > 0 && act !== 'slow' ? parseNodeId(rest[0]!, act) : null;
@@ -176,7 +180,7 @@ export const ctlCommand: Command = {
           result = await ctl.heal(target === null ? undefined : (target as number));
           break;
         case 'add': {
-          const added = await ctl.add(boolFlag(args, 'learner'));
+          const added = await ctl.add({ learner: boolFlag(args, 'learner'), ...(host === undefined ? {} : { host }) });
           result = added;
           // The id alone on stdout, so scripts can take it: id=$(raftkv ctl add).
           if (!boolFlag(args, 'json')) {

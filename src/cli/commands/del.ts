@@ -4,8 +4,6 @@ import { CLIENT_FLAGS, withClient } from '../client-target.js';
 import { EXIT_OK, type Command } from '../command.js';
 
 export const delCommand: Command = {
-  name: 'del',
-  summary: 'delete keys; prints how many existed',
   usage: 'raftkv del KEY [KEY...]',
   flags: CLIENT_FLAGS,
   async run(args, io) {

@@ -4,8 +4,6 @@ import { CLIENT_FLAGS, withClient } from '../client-target.js';
 import { EXIT_OK, type Command } from '../command.js';
 
 export const getCommand: Command = {
-  name: 'get',
-  summary: 'print the value of a key, or (nil)',
   usage: 'raftkv get KEY',
   flags: CLIENT_FLAGS,
   async run(args, io) {

@@ -4,6 +4,7 @@
  * returns once it is committed; an error (BAD_REQUEST, IN_PROGRESS, NOT_CAUGHT_UP, ...) is printed
  * with its code and exits 1, and changed nothing.
  */
+import { nodeIdOfWord } from '../../protocol/membership-validate.js';
 import { memberAddressArg } from '../../protocol/redis-commands.js';
 import { boolFlag, expectPositionals, UsageError } from '../args.js';
 import { CLIENT_FLAGS, withClient } from '../client-target.js';
@@ -12,14 +13,12 @@ import { formatTable } from '../format-table.js';
 
 /** A node id argument, or a usage error naming `what`. */
 export function nodeIdArgument(word: string | undefined, what: string): number {
-  const n = Number(word);
-  if (word === undefined || !/^\d+$/.test(word) || !Number.isSafeInteger(n) || n < 1 || n > 2 ** 31) throw new UsageError(`${what}: a node id (a positive integer), got ${JSON.stringify(word ?? '')}`);
-  return n;
+  const id = word === undefined ? null : nodeIdOfWord(word);
+  if (id === null) throw new UsageError(`${what}: a node id (a positive integer), got ${JSON.stringify(word ?? '')}`);
+  return id;
 }
 
 export const memberCommand: Command = {
-  name: 'member',
-  summary: 'list, add, promote or remove cluster members',
   usage: 'raftkv member list | add <id> <host:port:peerPort> [--learner] | promote <id> | remove <id>',
   flags: [...CLIENT_FLAGS, { name: 'learner', type: 'boolean', help: 'add: as a learner (gets the log, no vote) to promote once it caught up' }],
   notes: 'Any node takes the request; a change is done once committed. One change at a time: IN_PROGRESS means another is not yet committed.',
@@ -61,8 +60,6 @@ export const memberCommand: Command = {
 };
 
 export const transferLeaderCommand: Command = {
-  name: 'transfer-leader',
-  summary: 'hand leadership to a named voter',
   usage: 'raftkv transfer-leader <id>',
   flags: CLIENT_FLAGS,
   notes: 'Returns once the node asked sees the new leader; writes get a retryable error while the transfer runs.',

@@ -12,8 +12,6 @@ import { addressError } from '../../protocol/membership-validate.js';
 import { EXIT_OK, type Command } from '../command.js';
 
 export const nodeCommand: Command = {
-  name: 'node',
-  summary: 'run one node in the foreground',
   usage: 'raftkv node --id N [--config F] | raftkv node --id N --join HOST:PORT --host H --port P --peer-port Q [--data-dir D] [--config F]',
   flags: [
     { name: 'id', type: 'int', valueName: 'N', min: 1, help: "this node's id (required)" },

@@ -4,8 +4,6 @@ import { CLIENT_FLAGS, withClient } from '../client-target.js';
 import { EXIT_OK, type Command } from '../command.js';
 
 export const setCommand: Command = {
-  name: 'set',
-  summary: 'set a key to a value',
   usage: 'raftkv set KEY VALUE',
   flags: CLIENT_FLAGS,
   async run(args, io) {

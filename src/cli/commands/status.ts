@@ -14,8 +14,6 @@ import type { NodeStatus } from '../../client/raftkv-client.js';
 const STATUS_TIMEOUT_MS = 1000;
 
 export const statusCommand: Command = {
-  name: 'status',
-  summary: "every node's role, term, leader and log indexes",
   usage: 'raftkv status',
   flags: [...CLIENT_FLAGS, { name: 'json', type: 'boolean', help: 'print the replies as JSON, one line per node' }],
   async run(args, io) {

@@ -57,8 +57,6 @@ function shown(io: CliIo, path: string): string {
 }
 
 export const upCommand: Command = {
-  name: 'up',
-  summary: 'run a supervised cluster in the foreground (Ctrl-C stops it)',
   usage: 'raftkv up [--config F] [--nodes N] [--base-port P] [--data-dir D] [--log-dir D] [--secure]',
   flags: [
     { name: 'config', type: 'string', valueName: 'F', help: `cluster file (default ./${DEFAULT_CONFIG_FILE}; without one, 3 nodes on free ports)` },

@@ -8,6 +8,9 @@ import stringWidth from 'string-width';
 import { App } from '../../../src/tui/components/App.js';
 import { KEY_BINDINGS } from '../../../src/tui/keys.js';
 import type { ShellReply } from '../../../src/tui/shell/reply.js';
+import { RaftKvClient } from '../../../src/client/raftkv-client.js';
+import { executeShellCommand } from '../../../src/tui/shell-executor.js';
+import { startCluster } from '../../e2e/harness.js';
 import { CodedError, FakeClusterSource } from '../fake-cluster-source.js';
 import { waitFor } from '../../lib/wait-for.js';
 import { plain, waitForFrame } from '../wait-for.js';
@@ -185,8 +188,16 @@ t.test('q and Ctrl-C quit; Ctrl-C quits even from the shell', async (t) => {
   await waitFor('Ctrl-C quits', () => s.quits() === 2, 3000, 5);
 });
 
-t.test('shell: SET then GET, replies as redis-cli prints them', async (t) => {
-  const s = start(t);
+t.test('shell: SET then GET on a real node through the real shell executor, replies as redis-cli prints them', async (t) => {
+  // The commands go where raft-tui's shell sends them: executeShellCommand, the client library,
+  // a real node process's client port. The fake source only provides the table around them.
+  const cluster = await startCluster(t, { nodes: 1 });
+  await cluster.waitForLeader();
+  const client = new RaftKvClient({ nodes: cluster.nodes, timeoutMs: 10_000 });
+  t.teardown(() => client.close());
+  const source = new FakeClusterSource();
+  source.executeImpl = async (argv) => (await executeShellCommand(client, argv)).reply;
+  const s = start(t, source);
   await s.see('ADDRESS');
   s.press(KEY.tab);
   await s.see('[shell]');
@@ -203,6 +214,11 @@ t.test('shell: SET then GET, replies as redis-cli prints them', async (t) => {
   await s.type('KEYS *');
   await s.see(/KEYS \*\n\s*1\) "a"\n\s*2\) "b"/);
   t.same(s.source.callsOf('execute')[0], ['SET', 'x', '1']);
+  t.equal(source.store.size, 0, "the fake source's own map was never used");
+  // What the node holds, asked on a connection of its own.
+  const other = new RaftKvClient({ nodes: cluster.nodes, timeoutMs: 10_000 });
+  t.teardown(() => other.close());
+  t.same([await other.get('x'), await other.get('a'), await other.get('b')], [null, '1', '2'], 'the node applied the SET, DEL and SETs typed');
 });
 
 t.test('shell: lines typed ahead in one chunk all run, in order', async (t) => {
