@@ -2,18 +2,21 @@
  * Argument parsing for the simulator CLI (run.ts), kept apart so tests can feed it garbage
  * without starting a run.
  *
- *   --seeds N [--start S] [--nodes 3|5|both] [--ticks T]   run seeds S .. S+N-1
- *   --seed S [--nodes 3|5] [--trace] [--ticks T]           replay one seed (with every event)
- *   --read-mode readindex|lease|both                       how leaders confirm reads (default both)
+ *   --seeds N [--start S]                                  run seeds S .. S+N-1
+ *   --seed S [--trace]                                     replay one seed (with every event)
+ *
+ *   The default mode runs the node's real code (real-node/real-seed.ts): RawNode, RaftDriver,
+ *   ClientWaiters, KvStateMachine with sessions, snapshots, membership requests, and the client
+ *   library as clients; one run per seed, nodes and read mode drawn per seed unless
+ *   --nodes 3|5 / --read-mode readindex|lease fix them; --chaos-ms T; --sabotage stale-read|double-apply.
+ *
+ *   --mode core                                            the pure core under the simulator's own
+ *                                                          Ready loop (chaos.ts), faster and with the
+ *                                                          full invariant checker; implied by any of:
+ *   --nodes both, --read-mode both                         each seed with both node counts / read modes
+ *   --ticks T                                              the chaos phase's length in ticks
  *   --sabotage send-before-persist|long-lease              harness self-test (a broken driver/lease)
  *   --membership churn|fixed                               membership changes on half the seeds (default) or none
- *
- *   --mode real                                            the real node code instead of the pure core
- *                                                          (real-node/real-seed.ts); nodes and read mode
- *                                                          are drawn per seed unless --nodes 3|5 /
- *                                                          --read-mode readindex|lease fix them;
- *                                                          --chaos-ms T instead of --ticks;
- *                                                          --sabotage stale-read|double-apply
  */
 import { READ_MODES, SABOTAGES, type ReadMode, type Sabotage } from './cluster.js';
 import { REAL_SABOTAGES, type RealSabotage } from './real-node/sim-node.js';
@@ -50,13 +53,12 @@ export class ArgsError extends Error {
 }
 
 export const USAGE =
-  'usage: node dist/test/sim/run.js --seeds N [--start S] [--nodes 3|5|both] [--read-mode readindex|lease|both] [--membership churn|fixed] [--ticks T] [--verbose]\n' +
-  '       node dist/test/sim/run.js --seed S [--nodes 3|5] [--read-mode readindex|lease] [--ticks T] [--trace]\n' +
-  '       (--sabotage send-before-persist|long-lease: break the driver or the lease on purpose, to see the checker catch it;\n' +
-  '        long-lease runs in lease mode only)\n' +
-  '       node dist/test/sim/run.js --mode real --seeds N [--start S] [--nodes 3|5] [--read-mode readindex|lease] [--chaos-ms T]\n' +
-  '       node dist/test/sim/run.js --mode real --seed S [--nodes 3|5] [--read-mode readindex|lease] [--chaos-ms T] [--trace]\n' +
-  '       (the real node code; nodes and read mode drawn per seed unless given; --sabotage stale-read|double-apply)';
+  'usage: node dist/test/sim/run.js --seeds N [--start S] [--nodes 3|5] [--read-mode readindex|lease] [--chaos-ms T]\n' +
+  '       node dist/test/sim/run.js --seed S [--nodes 3|5] [--read-mode readindex|lease] [--chaos-ms T] [--trace]\n' +
+  '       (the real node code, the default; nodes and read mode drawn per seed unless given; --sabotage stale-read|double-apply)\n' +
+  '       node dist/test/sim/run.js --mode core --seeds N [--start S] [--nodes 3|5|both] [--read-mode readindex|lease|both] [--membership churn|fixed] [--ticks T] [--verbose]\n' +
+  '       node dist/test/sim/run.js --mode core --seed S [--nodes 3|5] [--read-mode readindex|lease] [--ticks T] [--trace]\n' +
+  '       (the pure core; --sabotage send-before-persist|long-lease, long-lease runs in lease mode only)';
 
 function nonNegativeInt(flag: string, raw: string | undefined, max: number): number {
   if (raw === undefined || !/^\d+$/.test(raw)) throw new ArgsError(`${flag} needs a non-negative integer, got ${JSON.stringify(raw ?? null)}`);
@@ -85,6 +87,7 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
   let seed: number | null = null;
   let start: number | null = null;
   let nodesGiven = false;
+  let membershipGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     switch (a) {
@@ -135,6 +138,7 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
         const v = argv[++i];
         if (v !== 'churn' && v !== 'fixed') throw new ArgsError(`--membership must be churn or fixed, got ${JSON.stringify(v ?? null)}`);
         out.membership = v === 'churn';
+        membershipGiven = true;
         break;
       }
       case '--read-mode': {
@@ -149,8 +153,10 @@ export function parseSimArgs(argv: readonly string[]): SimArgs {
         throw new ArgsError(`unknown argument ${JSON.stringify(a)}`);
     }
   }
-  // The real node code's own sabotage modes imply --mode real.
-  out.mode = modeGiven ?? (out.real.sabotage ? 'real' : 'core');
+  // The real node code is the default; an option only the pure core has (--ticks, --membership,
+  // its sabotage modes, both node counts or both read modes per seed) implies --mode core.
+  const coreOnly = out.chaosTicks !== null || membershipGiven || out.sabotage !== null || (nodesGiven && out.nodes.length > 1) || readModeGiven === 'both';
+  out.mode = modeGiven ?? (coreOnly && !out.real.sabotage ? 'core' : 'real');
   if (out.mode === 'real') return finishReal(out, { seed, seeds, start, nodesGiven, readModeGiven });
   if (out.real.sabotage) throw new ArgsError(`--sabotage ${out.real.sabotage} needs --mode real`);
   if (out.real.chaosMs !== null) throw new ArgsError('--chaos-ms is for --mode real (the core mode counts --ticks)');

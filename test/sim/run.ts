@@ -1,10 +1,12 @@
 /**
- * The simulator CLI: `npm run sim -- --seeds N [--start S] [--nodes 3|5|both] [--read-mode
- * readindex|lease|both]` runs every seed (with each node count and read mode: by default both of
- * each) and ends with exactly one summary line `N seeds, V violations` (V: runs that broke an invariant); the exit
- * code is 0 only when V is 0. Each failing run prints its violation and the exact command that
- * replays it; `--seed S --trace` prints every event of that one run. `--mode real` runs the node's
- * real code instead of the pure core (real-node/run-real.ts), with the same contract line.
+ * The simulator CLI. `npm run sim -- --seeds N [--start S]` runs the node's real code on every
+ * seed (real-node/run-real.ts: driver, waiters, state machine and sessions, snapshots, membership
+ * requests, the client library as clients; value-level linearizability checked). `--mode core`
+ * (or any option only the core has, see cli-args.ts) runs the pure consensus core instead, under
+ * the simulator's own Ready loop, with each node count and read mode (by default both of each).
+ * Either ends with exactly one summary line `N seeds, V violations` (V: runs that broke an
+ * invariant); the exit code is 0 only when V is 0. Each failing run prints its violation and the
+ * exact command that replays it; `--seed S --trace` prints every event of that one run.
  */
 import { ArgsError, USAGE, parseSimArgs, type SimArgs } from './cli-args.js';
 import { runSeed, type SeedResult } from './chaos.js';
@@ -16,7 +18,7 @@ function replayCommand(r: SeedResult, args: SimArgs): string {
     (args.chaosTicks !== null ? ` --ticks ${args.chaosTicks}` : '') +
     (args.sabotage ? ` --sabotage ${args.sabotage}` : '') +
     (args.membership ? '' : ' --membership fixed');
-  return `node dist/test/sim/run.js --seed ${r.seed} --nodes ${r.nodes}${extra} --trace`;
+  return `node dist/test/sim/run.js --mode core --seed ${r.seed} --nodes ${r.nodes}${extra} --trace`;
 }
 
 /** Re-run a failed seed (runs are deterministic) keeping only the end of its trace. */

@@ -50,7 +50,7 @@ t.test('same seed, same run: identical trace hashes', async (t) => {
 });
 
 t.test(`seeds ${START}..${START + SEEDS - 1} with 3 and 5 nodes: no violations`, async (t) => {
-  t.comment(`seed range ${START}..${START + SEEDS - 1}; replay one with: node dist/test/sim/run.js --seed S --nodes N --trace`);
+  t.comment(`seed range ${START}..${START + SEEDS - 1}; replay one with: node dist/test/sim/run.js --mode core --seed S --nodes N --trace`);
   let runs = 0;
   let committed = 0;
   let leaders = 0;
@@ -64,7 +64,7 @@ t.test(`seeds ${START}..${START + SEEDS - 1} with 3 and 5 nodes: no violations`,
       committed += r.committedIndex;
       leaders += r.stats.leaderChanges;
       crashes += r.stats.crashes;
-      if (r.violation) failures.push(`seed ${seed} nodes=${nodes}: ${r.violation.message}\n  replay: node dist/test/sim/run.js --seed ${seed} --nodes ${nodes} --trace`);
+      if (r.violation) failures.push(`seed ${seed} nodes=${nodes}: ${r.violation.message}\n  replay: node dist/test/sim/run.js --mode core --seed ${seed} --nodes ${nodes} --trace`);
     }
   }
   const seconds = (Date.now() - started) / 1000;
@@ -77,7 +77,7 @@ t.test(`seeds ${START}..${START + SEEDS - 1} with 3 and 5 nodes: no violations`,
 });
 
 t.test(`seeds ${START}..${START + LEASE_SEEDS - 1} in lease mode, clocks drifting within bounds: no violations`, async (t) => {
-  t.comment(`replay one with: node dist/test/sim/run.js --seed S --nodes N --read-mode lease --trace`);
+  t.comment(`replay one with: node dist/test/sim/run.js --mode core --seed S --nodes N --read-mode lease --trace`);
   let runs = 0;
   let leaseReads = 0;
   let readsServed = 0;
@@ -93,7 +93,7 @@ t.test(`seeds ${START}..${START + LEASE_SEEDS - 1} in lease mode, clocks driftin
       readsServed += r.stats.readsServed;
       readsFailed += r.stats.readsFailed;
       leaders += r.stats.leaderChanges;
-      if (r.violation) failures.push(`seed ${seed} nodes=${nodes}: ${r.violation.message}\n  replay: node dist/test/sim/run.js --seed ${seed} --nodes ${nodes} --read-mode lease --trace`);
+      if (r.violation) failures.push(`seed ${seed} nodes=${nodes}: ${r.violation.message}\n  replay: node dist/test/sim/run.js --mode core --seed ${seed} --nodes ${nodes} --read-mode lease --trace`);
     }
   }
   const seconds = (Date.now() - started) / 1000;
