@@ -400,10 +400,10 @@ export class RaftDriver {
     this.opts.transport.send(rest);
   }
 
-  /** A transfer to `to` ended; a failed one sends the follower back to probing. */
+  /** A transfer to `to` ended: either way the core goes back to probing the follower. */
   snapshotSent(to: number, ok: boolean): void {
     if (this.stopped) return;
-    if (!ok) this.raw.reportSnapshot(to, false);
+    this.raw.reportSnapshot(to, ok);
     this.schedule();
   }
 

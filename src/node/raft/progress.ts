@@ -8,7 +8,8 @@
  *            unacknowledged messages, advancing `next` as we send.
  * snapshot:  the follower needs entries we compacted away; a snapshot ending at `pendingSnapshot`
  *            is on its way (the node streams it). Nothing else is sent until the follower
- *            acknowledges it, the node reports the transfer failed, or `snapshotTicks` runs out.
+ *            acknowledges it, the node reports the transfer ended (done: probe just past the
+ *            snapshot; failed: probe from `match`), or `snapshotTicks` runs out.
  *
  * Invariants: match < next; in replicate state every in-flight message's last index is in
  * (match, next - 1], ascending.
@@ -105,6 +106,17 @@ export class Progress {
     this.snapshotTicks = 0;
     this.probeSent = false;
     this.inflight = [];
+  }
+
+  /**
+   * The snapshot was streamed whole: probe just past it, paused until the next heartbeat answer
+   * (or the follower's acknowledgement of the install, which moves it to replicate).
+   */
+  snapshotDelivered(): void {
+    const after = this.pendingSnapshot + 1;
+    this.becomeProbe();
+    this.next = Math.max(this.match + 1, after);
+    this.probeSent = true;
   }
 
   becomeProbe(): void {

@@ -798,14 +798,18 @@ export class Raft {
   }
 
   /**
-   * The driver's word on a snapshot transfer to `to`: on failure the follower goes back to
-   * probing (the next heartbeat answer sends a new snapshot); on success its acknowledgement,
-   * already on its way, moves it on.
+   * The driver's word on a snapshot transfer to `to`. On failure the follower goes back to probing
+   * from what it matched (the next heartbeat answer sends a new snapshot). On success it probes
+   * just past the snapshot, once the next heartbeat answer comes (etcd does the same): its
+   * acknowledgement of the install, if already on its way, moves it to replicate; a follower that
+   * crashed before installing rejects the probe and gets a new snapshot at once, instead of being
+   * left without entries until the snapshot timeout (found by the real-node simulator, seed 991).
    */
   reportSnapshot(to: NodeId, ok: boolean): void {
     const pr = this.prs.get(to);
-    if (this.role !== 'leader' || !pr || pr.state !== 'snapshot' || ok) return;
-    pr.becomeProbe();
+    if (this.role !== 'leader' || !pr || pr.state !== 'snapshot') return;
+    if (ok) pr.snapshotDelivered();
+    else pr.becomeProbe();
   }
 
   // ---------------------------------------------------------------- membership (membership.ts)
