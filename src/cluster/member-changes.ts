@@ -106,9 +106,12 @@ async function addMemberNow(sup: Supervisor, options: AddOptions): Promise<AddRe
     // The process first, the learner once it listens: loading a node takes a second or so, and a
     // leader told of a member that does not listen yet backs off before it dials again. (The node
     // asks to be added too, with --join; whichever request comes second finds it done.)
-    await sup.addNode(member);
-    const startedMs = Date.now() - started;
+    let startedMs = 0;
     try {
+      // Inside the try: a process that fails to start must not stay recorded as added (the next
+      // `raftkv up` would start it again with --join).
+      await sup.addNode(member);
+      startedMs = Date.now() - started;
       await waitForNode(sup, id, left(), 'answer', async () => ({ ok: true, why: '' }));
       await caller.change((c, ms) => c.addMember(id, { host, port, peerPort }, { learner: true }, { timeoutMs: ms }), { timeoutMs: left(), done: isOurs });
     } catch (err) {

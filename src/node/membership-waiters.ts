@@ -41,6 +41,7 @@ export class MembershipWaiters {
 
   /** Entry `e` was applied. */
   applied(e: Entry): void {
+    if (this.changes.size === 0) return; // every applied write passes here
     const w = this.changes.get(e.index);
     if (!w) return;
     this.changes.delete(e.index);

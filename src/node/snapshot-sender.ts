@@ -5,9 +5,10 @@
  * chunk, so a slow follower costs at most a couple of MiB of memory and the event loop keeps
  * serving clients between chunks. At most one transfer per follower at a time.
  *
- * The core learns the outcome: a failed transfer (connection lost, file unreadable) is reported
- * at once so the follower goes back to probing; a finished one is acknowledged by the follower
- * itself, once it installed the snapshot.
+ * The core learns the outcome either way: a failed transfer (connection lost, file unreadable)
+ * sends the follower back to probing from what it matched; a finished one (the last chunk queued)
+ * has it probed just past the snapshot at the next heartbeat answer, which the follower's
+ * acknowledgement of the install normally answers first.
  */
 import type { Message, NodeId, SnapshotChunk } from '../protocol/raft-messages.js';
 import { realClock, sleep, type Clock } from './clock.js';
@@ -27,7 +28,7 @@ export interface SnapshotSenderOptions {
   send: (messages: Message[]) => void;
   /** Bytes waiting to go to `to`, or null when there is no connection to it. */
   backlog: (to: NodeId) => number | null;
-  /** The transfer to `to` failed (true) or finished sending (false). */
+  /** The transfer to `to` finished sending (ok true) or failed (ok false). */
   onDone: (to: NodeId, ok: boolean) => void;
   /** Bytes of file per chunk (default SNAPSHOT_CHUNK_BYTES; the simulator uses small ones). */
   chunkBytes?: number;

@@ -40,7 +40,8 @@ import {
   type LogEntryView,
   type NodeView,
 } from './model.js';
-import { isMemberInfo, listedNodes, MemberPollers } from './member-list.js';
+import { listedNodes, MemberPollers } from './member-list.js';
+import { membersReplyError } from '../protocol/membership-validate.js';
 import { buildNodeView, NO_PROBE, reuseNodeViews } from './node-view.js';
 import { executeShellCommand } from './shell-executor.js';
 import { CommitRate, currentMetrics, LatencyWindow } from './shell-stats.js';
@@ -237,7 +238,7 @@ export class LiveClusterSource implements ClusterSource {
       const client = target === undefined ? undefined : this.#members.client(target);
       if (client === undefined || target === undefined) return;
       const reply = await client.request(target, { op: 'members' }, { timeoutMs: this.#requestTimeoutMs });
-      if (reply.ok && Array.isArray(reply.value) && reply.value.every(isMemberInfo) && reply.value.length > 0) {
+      if (reply.ok && Array.isArray(reply.value) && membersReplyError(reply.value) === null && reply.value.length > 0) {
         this.#membership = reply.value;
         this.#followMembers();
       } else if (!reply.ok && reply.error.code === 'UNKNOWN_OP') this.#membersUnknown = true;

@@ -13,13 +13,6 @@ import type { MemberInfo } from '../protocol/client-requests.js';
 import type { NodeAddress } from '../protocol/cluster-config.js';
 import { NodePoller, type NodePollerOptions } from './node-poller.js';
 
-/** A row of the `members` reply, checked (it comes from the wire). */
-export function isMemberInfo(x: unknown): x is MemberInfo {
-  if (typeof x !== 'object' || x === null) return false;
-  const m = x as Record<string, unknown>;
-  return typeof m.id === 'number' && typeof m.host === 'string' && typeof m.port === 'number' && typeof m.peerPort === 'number' && (m.role === 'voter' || m.role === 'learner');
-}
-
 /** A row's identity: where the node is reached, and its place in the membership when known. */
 export interface ListedNode {
   id: number;
